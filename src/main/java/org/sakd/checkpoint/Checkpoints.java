@@ -1,0 +1,96 @@
+package org.sakd.checkpoint;
+
+import com.google.protobuf.ByteString;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.sakd.pipeline.EpochRecord;
+import org.sakd.pipeline.TrainerActor;
+import org.sakd.proto.CheckpointProto;
+import org.sakd.proto.EpochRecordProto;
+import org.sakd.proto.NamedTensor;
+import org.sakd.proto.SelectionStateProto;
+
+/** Conversions between run state and the Protobuf checkpoint. */
+public final class Checkpoints {
+  private Checkpoints() {}
+
+  public static List<NamedTensor> tensors(Map<String, float[]> state) {
+    List<NamedTensor> out = new ArrayList<>();
+    for (var e : state.entrySet()) {
+      NamedTensor.Builder nt = NamedTensor.newBuilder().setName(e.getKey());
+      for (float v : e.getValue()) {
+        nt.addValues(v);
+      }
+      out.add(nt.build());
+    }
+    return out;
+  }
+
+  public static Map<String, float[]> tensors(List<NamedTensor> list) {
+    Map<String, float[]> out = new LinkedHashMap<>();
+    for (NamedTensor nt : list) {
+      out.put(nt.getName(), floats(nt.getValuesList()));
+    }
+    return out;
+  }
+
+  public static float[] floats(List<Float> list) {
+    float[] v = new float[list.size()];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = list.get(i);
+    }
+    return v;
+  }
+
+  public static TrainerActor.State trainerState(CheckpointProto c) {
+    return new TrainerActor.State(c.getParameters().toByteArray(), c.getExtras().toByteArray(),
+        tensors(c.getOptimizerList()), Double.NaN);
+  }
+
+  public static List<EpochRecord> history(CheckpointProto c) {
+    List<EpochRecord> out = new ArrayList<>();
+    for (EpochRecordProto e : c.getHistoryList()) {
+      out.add(new EpochRecord(e.getEpoch(), e.getSelectionEpoch(), e.getTrainedSamples(), e.getTrainLoss(),
+          e.getTop1(), e.getTop5(), e.getScoreSeconds(), e.getSeconds() - e.getScoreSeconds(),
+          e.getValidateSeconds(), e.getMeanAlpha() < 0 ? Double.NaN : e.getMeanAlpha()));
+    }
+    return out;
+  }
+
+  /** The current subset and α alone (random and vanilla modes, which keep no selection state of their own). */
+  public static SelectionStateProto subsetOnly(int[] subset, float[] alpha) {
+    SelectionStateProto.Builder b = SelectionStateProto.newBuilder();
+    if (subset != null) {
+      for (int i : subset) {
+        b.addSubset(i);
+      }
+    }
+    if (alpha != null) {
+      for (float a : alpha) {
+        b.addAlpha(a);
+      }
+    }
+    return b.build();
+  }
+
+  public static CheckpointProto build(int epoch, String model, TrainerActor.State state, SelectionStateProto selection,
+      long seed, List<EpochRecord> history, String config) {
+    CheckpointProto.Builder b = CheckpointProto.newBuilder().setEpoch(epoch).setModel(model)
+        .setParameters(ByteString.copyFrom(state.student())).setExtras(ByteString.copyFrom(state.extras()))
+        .addAllOptimizer(tensors(state.optimizer())).setSeed(seed).setConfig(config);
+    if (selection != null) {
+      b.setSelection(selection);
+    }
+    double best = -1;
+    for (EpochRecord r : history) {
+      best = Math.max(best, r.top1());
+      b.addHistory(EpochRecordProto.newBuilder().setEpoch(r.epoch()).setTrainLoss(r.trainLoss()).setTop1(r.top1())
+          .setTop5(r.top5()).setSeconds(r.epochSeconds()).setScoreSeconds(r.scoreSeconds())
+          .setValidateSeconds(r.validateSeconds()).setTrainedSamples(r.trainedSamples())
+          .setMeanAlpha(Double.isNaN(r.meanAlpha()) ? -1 : r.meanAlpha()).setSelectionEpoch(r.selectionEpoch()));
+    }
+    return b.setBestTop1(best).build();
+  }
+}

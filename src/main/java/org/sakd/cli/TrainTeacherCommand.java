@@ -1,0 +1,34 @@
+package org.sakd.cli;
+
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.sakd.config.Settings;
+import org.sakd.data.ClipSources;
+import org.sakd.data.DatasetIndex;
+import org.sakd.train.SupervisedTraining;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "train-teacher", mixinStandardHelpOptions = true,
+    description = "Train a registered model with cross-entropy (the Teacher and Student-alone rows); "
+        + "train.model = teacher | student picks model.teacher or model.student.")
+final class TrainTeacherCommand implements Callable<Integer> {
+  @Mixin SettingsOptions options;
+
+  @Option(names = "--resume", description = "continue from runs/<name>/checkpoints/last.ckpt")
+  boolean resume;
+
+  @Override
+  public Integer call() {
+    Settings s = options.load();
+    DatasetIndex index = DataSetup.open(s);
+    String model = s.train().model().equals("teacher") ? s.model().teacher() : s.model().student();
+    var result = SupervisedTraining.run(s, index, ClipSources.forIndex(index, DataSetup.clipSpec(s)), model,
+        s.run().runDir(), resume);
+    System.out.printf(Locale.ROOT, "%s: top1 %.2f  top5 %.2f  (%d test clips, %.1f s/epoch); best checkpoint %s%n",
+        result.model(), result.top1(), result.top5(), result.testSamples(), result.secondsPerEpoch(),
+        result.bestCheckpoint());
+    return 0;
+  }
+}

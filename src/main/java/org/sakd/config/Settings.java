@@ -1,0 +1,203 @@
+package org.sakd.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigRenderOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The typed, validated settings of one run, built from HOCON: the embedded defaults
+ * ({@code sakd-defaults.conf}), then a recipe file, then {@code --set key=value} overrides. A bad value is
+ * rejected here, before any work starts, with its key path, the value and what is allowed.
+ */
+public record Settings(
+    Run run, Data data, Models model, Train train, Pipeline pipeline, Eval eval, Distill distill, Sakd sakd,
+    Config raw) {
+
+  public record Pipeline(int buffer) {}
+
+  public record Run(String name, Path dir, long seed) {
+    public Path runDir() {
+      return dir.resolve(name);
+    }
+  }
+
+  public record Clip(int frames, int stride, int shortSide, int crop, float[] mean, float[] std) {}
+
+  public record Synthetic(
+      int classes, int groups, int testGroups, int clipsPerGroup, int frames, int width, int height, int fps,
+      String container) {}
+
+  public record Data(
+      String format, Path root, String splits, int split, String trainList, String valList, String classes,
+      String annotations, int decoders, String trainSampling, Clip clip, Synthetic synthetic) {
+    /** Options passed to the dataset index loaders (keys as in {@code org.sakd.data.Datasets}). */
+    public Map<String, String> options() {
+      return Map.of(
+          "splits", splits, "split", Integer.toString(split), "train_list", trainList, "val_list", valList,
+          "classes", classes, "annotations", annotations);
+    }
+  }
+
+  public record Models(String teacher, String student, String teacherCheckpoint) {}
+
+  public record Train(
+      String model, int epochs, int batchSize, double lr, double momentum, double weightDecay, boolean nesterov,
+      String lrSchedule, int warmupEpochs, int[] stepEpochs, double stepGamma, List<String> devices,
+      int checkpointEvery) {}
+
+  public record Eval(int batchSize) {}
+
+  public record Distill(String method, String mode) {}
+
+  public record Sakd(
+      int interval, double ratio, double eta, double lambda, double gamma, String schedule, String selector,
+      String supervisor, int scoreBatchSize, int partitionThreshold, int shards) {}
+
+  public static final Set<String> FORMATS = Set.of("ucf101", "kinetics", "ssv2", "cifar100", "imagefolder", "synthetic");
+  public static final Set<String> METHODS = Set.of("kd", "dkd", "ctkd", "crosskd", "dualkd", "gkd");
+  public static final Set<String> MODES = Set.of("sakd", "vanilla", "random");
+
+  private static final String DEFAULTS = "sakd-defaults.conf";
+
+  /** The embedded defaults alone. */
+  public static Config defaults() {
+    return ConfigFactory.parseResources(Settings.class.getClassLoader(), DEFAULTS);
+  }
+
+  /**
+   * Loads settings: defaults, then {@code file} (may be null), then each {@code key=value} override (values are
+   * HOCON, so numbers, lists and quoted strings work). Throws SettingsException on any bad or unknown key.
+   */
+  public static Settings load(Path file, List<String> overrides) {
+    Config defaults = defaults();
+    Config given = ConfigFactory.empty();
+    for (String o : overrides) {
+      int eq = o.indexOf('=');
+      if (eq <= 0) {
+        throw new SettingsException("--set", o, "key=value");
+      }
+      String key = o.substring(0, eq).trim();
+      String value = o.substring(eq + 1).trim();
+      Config one;
+      try {
+        one = ConfigFactory.parseString(key + " = " + value);
+      } catch (ConfigException e) {
+        // An unquoted value HOCON cannot parse (a path with ':' etc.): take it as a plain string.
+        one = ConfigFactory.empty().withValue(key, com.typesafe.config.ConfigValueFactory.fromAnyRef(value));
+      }
+      given = one.withFallback(given);
+    }
+    if (file != null) {
+      if (!Files.isRegularFile(file)) {
+        throw new SettingsException("--config", file, "an existing HOCON file");
+      }
+      try {
+        given = given.withFallback(ConfigFactory.parseFile(file.toFile()));
+      } catch (ConfigException e) {
+        throw new SettingsException("--config", file, "valid HOCON (" + e.getMessage() + ")");
+      }
+    }
+    Config resolved;
+    try {
+      resolved = given.withFallback(defaults).resolve();
+    } catch (ConfigException e) {
+      throw new SettingsException("--config", file, "resolvable HOCON (" + e.getMessage() + ")");
+    }
+    List<String> unknown = ConfigReader.unknownKeys(given.resolve(), defaults);
+    if (!unknown.isEmpty()) {
+      throw new SettingsException(unknown.get(0), given.getValue(unknown.get(0)).unwrapped(),
+          "a known key (see src/main/resources/sakd-defaults.conf)");
+    }
+    return from(resolved);
+  }
+
+  static Settings from(Config c) {
+    ConfigReader r = new ConfigReader(c);
+    Run run = new Run(nonEmpty(r, "run.name"), Path.of(nonEmpty(r, "run.dir")), r.longValue("run.seed"));
+    if (!run.name().matches("[A-Za-z0-9._-]+")) {
+      throw new SettingsException("run.name", run.name(), "letters, digits, '.', '_' and '-'");
+    }
+    Clip clip = new Clip(
+        r.intIn("data.clip.frames", 1, 512), r.intIn("data.clip.stride", 1, 64),
+        r.intIn("data.clip.short-side", 8, 4096), r.intIn("data.clip.crop", 8, 4096),
+        r.floats("data.clip.mean", 3, 0, 1), r.floats("data.clip.std", 3, 1e-6, 10));
+    if (clip.crop() > clip.shortSide()) {
+      throw new SettingsException("data.clip.crop", clip.crop(), "at most data.clip.short-side (" + clip.shortSide() + ")");
+    }
+    Synthetic syn = new Synthetic(
+        r.intIn("data.synthetic.classes", 2, 10), r.intIn("data.synthetic.groups", 2, 1000),
+        r.intIn("data.synthetic.test-groups", 1, 999), r.intIn("data.synthetic.clips-per-group", 1, 100),
+        r.intIn("data.synthetic.frames", 2, 10000), r.intIn("data.synthetic.width", 16, 4096),
+        r.intIn("data.synthetic.height", 16, 4096), r.intIn("data.synthetic.fps", 1, 240),
+        r.oneOf("data.synthetic.container", Set.of("avi", "mp4")));
+    if (syn.testGroups() >= syn.groups()) {
+      throw new SettingsException("data.synthetic.test-groups", syn.testGroups(),
+          "fewer than data.synthetic.groups (" + syn.groups() + ")");
+    }
+    Data data = new Data(
+        r.oneOf("data.format", FORMATS), Path.of(nonEmpty(r, "data.root")), r.string("data.splits"),
+        r.intIn("data.split", 1, 3), r.string("data.train-list"), r.string("data.val-list"),
+        r.string("data.classes"), r.string("data.annotations"), r.intIn("data.decoders", 1, 256),
+        r.oneOf("data.train-sampling", Set.of("fixed", "random")), clip, syn);
+    Models model = new Models(nonEmpty(r, "model.teacher"), nonEmpty(r, "model.student"),
+        r.string("model.teacher-checkpoint"));
+    Train train = new Train(
+        r.oneOf("train.model", Set.of("teacher", "student")), r.intIn("train.epochs", 1, 100000),
+        r.intIn("train.batch-size", 1, 65536), r.doubleIn("train.lr", 0, 100, true),
+        r.doubleIn("train.momentum", 0, 0.999999, false), r.doubleIn("train.weight-decay", 0, 1, false),
+        r.bool("train.nesterov"), r.oneOf("train.lr-schedule", Set.of("cosine", "step", "constant")),
+        r.intIn("train.warmup-epochs", 0, 100000), r.intsIn("train.step-epochs", 1, 100000),
+        r.doubleIn("train.step-gamma", 0, 1, true), devices(r), r.intIn("train.checkpoint-every", 1, 100000));
+    Pipeline pipeline = new Pipeline(r.intIn("pipeline.buffer", 0, 1 << 20));
+    Eval eval = new Eval(r.intIn("eval.batch-size", 1, 65536));
+    Distill distill = new Distill(r.oneOf("distill.method", METHODS), r.oneOf("distill.mode", MODES));
+    Sakd sakd = new Sakd(
+        r.intIn("sakd.interval", 1, 100000), r.doubleIn("sakd.ratio", 0, 1, true),
+        r.doubleIn("sakd.eta", 0, 1, true), r.doubleIn("sakd.lambda", 0, 1, false),
+        r.doubleIn("sakd.gamma", 0, 1, false), r.oneOf("sakd.schedule", Set.of("poly", "linear", "cosine")),
+        r.oneOf("sakd.selector", Set.of("dpp", "dpp-additive", "random", "topk")),
+        r.oneOf("sakd.supervisor", Set.of("gt+teacher", "teacher", "gt")),
+        r.intIn("sakd.score-batch-size", 1, 65536), r.intIn("sakd.partition-threshold", 2, Integer.MAX_VALUE),
+        r.intIn("sakd.shards", 1, 4096));
+    return new Settings(run, data, model, train, pipeline, eval, distill, sakd, c);
+  }
+
+  private static List<String> devices(ConfigReader r) {
+    List<String> devices = r.strings("train.devices", 1);
+    for (String d : devices) {
+      if (!d.matches("cpu|gpu[0-9]+")) {
+        throw new SettingsException("train.devices", devices, "entries \"cpu\" or \"gpuN\"");
+      }
+    }
+    return devices;
+  }
+
+  private static String nonEmpty(ConfigReader r, String key) {
+    String v = r.string(key);
+    if (v.isBlank()) {
+      throw new SettingsException(key, "\"\"", "a non-empty string");
+    }
+    return v;
+  }
+
+  /** The resolved configuration as HOCON text, written into runs/<name>/config.conf. */
+  public String render() {
+    return raw.root().render(
+        ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
+  }
+
+  /** A copy with more overrides applied on top (e.g. the demo deriving one run per mode). */
+  public Settings with(Map<String, Object> overrides) {
+    Config c = raw;
+    for (var e : overrides.entrySet()) {
+      c = c.withValue(e.getKey(), com.typesafe.config.ConfigValueFactory.fromAnyRef(e.getValue()));
+    }
+    return from(c);
+  }
+}

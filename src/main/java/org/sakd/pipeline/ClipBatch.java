@@ -1,0 +1,31 @@
+package org.sakd.pipeline;
+
+import java.util.List;
+import org.sakd.data.Clip;
+import org.sakd.data.Sample;
+
+/** Decoded clips travelling together through the pipeline, index-aligned with their samples. */
+public record ClipBatch(List<Sample> samples, List<Clip> clips) {
+  public ClipBatch {
+    if (samples.size() != clips.size()) {
+      throw new IllegalArgumentException(samples.size() + " samples but " + clips.size() + " clips");
+    }
+  }
+
+  public int size() {
+    return samples.size();
+  }
+
+  public int[] ids() {
+    return samples.stream().mapToInt(Sample::index).toArray();
+  }
+
+  public int[] labels() {
+    return samples.stream().mapToInt(Sample::label).toArray();
+  }
+
+  /** Rows [from, to) as a batch of its own (a replica's shard). */
+  public ClipBatch slice(int from, int to) {
+    return new ClipBatch(samples.subList(from, to), clips.subList(from, to));
+  }
+}

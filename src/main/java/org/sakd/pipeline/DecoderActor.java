@@ -1,0 +1,49 @@
+package org.sakd.pipeline;
+
+import java.util.Optional;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.sakd.data.Clip;
+import org.sakd.data.Sample;
+import org.sakd.train.ClipLoader;
+
+/**
+ * Decodes one clip per request with FFmpeg (through the ClipLoader). A pool of these runs on the blocking
+ * decoder dispatcher. A file that cannot be decoded is answered with an empty clip and recorded by the loader,
+ * so the stream goes on and the run's report names it.
+ */
+public final class DecoderActor extends AbstractBehavior<DecoderActor.Command> {
+
+  public sealed interface Command {}
+
+  /** Decode {@code sample}; {@code train} selects random (seeded) or centre sampling. */
+  public record Decode(Sample sample, boolean train, long seed, ActorRef<Decoded> replyTo) implements Command {}
+
+  /** The reply: the clip, or empty when the file was bad (the reason is in the loader's failures). */
+  public record Decoded(Sample sample, Optional<Clip> clip) {}
+
+  private final ClipLoader loader;
+
+  private DecoderActor(ActorContext<Command> context, ClipLoader loader) {
+    super(context);
+    this.loader = loader;
+  }
+
+  public static Behavior<Command> create(ClipLoader loader) {
+    return Behaviors.setup(ctx -> new DecoderActor(ctx, loader));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder().onMessage(Decode.class, this::onDecode).build();
+  }
+
+  private Behavior<Command> onDecode(Decode d) {
+    d.replyTo().tell(new Decoded(d.sample(), loader.load(d.sample(), d.train(), d.seed())));
+    return this;
+  }
+}

@@ -1,0 +1,161 @@
+package org.sakd.pipeline;
+
+import ai.djl.ndarray.NDManager;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.ChildFailed;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Routers;
+import org.sakd.checkpoint.CheckpointStore;
+import org.sakd.config.Settings;
+import org.sakd.data.ClipSource;
+import org.sakd.data.DatasetIndex;
+import org.sakd.distill.Distiller;
+import org.sakd.distill.Distillers;
+import org.sakd.distill.Supervisor;
+import org.sakd.monitor.RunLog;
+import org.sakd.sakd.Selectors;
+import org.sakd.train.ClipLoader;
+import org.sakd.train.Network;
+import org.sakd.train.StudentReplica;
+
+/**
+ * Starts the actor system of one distillation run (one JVM): a guardian spawns the decoder pool, the
+ * interruption, teacher, scorer and selector stages, the gradient exchange, one trainer per configured device and
+ * the epoch coordinator, and watches them all — a stage that fails ends the run with its cause at once (never a
+ * hang); the run can then be resumed from the last checkpoint. Decoders are stateless and restart on failure.
+ */
+public final class DistillRun {
+  private DistillRun() {}
+
+  /** What a run needs: settings, data, the trained teacher's parameters, where to write, resume or not. */
+  public record Inputs(Settings settings, DatasetIndex index, ClipSource source, String teacherModel,
+      byte[] teacherParameters, Path runDir, boolean resume, int stopAfterEpoch) {}
+
+  public record Outcome(List<EpochRecord> epochs, Map<String, String> skipped, int peakDecodedInFlight,
+      int decodeBound, double wallSeconds) {}
+
+  public static Outcome run(Inputs in) {
+    Settings s = in.settings();
+    RunLog log = new RunLog(in.runDir());
+    log.write("config.conf", s.render());
+    ClipLoader loader = new ClipLoader(in.source());
+    PipelineGauge gauge = new PipelineGauge();
+    CompletableFuture<EpochCoordinator.RunResult> result = new CompletableFuture<>();
+    long t0 = System.nanoTime();
+    try (NDManager root = NDManager.newBaseManager()) {
+      int classes = in.index().classes().size();
+      Network teacher = Network.create(in.teacherModel(), classes, root, s.run().seed());
+      teacher.loadParameterBytes(in.teacherParameters());
+      int teacherDim = teacher.classifier().featureDim();
+      List<StudentReplica> replicas = new ArrayList<>();
+      for (int i = 0; i < s.train().devices().size(); i++) {
+        replicas.add(replica(s, classes, teacherDim, root));
+      }
+      StudentReplica scorerReplica = s.distill().mode().equals("sakd") ? replica(s, classes, teacherDim, root) : null;
+      EpochCoordinator.Spec spec = new EpochCoordinator.Spec(s, in.index().train(), in.index().test(), log,
+          new CheckpointStore(in.runDir().resolve("checkpoints")), in.resume(), gauge, s.model().student(),
+          in.stopAfterEpoch());
+      Behavior<Object> guardian = Behaviors.setup(ctx -> {
+        DispatcherSelector compute = DispatcherSelector.fromConfig("sakd-compute-dispatcher");
+        var decoders = ctx.spawn(Routers.pool(s.data().decoders(),
+                Behaviors.supervise(DecoderActor.create(loader)).onFailure(SupervisorStrategy.restart()))
+            .withRoundRobinRouting()
+            .withRouteeProps(DispatcherSelector.fromConfig("sakd-decoder-dispatcher")), "decoders");
+        var interrupter = ctx.spawn(InterrupterActor.create(), "interrupter", compute);
+        var teacherRef = ctx.spawn(TeacherActor.create(teacher), "teacher", compute);
+        ActorRef<ScorerActor.Command> scorer = null;
+        ActorRef<SelectorActor.Command> selector = null;
+        if (scorerReplica != null) {
+          scorer = ctx.spawn(ScorerActor.create(scorerReplica), "scorer", compute);
+          selector = ctx.spawn(SelectorActor.create(in.index().train().size(), s.sakd().lambda(),
+              Selectors.create(s.sakd().selector(), s.sakd().gamma(), s.sakd().partitionThreshold(),
+                  s.sakd().shards())), "selector");
+        }
+        var exchange = ctx.spawn(GradientExchange.create(replicas.size()), "gradient-exchange");
+        List<ActorRef<TrainerActor.Command>> trainers = new ArrayList<>();
+        for (int i = 0; i < replicas.size(); i++) {
+          trainers.add(ctx.spawn(TrainerActor.create(replicas.get(i), i, replicas.size(), exchange), "trainer-" + i,
+              compute));
+        }
+        var stages = new EpochCoordinator.Stages(decoders, interrupter, teacherRef, scorer, selector, trainers);
+        var coordinator = ctx.spawn(EpochCoordinator.create(spec, stages), "coordinator");
+        for (ActorRef<?> child : List.of(interrupter, teacherRef, exchange, coordinator)) {
+          ctx.watch(child);
+        }
+        trainers.forEach(ctx::watch);
+        if (scorer != null) {
+          ctx.watch(scorer);
+          ctx.watch(selector);
+        }
+        coordinator.tell(new EpochCoordinator.Start(ctx.getSelf().narrow()));
+        return Behaviors.receive(Object.class)
+            .onMessage(EpochCoordinator.RunResult.class, r -> {
+              result.complete(r);
+              return Behaviors.stopped();
+            })
+            .onSignal(ChildFailed.class, f -> {
+              log.event("failed", Map.of("stage", f.getRef().path().name(), "error", String.valueOf(f.getCause())));
+              result.complete(new EpochCoordinator.RunResult(List.of(), new IllegalStateException(
+                  "stage " + f.getRef().path().name() + " failed: " + f.getCause(), f.getCause())));
+              return Behaviors.stopped();
+            })
+            .build();
+      });
+      ActorSystem<Object> system = ActorSystem.create(guardian, "sakd", actorConfig(s));
+      EpochCoordinator.RunResult r;
+      try {
+        r = result.join();
+      } finally {
+        system.terminate();
+        system.getWhenTerminated().toCompletableFuture().join();
+      }
+      if (r.failure() != null) {
+        throw new IllegalStateException("distillation run " + in.runDir() + " failed: " + r.failure().getMessage()
+            + " (resume with --resume)", r.failure());
+      }
+      Map<String, String> skipped = loader.failures();
+      if (!skipped.isEmpty()) {
+        StringBuilder sb = new StringBuilder("id\treason\n");
+        skipped.forEach((k, v) -> sb.append(k).append('\t').append(v.replace('\t', ' ').replace('\n', ' ')).append('\n'));
+        log.write("skipped.tsv", sb.toString());
+      }
+      return new Outcome(r.epochs(), skipped, gauge.peak(),
+          PipelineGauge.bound(2 * s.data().decoders(), s.pipeline().buffer(), s.train().batchSize()),
+          (System.nanoTime() - t0) / 1e9);
+    }
+  }
+
+  private static StudentReplica replica(Settings s, int classes, int teacherDim, NDManager root) {
+    Distiller d = Distillers.create(s.distill().method(), Distillers.defaults(s.distill().method()));
+    Network student = Network.create(s.model().student(), classes, root, s.run().seed());
+    return new StudentReplica(student, d, Supervisor.parse(s.sakd().supervisor()), teacherDim, s.train().momentum(),
+        s.train().weightDecay(), s.train().nesterov());
+  }
+
+  /** Actor system settings: SLF4J logging, the decoder and compute dispatchers, no JVM exit on shutdown. */
+  static Config actorConfig(Settings s) {
+    String c = String.join("\n",
+        "pekko.loggers = [\"org.apache.pekko.event.slf4j.Slf4jLogger\"]",
+        "pekko.logging-filter = \"org.apache.pekko.event.slf4j.Slf4jLoggingFilter\"",
+        "pekko.loglevel = WARNING",
+        "pekko.stdout-loglevel = OFF",
+        "pekko.log-dead-letters = 0",
+        "pekko.coordinated-shutdown.exit-jvm = off",
+        "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off",
+        "sakd-decoder-dispatcher { type = Dispatcher, executor = \"thread-pool-executor\", "
+            + "thread-pool-executor.fixed-pool-size = " + s.data().decoders() + ", throughput = 1 }",
+        "sakd-compute-dispatcher { type = PinnedDispatcher, executor = \"thread-pool-executor\" }");
+    return ConfigFactory.parseString(c).withFallback(ConfigFactory.load());
+  }
+}

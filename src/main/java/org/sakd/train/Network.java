@@ -1,0 +1,118 @@
+package org.sakd.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import org.sakd.model.Classifier;
+import org.sakd.model.ModelRegistry;
+
+/**
+ * One initialised network from the registry with the native memory it owns: its block, parameter arrays and
+ * parameter store. forward returns (logits, pooled feature).
+ */
+public final class Network implements AutoCloseable {
+  private final String name;
+  private final Block block;
+  private final NDManager manager;
+  private final ParameterStore store;
+
+  private Network(String name, Block block, NDManager manager) {
+    this.name = name;
+    this.block = block;
+    this.manager = manager;
+    this.store = new ParameterStore(manager, false);
+  }
+
+  /** Builds and initialises {@code name} for {@code classes} classes; parameters are seeded by {@code seed}. */
+  public static Network create(String name, int classes, NDManager parent, long seed) {
+    Engine.getInstance().setRandomSeed((int) seed);
+    Block block = ModelRegistry.create(name, classes);
+    NDManager m = parent.newSubManager();
+    block.initialize(m, DataType.FLOAT32, ((Classifier) block).inputShape(1));
+    enableGradients(block);
+    return new Network(name, block, m);
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public Block block() {
+    return block;
+  }
+
+  public Classifier classifier() {
+    return (Classifier) block;
+  }
+
+  public NDManager manager() {
+    return manager;
+  }
+
+  /** Trainable parameters in a fixed order. */
+  public List<Pair<String, Parameter>> trainable() {
+    return SgdOptimizer.trainable(block);
+  }
+
+  /** (logits, feature) for input x; training selects batch statistics and updates running stats. */
+  public NDList forward(NDArray x, boolean training) {
+    return block.forward(store, new NDList(x), training);
+  }
+
+  public byte[] parameterBytes() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      block.saveParameters(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  public void loadParameterBytes(byte[] data) {
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
+      block.loadParameters(manager, in);
+    } catch (IOException | ai.djl.MalformedModelException e) {
+      throw new IllegalStateException("cannot load parameters of " + name + ": " + e.getMessage(), e);
+    }
+    enableGradients(block);
+  }
+
+  /** Attaches gradients to the learnable parameters only (not to batch-norm running statistics). */
+  public static void enableGradients(Block block) {
+    for (var p : block.getParameters()) {
+      if (p.getValue().requiresGradient()) {
+        p.getValue().getArray().setRequiresGradient(true);
+      }
+    }
+  }
+
+  /** Sum of all parameter values: a cheap checksum to compare replicas. */
+  public double checksum() {
+    double s = 0;
+    for (var p : block.getParameters()) {
+      try (NDArray sum = p.getValue().getArray().sum()) {
+        s += sum.getFloat();
+      }
+    }
+    return s;
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

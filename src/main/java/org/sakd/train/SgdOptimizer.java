@@ -1,0 +1,167 @@
+package org.sakd.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * SGD with momentum and weight decay over explicit parameter arrays, in PyTorch's formulation
+ * (torch.optim.SGD docs): g ← ∇ + wd·w; v ← μ·v + g; w ← w − lr·(nesterov ? g + μ·v : v).
+ *
+ * <p>We own the optimizer (instead of DJL's Trainer) so that its momentum state can be checkpointed exactly,
+ * and so that gradients can be exported, all-reduced across trainer replicas and written back before the step.
+ * Gradients accumulate in PyTorch until cleared; {@link #step} clears them after use.
+ */
+public final class SgdOptimizer implements AutoCloseable {
+  private final List<Pair<String, Parameter>> parameters;
+  private final double momentum;
+  private final double weightDecay;
+  private final boolean nesterov;
+  private final NDManager stateManager;
+  private final Map<String, NDArray> velocity = new LinkedHashMap<>();
+
+  public SgdOptimizer(List<Pair<String, Parameter>> parameters, double momentum, double weightDecay, boolean nesterov,
+      NDManager parent) {
+    this.parameters = List.copyOf(parameters);
+    this.momentum = momentum;
+    this.weightDecay = weightDecay;
+    this.nesterov = nesterov;
+    this.stateManager = parent.newSubManager();
+  }
+
+  /** Trainable parameters in a fixed order (the order used for flat gradient exchange). */
+  public List<Pair<String, Parameter>> parameters() {
+    return parameters;
+  }
+
+  /** Number of scalars over all trainable parameters. */
+  public int size() {
+    long n = 0;
+    for (var p : parameters) {
+      n += p.getValue().getArray().size();
+    }
+    return Math.toIntExact(n);
+  }
+
+  /** Copies all gradients into one flat vector (zeros for parameters the loss did not reach). */
+  public float[] exportGradients() {
+    float[] flat = new float[size()];
+    int off = 0;
+    for (var p : parameters) {
+      NDArray w = p.getValue().getArray();
+      int n = Math.toIntExact(w.size());
+      try (NDArray g = w.getGradient()) {
+        float[] v = g.toFloatArray();
+        System.arraycopy(v, 0, flat, off, n);
+      }
+      off += n;
+    }
+    return flat;
+  }
+
+  /** Overwrites all gradients from one flat vector (the all-reduced mean). */
+  public void importGradients(float[] flat) {
+    if (flat.length != size()) {
+      throw new IllegalArgumentException("gradient vector has " + flat.length + " values, model has " + size());
+    }
+    int off = 0;
+    for (var p : parameters) {
+      NDArray w = p.getValue().getArray();
+      int n = Math.toIntExact(w.size());
+      float[] part = new float[n];
+      System.arraycopy(flat, off, part, 0, n);
+      try (NDArray g = w.getGradient()) {
+        g.set(part);
+      }
+      off += n;
+    }
+  }
+
+  /** One update with learning rate {@code lr}; clears the gradients afterwards. */
+  public void step(double lr) {
+    for (var p : parameters) {
+      NDArray w = p.getValue().getArray();
+      try (NDManager scope = stateManager.newSubManager(); NDArray g = w.getGradient()) {
+        g.tempAttach(scope);
+        NDArray update = weightDecay > 0 ? g.add(w.mul(weightDecay)) : g.add(0);
+        update.attach(scope);
+        if (momentum > 0) {
+          NDArray v = velocity.get(p.getKey());
+          if (v == null) {
+            v = update.duplicate();
+            v.attach(stateManager);
+            velocity.put(p.getKey(), v);
+          } else {
+            v.muli(momentum).addi(update);
+          }
+          update = nesterov ? update.add(v.mul(momentum)) : v;
+        }
+        w.subi(update.mul(lr));
+        g.muli(0);
+      }
+    }
+  }
+
+  /** Momentum buffers by parameter name, for checkpoints. */
+  public Map<String, float[]> state() {
+    Map<String, float[]> out = new LinkedHashMap<>();
+    for (var e : velocity.entrySet()) {
+      out.put(e.getKey(), e.getValue().toFloatArray());
+    }
+    return out;
+  }
+
+  /** Restores momentum buffers written by {@link #state()}. */
+  public void restore(Map<String, float[]> state) {
+    velocity.values().forEach(NDArray::close);
+    velocity.clear();
+    Map<String, Parameter> byName = new LinkedHashMap<>();
+    for (var p : parameters) {
+      byName.put(p.getKey(), p.getValue());
+    }
+    for (var e : state.entrySet()) {
+      Parameter p = byName.get(e.getKey());
+      if (p == null) {
+        throw new IllegalArgumentException("optimizer state names unknown parameter " + e.getKey());
+      }
+      NDArray v = stateManager.create(e.getValue(), p.getArray().getShape());
+      velocity.put(e.getKey(), v);
+    }
+  }
+
+  /** Zeroes every gradient (e.g. after a forward/backward whose result is discarded). */
+  public void zeroGradients() {
+    for (var p : parameters) {
+      try (NDArray g = p.getValue().getArray().getGradient()) {
+        g.muli(0);
+      }
+    }
+  }
+
+  static List<Pair<String, Parameter>> trainable(ai.djl.nn.Block... blocks) {
+    List<Pair<String, Parameter>> out = new ArrayList<>();
+    int b = 0;
+    for (ai.djl.nn.Block block : blocks) {
+      if (block == null) {
+        continue;
+      }
+      for (var p : block.getParameters()) {
+        if (p.getValue().requiresGradient()) {
+          out.add(new Pair<>(b + "/" + p.getKey(), p.getValue()));
+        }
+      }
+      b++;
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {
+    stateManager.close();
+  }
+}

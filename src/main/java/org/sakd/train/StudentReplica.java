@@ -1,0 +1,185 @@
+package org.sakd.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.sakd.data.Clip;
+import org.sakd.distill.DistillInput;
+import org.sakd.distill.DistillLosses;
+import org.sakd.distill.Distiller;
+import org.sakd.distill.SakdLoss;
+import org.sakd.distill.Supervisor;
+
+/**
+ * One copy of the student with everything that trains with it: the distiller's extra parameters (CTKD's
+ * temperature, projections, GKD's generator), the SGD state and the teacher's frozen head (for CrossKD).
+ * The trainer and scorer actors each own one; this class holds the DJL math so it stays free of actors.
+ */
+public final class StudentReplica implements AutoCloseable {
+  /** Teacher rows for a batch, row-major. */
+  public record TeacherRows(float[] logits, int classes, float[] features, int featureDim) {}
+
+  private final Network student;
+  private final Distiller distiller;
+  private final Supervisor supervisor;
+  private final NDManager manager;
+  private final ParameterStore store;
+  private final SgdOptimizer optimizer;
+  private NDArray headWeight;
+  private NDArray headBias;
+  private int epoch;
+  private int totalEpochs = 1;
+
+  public StudentReplica(Network student, Distiller distiller, Supervisor supervisor, int teacherFeatureDim,
+      double momentum, double weightDecay, boolean nesterov) {
+    this.student = student;
+    this.distiller = distiller;
+    this.supervisor = supervisor;
+    this.manager = student.manager().newSubManager();
+    this.store = new ParameterStore(manager, false);
+    distiller.initialize(manager, student.classifier().featureDim(), teacherFeatureDim,
+        student.classifier().numClasses());
+    Block extras = distiller.extras();
+    if (extras != null) {
+      Network.enableGradients(extras);
+    }
+    List<Pair<String, ai.djl.nn.Parameter>> params = new ArrayList<>(SgdOptimizer.trainable(student.block()));
+    if (extras != null) {
+      for (var p : SgdOptimizer.trainable(extras)) {
+        params.add(new Pair<>("extras/" + p.getKey(), p.getValue()));
+      }
+    }
+    this.optimizer = new SgdOptimizer(params, momentum, weightDecay, nesterov, manager);
+  }
+
+  public Network student() {
+    return student;
+  }
+
+  public SgdOptimizer optimizer() {
+    return optimizer;
+  }
+
+  public void setTeacherHead(float[] weight, float[] bias, int classes, int dim) {
+    if (headWeight != null) {
+      headWeight.close();
+      headBias.close();
+    }
+    headWeight = manager.create(weight, new Shape(classes, dim));
+    headBias = manager.create(bias, new Shape(classes));
+  }
+
+  public void onEpochStart(int epoch, int totalEpochs) {
+    this.epoch = epoch;
+    this.totalEpochs = totalEpochs;
+    distiller.onEpochStart(epoch, totalEpochs);
+  }
+
+  /**
+   * Forward and backward on a shard; gradients stay on the parameters until {@link #applyStep}. {@code alpha}
+   * null means the method's vanilla loss. Returns the mean loss (NaN for an empty shard).
+   */
+  public double backward(List<Clip> clips, int[] labels, TeacherRows teacher, float[] alpha) {
+    if (clips.isEmpty()) {
+      return Double.NaN;
+    }
+    try (NDManager scope = manager.newSubManager()) {
+      NDArray x = Batches.stack(scope, clips);
+      NDArray y = Batches.labels(scope, labels);
+      int n = clips.size();
+      NDArray tl = scope.create(teacher.logits(), new Shape(n, teacher.classes()));
+      NDArray tf = scope.create(teacher.features(), new Shape(n, teacher.featureDim()));
+      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        NDList out = student.forward(x, true);
+        DistillLosses l = distiller.losses(new DistillInput(out.get(0), out.get(1), tl, tf, y, headWeight, headBias,
+            epoch, true), store);
+        NDArray loss = alpha == null
+            ? SakdLoss.vanilla(l, distiller.ceWeight())
+            : SakdLoss.sakd(l, scope.create(alpha), distiller.ceWeight(), supervisor);
+        gc.backward(loss);
+        return loss.getFloat();
+      }
+    }
+  }
+
+  public void applyStep(double lr) {
+    optimizer.step(lr);
+  }
+
+  /** The method's per-sample KD term between student (eval mode) and teacher outputs: the difficulty signal ℓ_i. */
+  public double[] kdTerms(List<Clip> clips, int[] labels, TeacherRows teacher) {
+    try (NDManager scope = manager.newSubManager()) {
+      int n = clips.size();
+      NDList out = student.forward(Batches.stack(scope, clips), false);
+      NDArray tl = scope.create(teacher.logits(), new Shape(n, teacher.classes()));
+      NDArray tf = scope.create(teacher.features(), new Shape(n, teacher.featureDim()));
+      DistillLosses l = distiller.losses(new DistillInput(out.get(0), out.get(1), tl, tf,
+          Batches.labels(scope, labels), headWeight, headBias, epoch, false), store);
+      float[] kd = l.kd().toFloatArray();
+      double[] d = new double[n];
+      for (int i = 0; i < n; i++) {
+        d[i] = kd[i];
+      }
+      return d;
+    }
+  }
+
+  /** Student logits (eval mode), row-major N×K. */
+  public float[] logits(List<Clip> clips) {
+    try (NDManager scope = manager.newSubManager()) {
+      return student.forward(Batches.stack(scope, clips), false).get(0).toFloatArray();
+    }
+  }
+
+  public byte[] extrasBytes() {
+    Block extras = distiller.extras();
+    if (extras == null) {
+      return new byte[0];
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      extras.saveParameters(out);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  public void loadExtrasBytes(byte[] data) {
+    Block extras = distiller.extras();
+    if (extras == null || data.length == 0) {
+      return;
+    }
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
+      extras.loadParameters(manager, in);
+    } catch (IOException | ai.djl.MalformedModelException e) {
+      throw new IllegalStateException("cannot load distiller parameters: " + e.getMessage(), e);
+    }
+    Network.enableGradients(extras);
+  }
+
+  public void restoreOptimizer(Map<String, float[]> state) {
+    optimizer.restore(state);
+  }
+
+  @Override
+  public void close() {
+    optimizer.close();
+    manager.close();
+    student.close();
+  }
+}

@@ -1,0 +1,165 @@
+package org.sakd.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.sakd.checkpoint.CheckpointStore;
+import org.sakd.config.Settings;
+import org.sakd.data.ClipSource;
+import org.sakd.data.DatasetIndex;
+import org.sakd.data.Sample;
+import org.sakd.monitor.Progress;
+import org.sakd.monitor.RunLog;
+import org.sakd.proto.CheckpointProto;
+import org.sakd.proto.EpochRecordProto;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Cross-entropy training of one registered network (the "Teacher" and "Student alone" rows): SGD with momentum
+ * and weight decay, warm-up + cosine/step LR, seeded shuffling and clip sampling, checkpoints {@code last} and
+ * {@code best} every epoch, resumable.
+ */
+public final class SupervisedTraining {
+  private static final Logger LOG = LoggerFactory.getLogger(SupervisedTraining.class);
+
+  public record Result(String model, double top1, double top5, long testSamples, int epochs, double secondsPerEpoch,
+      double totalSeconds, Map<String, String> skipped, Path bestCheckpoint) {}
+
+  private SupervisedTraining() {}
+
+  public static Result run(Settings s, DatasetIndex index, ClipSource source, String modelName, Path runDir,
+      boolean resume) {
+    RunLog log = new RunLog(runDir);
+    log.write("config.conf", s.render());
+    CheckpointStore store = new CheckpointStore(runDir.resolve("checkpoints"));
+    ClipLoader loader = new ClipLoader(source);
+    Settings.Train t = s.train();
+    LrSchedule schedule = LrSchedule.of(t);
+    ExecutorService pool = Executors.newFixedThreadPool(s.data().decoders(), r -> {
+      Thread th = new Thread(r, "decoder");
+      th.setDaemon(true);
+      return th;
+    });
+    try (NDManager root = NDManager.newBaseManager();
+        Network net = Network.create(modelName, index.classes().size(), root, s.run().seed());
+        SgdOptimizer opt = new SgdOptimizer(net.trainable(), t.momentum(), t.weightDecay(), t.nesterov(), root)) {
+      LOG.info("{}: {} parameters, {} train / {} test clips, {} classes", modelName,
+          org.sakd.model.ModelInfo.parameterCount(net.block()), index.train().size(), index.test().size(),
+          index.classes().size());
+      int startEpoch = 0;
+      double best = -1;
+      List<EpochRecordProto> history = new ArrayList<>();
+      if (resume) {
+        var last = store.load(CheckpointStore.LAST);
+        if (last.isPresent()) {
+          CheckpointProto c = last.get();
+          net.loadParameterBytes(c.getParameters().toByteArray());
+          opt.restore(org.sakd.checkpoint.Checkpoints.tensors(c.getOptimizerList()));
+          startEpoch = c.getEpoch() + 1;
+          best = c.getBestTop1();
+          history.addAll(c.getHistoryList());
+          LOG.info("resumed {} after epoch {}", runDir, c.getEpoch());
+        }
+      }
+      double trainSeconds = 0;
+      Evaluation.Result eval = null;
+      for (int epoch = startEpoch; epoch < t.epochs(); epoch++) {
+        long t0 = System.nanoTime();
+        List<Sample> order = new ArrayList<>(index.train());
+        Collections.shuffle(order, new Random(ClipLoader.clipSeed(s.run().seed(), epoch, -1)));
+        BatchPrefetcher batches = new BatchPrefetcher(order, t.batchSize(), loader, pool, true, s.run().seed(), epoch,
+            2);
+        int nb = batches.batchCount();
+        double lossSum = 0;
+        int lossCount = 0;
+        try (Progress bar = new Progress("train " + modelName + " " + (epoch + 1) + "/" + t.epochs(), order.size())) {
+          for (int b = 0; b < nb; b++) {
+            BatchPrefetcher.Loaded batch = batches.next();
+            if (batch.clips().isEmpty()) {
+              continue;
+            }
+            double lr = schedule.lr(epoch + (double) b / nb);
+            double loss = step(net, opt, batch, lr);
+            lossSum += loss;
+            lossCount++;
+            bar.step(batch.clips().size(), loss);
+          }
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        trainSeconds += seconds;
+        eval = Evaluation.run(net, index.test(), loader, pool, s.eval().batchSize(), 2);
+        double meanLoss = lossCount == 0 ? Double.NaN : lossSum / lossCount;
+        LOG.info(String.format(java.util.Locale.ROOT, "%s epoch %d/%d  loss %.4f  top1 %.2f  top5 %.2f  %.1fs",
+            modelName, epoch + 1, t.epochs(), meanLoss, eval.top1(), eval.top5(), seconds));
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("mode", "supervised");
+        row.put("epoch", epoch);
+        row.put("train_loss", meanLoss);
+        row.put("top1", eval.top1());
+        row.put("top5", eval.top5());
+        row.put("seconds", seconds);
+        row.put("trained_samples", order.size());
+        row.put("lr", schedule.lr(epoch));
+        log.metrics(row);
+        log.event("epoch", row);
+        history.add(EpochRecordProto.newBuilder().setEpoch(epoch).setTrainLoss(meanLoss).setTop1(eval.top1())
+            .setTop5(eval.top5()).setSeconds(seconds).setTrainedSamples(order.size()).build());
+        CheckpointProto.Builder ckpt = CheckpointProto.newBuilder().setEpoch(epoch).setModel(modelName)
+            .setParameters(com.google.protobuf.ByteString.copyFrom(net.parameterBytes())).setSeed(s.run().seed())
+            .setBestTop1(Math.max(best, eval.top1())).addAllHistory(history).setConfig(s.render());
+        ckpt.addAllOptimizer(org.sakd.checkpoint.Checkpoints.tensors(opt.state()));
+        CheckpointProto c = ckpt.build();
+        if (eval.top1() > best) {
+          best = eval.top1();
+          store.save(CheckpointStore.BEST, c);
+        }
+        if ((epoch + 1) % t.checkpointEvery() == 0 || epoch + 1 == t.epochs()) {
+          store.save(CheckpointStore.LAST, c);
+        }
+      }
+      if (eval == null) {
+        eval = Evaluation.run(net, index.test(), loader, pool, s.eval().batchSize(), 2);
+      }
+      Map<String, String> skipped = loader.failures();
+      if (!skipped.isEmpty()) {
+        StringBuilder sb = new StringBuilder("id\treason\n");
+        skipped.forEach((k, v) -> sb.append(k).append('\t').append(v.replace('\t', ' ').replace('\n', ' ')).append('\n'));
+        log.write("skipped.tsv", sb.toString());
+        LOG.warn("{} clips could not be decoded and were skipped; see {}", skipped.size(), runDir.resolve("skipped.tsv"));
+      }
+      int ran = t.epochs() - startEpoch;
+      return new Result(modelName, eval.top1(), eval.top5(), eval.samples(), t.epochs(),
+          ran == 0 ? 0 : trainSeconds / ran, trainSeconds, skipped, store.dir().resolve(CheckpointStore.BEST));
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** One SGD step on a decoded batch; returns the mean loss. */
+  static double step(Network net, SgdOptimizer opt, BatchPrefetcher.Loaded batch, double lr) {
+    double loss;
+    try (NDManager scope = net.manager().newSubManager()) {
+      NDArray x = Batches.stack(scope, batch.clips());
+      NDArray y = Batches.labels(scope, batch.labels());
+      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        NDArray logits = net.forward(x, true).get(0);
+        NDArray l = Losses.crossEntropy(logits, y).mean();
+        gc.backward(l);
+        loss = l.getFloat();
+      }
+    }
+    opt.step(lr);
+    return loss;
+  }
+}
