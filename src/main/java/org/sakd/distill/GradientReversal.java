@@ -6,7 +6,8 @@ import ai.djl.ndarray.NDArray;
  * The gradient-reversal layer of CTKD (Li et al., "Curriculum Temperature for Knowledge Distillation",
  * AAAI 2023), after Ganin and Lempitsky (2015): identity forward, gradient ×(−λ) backward.
  * DJL has no custom autograd functions, so it is written as y = −λ·x + (1 + λ)·stopGradient(x):
- * the value is x, and only the first term carries a gradient, −λ.
+ * the value is x, and only the first term carries a gradient, −λ. We evaluate the same expression as
+ * y = sg(x) − λ·(x − sg(x)), whose value is exactly x in floating point (x − sg(x) is exactly 0).
  */
 public final class GradientReversal {
 
@@ -15,7 +16,8 @@ public final class GradientReversal {
 
     /** Identity in value, gradient multiplied by −λ. */
     public static NDArray apply(NDArray x, double lambda) {
-        return x.mul(-lambda).add(x.stopGradient().mul(1 + lambda));
+        NDArray constant = x.stopGradient();
+        return constant.sub(x.sub(constant).mul(lambda));
     }
 
     /**
