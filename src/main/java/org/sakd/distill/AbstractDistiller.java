@@ -91,8 +91,11 @@ abstract class AbstractDistiller implements Distiller {
         }
     }
 
-    /** A parameter's current value through the store (so it is the one the optimiser updates). */
-    static NDArray value(ParameterStore ps, Parameter p, boolean training) {
-        return ps.getValue(p, p.getArray().getDevice(), training);
+    /**
+     * A parameter's value through the store, on the batch's device (as DJL's own layers do), so a
+     * trainer that keeps one replica per device gets the gradient on the right copy.
+     */
+    static NDArray value(ParameterStore ps, Parameter p, DistillInput in) {
+        return ps.getValue(p, in.studentLogits().getDevice(), in.training());
     }
 }

@@ -46,7 +46,7 @@ public final class CtkdDistiller extends AbstractDistiller {
 
     @Override
     protected DistillLosses compute(DistillInput in, ParameterStore ps) {
-        NDArray t = value(ps, temperature.logitParameter(), in.training());
+        NDArray t = value(ps, temperature.logitParameter(), in);
         double lambda = GradientReversal.strength(in.epoch(), rampEpochs);
         NDArray tau = temperature.temperature(GradientReversal.apply(t, lambda));
         NDArray ce = CrossEntropy.perSample(in.studentLogits(), in.labels());

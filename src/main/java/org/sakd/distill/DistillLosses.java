@@ -21,7 +21,7 @@ public record DistillLosses(NDArray ce, NDArray kd, Map<String, NDArray> terms) 
             throw new IllegalArgumentException("ce and kd must be per-sample vectors of equal length, got "
                     + ce.getShape() + " and " + kd.getShape());
         }
-        terms = Map.copyOf(terms);
+        terms = terms == null ? Map.of() : Map.copyOf(terms);
         for (Map.Entry<String, NDArray> e : terms.entrySet()) {
             if (!e.getValue().getShape().equals(ce.getShape())) {
                 throw new IllegalArgumentException("term '" + e.getKey() + "' has shape "
