@@ -17,7 +17,9 @@ import java.util.Set;
  */
 public record Settings(
     Run run, Data data, Models model, Train train, Pipeline pipeline, Eval eval, Distill distill, Sakd sakd,
-    Config raw) {
+    Demo demo, Config raw) {
+
+  public record Demo(int teacherEpochs, int pretrainEpochs, int epochs, int starInterval) {}
 
   public record Pipeline(int buffer) {}
 
@@ -44,7 +46,7 @@ public record Settings(
     }
   }
 
-  public record Models(String teacher, String student, String teacherCheckpoint) {}
+  public record Models(String teacher, String student, String teacherCheckpoint, String studentInit) {}
 
   public record Train(
       String model, int epochs, int batchSize, double lr, double momentum, double weightDecay, boolean nesterov,
@@ -146,7 +148,7 @@ public record Settings(
         r.string("data.classes"), r.string("data.annotations"), r.intIn("data.decoders", 1, 256),
         r.oneOf("data.train-sampling", Set.of("fixed", "random")), clip, syn);
     Models model = new Models(nonEmpty(r, "model.teacher"), nonEmpty(r, "model.student"),
-        r.string("model.teacher-checkpoint"));
+        r.string("model.teacher-checkpoint"), r.string("model.student-init"));
     Train train = new Train(
         r.oneOf("train.model", Set.of("teacher", "student")), r.intIn("train.epochs", 1, 100000),
         r.intIn("train.batch-size", 1, 65536), r.doubleIn("train.lr", 0, 100, true),
@@ -165,7 +167,9 @@ public record Settings(
         r.oneOf("sakd.supervisor", Set.of("gt+teacher", "teacher", "gt")),
         r.intIn("sakd.score-batch-size", 1, 65536), r.intIn("sakd.partition-threshold", 2, Integer.MAX_VALUE),
         r.intIn("sakd.shards", 1, 4096));
-    return new Settings(run, data, model, train, pipeline, eval, distill, sakd, c);
+        Demo demo = new Demo(r.intIn("demo.teacher-epochs", 1, 100000), r.intIn("demo.pretrain-epochs", 0, 100000),
+        r.intIn("demo.epochs", 1, 100000), r.intIn("demo.star-interval", 1, 100000));
+    return new Settings(run, data, model, train, pipeline, eval, distill, sakd, demo, c);
   }
 
   private static List<String> devices(ConfigReader r) {

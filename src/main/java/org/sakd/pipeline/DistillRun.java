@@ -40,7 +40,7 @@ public final class DistillRun {
 
   /** What a run needs: settings, data, the trained teacher's parameters, where to write, resume or not. */
   public record Inputs(Settings settings, DatasetIndex index, ClipSource source, String teacherModel,
-      byte[] teacherParameters, Path runDir, boolean resume, int stopAfterEpoch) {}
+      byte[] teacherParameters, byte[] studentInit, Path runDir, boolean resume, int stopAfterEpoch) {}
 
   public record Outcome(List<EpochRecord> epochs, Map<String, String> skipped, int peakDecodedInFlight,
       int decodeBound, double wallSeconds) {}
@@ -60,9 +60,9 @@ public final class DistillRun {
       int teacherDim = teacher.classifier().featureDim();
       List<StudentReplica> replicas = new ArrayList<>();
       for (int i = 0; i < s.train().devices().size(); i++) {
-        replicas.add(replica(s, classes, teacherDim, root));
+        replicas.add(replica(s, classes, teacherDim, in.studentInit(), root));
       }
-      StudentReplica scorerReplica = s.distill().mode().equals("sakd") ? replica(s, classes, teacherDim, root) : null;
+      StudentReplica scorerReplica = s.distill().mode().equals("sakd") ? replica(s, classes, teacherDim, in.studentInit(), root) : null;
       EpochCoordinator.Spec spec = new EpochCoordinator.Spec(s, in.index().train(), in.index().test(), log,
           new CheckpointStore(in.runDir().resolve("checkpoints")), in.resume(), gauge, s.model().student(),
           in.stopAfterEpoch());
@@ -136,9 +136,12 @@ public final class DistillRun {
     }
   }
 
-  private static StudentReplica replica(Settings s, int classes, int teacherDim, NDManager root) {
+  private static StudentReplica replica(Settings s, int classes, int teacherDim, byte[] init, NDManager root) {
     Distiller d = Distillers.create(s.distill().method(), Distillers.defaults(s.distill().method()));
     Network student = Network.create(s.model().student(), classes, root, s.run().seed());
+    if (init != null) {
+      student.loadParameterBytes(init);
+    }
     return new StudentReplica(student, d, Supervisor.parse(s.sakd().supervisor()), teacherDim, s.train().momentum(),
         s.train().weightDecay(), s.train().nesterov());
   }

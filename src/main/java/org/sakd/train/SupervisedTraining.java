@@ -38,8 +38,9 @@ public final class SupervisedTraining {
 
   private SupervisedTraining() {}
 
-  public static Result run(Settings s, DatasetIndex index, ClipSource source, String modelName, Path runDir,
-      boolean resume) {
+  /** @param init parameters to start from (a pre-trained network), or null for a fresh initialisation. */
+  public static Result run(Settings s, DatasetIndex index, ClipSource source, String modelName, byte[] init,
+      Path runDir, boolean resume) {
     RunLog log = new RunLog(runDir);
     log.write("config.conf", s.render());
     CheckpointStore store = new CheckpointStore(runDir.resolve("checkpoints"));
@@ -57,6 +58,9 @@ public final class SupervisedTraining {
       LOG.info("{}: {} parameters, {} train / {} test clips, {} classes", modelName,
           org.sakd.model.ModelInfo.parameterCount(net.block()), index.train().size(), index.test().size(),
           index.classes().size());
+      if (init != null) {
+        net.loadParameterBytes(init);
+      }
       int startEpoch = 0;
       double best = -1;
       List<EpochRecordProto> history = new ArrayList<>();

@@ -1,0 +1,34 @@
+package org.sakd.cli;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.sakd.config.Settings;
+import org.sakd.data.ClipSources;
+import org.sakd.data.DatasetIndex;
+import org.sakd.monitor.RunLog;
+import org.sakd.monitor.Summary;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "distill", mixinStandardHelpOptions = true,
+    description = "Run one distillation (distill.method = kd|dkd|ctkd|crosskd|dualkd|gkd, distill.mode = "
+        + "sakd|vanilla|random) end to end on the actor pipeline; needs model.teacher-checkpoint.")
+final class DistillCommand implements Callable<Integer> {
+  @Mixin SettingsOptions options;
+
+  @Option(names = "--resume", description = "continue from runs/<name>/checkpoints/last.ckpt")
+  boolean resume;
+
+  @Override
+  public Integer call() {
+    Settings s = options.load();
+    DatasetIndex index = DataSetup.open(s);
+    var result = Jobs.distill(s, index, ClipSources.forIndex(index, DataSetup.clipSpec(s)), s.run().name(), resume);
+    RunLog log = new RunLog(s.run().runDir());
+    log.write("summary.json", Summary.json(List.of(result.getKey())));
+    log.write("summary.md", Summary.markdown(s.run().name(), List.of(result.getKey())));
+    System.out.print(Summary.table(List.of(result.getKey())));
+    return 0;
+  }
+}

@@ -1,0 +1,129 @@
+package org.sakd.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.sakd.checkpoint.CheckpointStore;
+import org.sakd.config.Settings;
+import org.sakd.config.SettingsException;
+import org.sakd.data.ClipSource;
+import org.sakd.data.DatasetIndex;
+import org.sakd.monitor.Plots;
+import org.sakd.monitor.SummaryRow;
+import org.sakd.pipeline.DistillRun;
+import org.sakd.pipeline.EpochRecord;
+import org.sakd.proto.CheckpointProto;
+
+/** The pieces the distill and demo commands share: loading checkpoints, running one distillation, plotting it. */
+final class Jobs {
+  private Jobs() {}
+
+  static CheckpointProto checkpoint(String key, String file) {
+    Path p = Path.of(file);
+    return new CheckpointStore(p.toAbsolutePath().getParent()).load(p.getFileName().toString())
+        .orElseThrow(() -> new SettingsException(key, file, "an existing checkpoint file (train it first with "
+            + "`sakd train-teacher`)"));
+  }
+
+  /** Runs one distillation with the actor pipeline; returns its table row and the epoch records. */
+  static Map.Entry<SummaryRow, List<EpochRecord>> distill(Settings s, DatasetIndex index, ClipSource source,
+      String label, boolean resume) {
+    if (s.model().teacherCheckpoint().isBlank()) {
+      throw new SettingsException("model.teacher-checkpoint", "\"\"",
+          "the teacher's checkpoint file (e.g. runs/teacher/checkpoints/best.ckpt from `sakd train-teacher`)");
+    }
+    CheckpointProto teacher = checkpoint("model.teacher-checkpoint", s.model().teacherCheckpoint());
+    if (!teacher.getModel().equals(s.model().teacher())) {
+      throw new SettingsException("model.teacher", s.model().teacher(),
+          "the model of the teacher checkpoint (" + teacher.getModel() + ")");
+    }
+    byte[] init = null;
+    if (!s.model().studentInit().isBlank()) {
+      CheckpointProto st = checkpoint("model.student-init", s.model().studentInit());
+      if (!st.getModel().equals(s.model().student())) {
+        throw new SettingsException("model.student", s.model().student(),
+            "the model of the student-init checkpoint (" + st.getModel() + ")");
+      }
+      init = st.getParameters().toByteArray();
+    }
+    Path runDir = s.run().runDir();
+    DistillRun.Outcome o = DistillRun.run(new DistillRun.Inputs(s, index, source, teacher.getModel(),
+        teacher.getParameters().toByteArray(), init, runDir, resume, Integer.MAX_VALUE));
+    List<EpochRecord> epochs = o.epochs();
+    plotRun(runDir.resolve("plots"), s.distill().mode(), epochs);
+    plotSelectedPerClass(runDir, index.classes());
+    double sec = epochs.stream().mapToDouble(EpochRecord::epochSeconds).average().orElse(0);
+    double total = epochs.stream().mapToDouble(e -> e.epochSeconds() + e.validateSeconds()).sum();
+    double frac = epochs.stream().mapToDouble(e -> e.trainedSamples()).average().orElse(0) / index.train().size();
+    EpochRecord last = epochs.get(epochs.size() - 1);
+    String mode = s.distill().mode();
+    SummaryRow row = new SummaryRow(label, mode, s.distill().method(), mode.equals("vanilla") ? 0 : s.sakd().interval(),
+        mode.equals("vanilla") ? 1.0 : s.sakd().ratio(), last.top1(), last.top5(), sec, total, frac);
+    return Map.entry(row, epochs);
+  }
+
+  /** Selected samples per class at the first, middle and last selection epoch (from selection/epoch-NNN.csv). */
+  static void plotSelectedPerClass(Path runDir, List<String> classes) {
+    Path sel = runDir.resolve("selection");
+    if (!java.nio.file.Files.isDirectory(sel)) {
+      return;
+    }
+    List<Path> files;
+    try (var st = java.nio.file.Files.list(sel)) {
+      files = st.filter(f -> f.getFileName().toString().matches("epoch-\\d+\\.csv")).sorted().toList();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    if (files.isEmpty()) {
+      return;
+    }
+    java.util.LinkedHashSet<Path> pick = new java.util.LinkedHashSet<>(
+        List.of(files.get(0), files.get(files.size() / 2), files.get(files.size() - 1)));
+    Map<String, double[]> series = new java.util.LinkedHashMap<>();
+    for (Path f : pick) {
+      double[] counts = new double[classes.size()];
+      try {
+        List<String> lines = java.nio.file.Files.readAllLines(f);
+        for (String line : lines.subList(1, lines.size())) {
+          String[] c = line.split(",");
+          if (c.length >= 6 && c[5].trim().equals("1")) {
+            counts[Integer.parseInt(c[2].trim())]++;
+          }
+        }
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      String name = f.getFileName().toString().replace(".csv", "");
+      series.put(name, counts);
+    }
+    Plots.bars(runDir.resolve("plots").resolve("selected-per-class.png"), "Selected samples per class", "class",
+        "selected", classes, series);
+  }
+
+  static void plotRun(Path dir, String name, List<EpochRecord> epochs) {
+    plotCurves(dir, Map.of(name, epochs));
+  }
+
+  static void plotCurves(Path dir, Map<String, List<EpochRecord>> byMode) {
+    List<Plots.Series> acc = new ArrayList<>();
+    List<Plots.Series> loss = new ArrayList<>();
+    List<Plots.Series> alpha = new ArrayList<>();
+    for (var e : byMode.entrySet()) {
+      List<EpochRecord> r = e.getValue();
+      double[] x = r.stream().mapToDouble(q -> q.epoch() + 1).toArray();
+      acc.add(new Plots.Series(e.getKey(), x, r.stream().mapToDouble(EpochRecord::top1).toArray()));
+      loss.add(new Plots.Series(e.getKey(), x, r.stream().mapToDouble(EpochRecord::trainLoss).toArray()));
+      List<EpochRecord> sel = r.stream().filter(q -> q.selectionEpoch() && !Double.isNaN(q.meanAlpha())).toList();
+      if (!sel.isEmpty()) {
+        alpha.add(new Plots.Series(e.getKey(), sel.stream().mapToDouble(q -> q.epoch() + 1).toArray(),
+            sel.stream().mapToDouble(EpochRecord::meanAlpha).toArray()));
+      }
+    }
+    Plots.lines(dir.resolve("accuracy.png"), "Top-1 on the test split", "epoch", "Top-1 (%)", acc);
+    Plots.lines(dir.resolve("loss.png"), "Training loss", "epoch", "loss", loss);
+    if (!alpha.isEmpty()) {
+      Plots.lines(dir.resolve("alpha.png"), "Mean alpha of the selected samples", "epoch", "mean alpha", alpha);
+    }
+  }
+}

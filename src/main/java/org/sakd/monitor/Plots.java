@@ -1,0 +1,63 @@
+package org.sakd.monitor;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/** PNG plots of a run (XChart): curves per mode, mean α per selection epoch, selected samples per class. */
+public final class Plots {
+  private Plots() {}
+
+  /** A named curve. */
+  public record Series(String name, double[] x, double[] y) {}
+
+  static {
+    System.setProperty("java.awt.headless", "true");
+  }
+
+  public static void lines(Path file, String title, String xLabel, String yLabel, List<Series> series) {
+    XYChart chart = new XYChartBuilder().width(720).height(440).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel)
+        .build();
+    for (Series s : series) {
+      if (s.x().length == 0) {
+        continue;
+      }
+      var xs = chart.addSeries(s.name(), s.x(), s.y());
+      xs.setMarker(SeriesMarkers.CIRCLE);
+    }
+    save(chart, file);
+  }
+
+  /** Grouped bars: one group per category (class), one bar series per key (epoch). */
+  public static void bars(Path file, String title, String xLabel, String yLabel, List<String> categories,
+      Map<String, double[]> seriesByName) {
+    CategoryChart chart = new CategoryChartBuilder().width(720).height(440).title(title).xAxisTitle(xLabel)
+        .yAxisTitle(yLabel).build();
+    for (var e : seriesByName.entrySet()) {
+      List<Double> ys = new java.util.ArrayList<>();
+      for (double v : e.getValue()) {
+        ys.add(v);
+      }
+      chart.addSeries(e.getKey(), categories, ys);
+    }
+    save(chart, file);
+  }
+
+  private static void save(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, Path file) {
+    try {
+      Files.createDirectories(file.getParent());
+      BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write plot " + file, e);
+    }
+  }
+}
