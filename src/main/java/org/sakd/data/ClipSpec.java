@@ -64,6 +64,15 @@ public record ClipSpec(int frames, int stride, int shortSide, int crop, float[] 
 
     /** 256-entry lookup tables v -> (v/255 - mean[c]) / std[c], one per channel; the decoder's hot loop uses them. */
     float[][] normalisationTables() {
+        return tables(mean, std);
+    }
+
+    /** Tables mapping v -> v/255 (no normalisation), for raw 0..1 output. */
+    float[][] withoutNormalisation() {
+        return tables(new float[3], new float[]{1, 1, 1});
+    }
+
+    private static float[][] tables(float[] mean, float[] std) {
         float[][] lut = new float[3][256];
         for (int c = 0; c < 3; c++) {
             for (int v = 0; v < 256; v++) lut[c][v] = (v / 255f - mean[c]) / std[c];
