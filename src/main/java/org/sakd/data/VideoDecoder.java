@@ -10,6 +10,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
+import org.bytedeco.ffmpeg.avformat.AVFormatContext;
+import org.bytedeco.ffmpeg.avformat.AVStream;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.ffmpeg.global.swscale;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
@@ -79,7 +81,7 @@ public final class VideoDecoder {
     public VideoInfo probe(Path file) {
         FFmpegFrameGrabber g = open(file);
         try {
-            return new VideoInfo(g.getLengthInVideoFrames(), g.getVideoFrameRate(), g.getImageWidth(),
+            return new VideoInfo(declaredFrames(g), g.getVideoFrameRate(), g.getImageWidth(),
                     g.getImageHeight(), g.getLengthInTime() / 1e6);
         } finally {
             close(g);
@@ -93,7 +95,7 @@ public final class VideoDecoder {
     public VideoInfo countFrames(Path file) {
         FFmpegFrameGrabber g = open(file);
         try {
-            int declared = g.getLengthInVideoFrames();
+            int declared = declaredFrames(g);
             int n = 0;
             try {
                 while (g.grabFrame(false, true, false, false, false) != null) n++;
@@ -116,7 +118,7 @@ public final class VideoDecoder {
         FFmpegFrameGrabber g = open(file);
         int total;
         try {
-            total = g.getLengthInVideoFrames();
+            total = declaredFrames(g);
             if (total > 0) {
                 Clip clip = tryDecode(g, file, spec, train, seed, total);
                 if (clip != null) return clip;
@@ -160,7 +162,7 @@ public final class VideoDecoder {
                 throw new VideoDecodeException(file, frames.isEmpty() ? VideoDecodeException.Reason.ZERO_FRAMES
                         : VideoDecodeException.Reason.TRUNCATED, "decoding failed after " + frames.size() + " frames", e);
             }
-            checkEnd(file, frames.size(), g.getLengthInVideoFrames());
+            checkEnd(file, frames.size(), declaredFrames(g));
             int t = frames.size();
             float[] data = new float[3 * t * plane];
             for (int i = 0; i < t; i++) {
@@ -261,6 +263,21 @@ public final class VideoDecoder {
                 out[o + 2 * channelStride + x] = b[row[s + 2] & 0xFF];
             }
         }
+    }
+
+    /**
+     * The container's own frame count when it stores one (AVI's strh length, MP4's sample count); otherwise
+     * duration x fps. A cut AVI keeps its header, so the stored count is what reveals the truncation.
+     */
+    private static int declaredFrames(FFmpegFrameGrabber g) {
+        AVFormatContext fc = g.getFormatContext();
+        for (int i = 0; fc != null && i < fc.nb_streams(); i++) {
+            AVStream st = fc.streams(i);
+            if (st.codecpar().codec_type() == avutil.AVMEDIA_TYPE_VIDEO && st.nb_frames() > 0) {
+                return (int) Math.min(Integer.MAX_VALUE, st.nb_frames());
+            }
+        }
+        return g.getLengthInVideoFrames();
     }
 
     private FFmpegFrameGrabber open(Path file) {
