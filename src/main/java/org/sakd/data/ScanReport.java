@@ -179,7 +179,9 @@ public final class ScanReport {
     }
 
     private static String num(double x) {
-        return x == Math.rint(x) && Math.abs(x) < 1e15 ? Long.toString((long) x) : String.format(Locale.ROOT, "%.3f", x);
+        if (x == Math.rint(x) && Math.abs(x) < 1e15) return Long.toString((long) x);
+        String s = String.format(Locale.ROOT, "%.3f", x);
+        return s.replaceAll("0+$", "").replaceAll("\\.$", "");
     }
 
     /** A JSON string literal: quotes, backslashes and control characters escaped (RFC 8259, section 7). */
