@@ -1,0 +1,10 @@
+package org.sakd.data;
+
+/**
+ * Turns a sample into a normalised clip. {@code train} selects the random (seeded) augmentation; the same
+ * sample, flag and seed always give the same clip, so teacher outputs can be cached by (id, train, seed).
+ * Implementations are thread-safe.
+ */
+public interface ClipSource {
+    Clip load(Sample s, boolean train, long seed);
+}

@@ -1,0 +1,22 @@
+package org.sakd.data;
+
+/** Clips from video files through {@link VideoDecoder}. */
+public final class VideoClipSource implements ClipSource {
+    private final VideoDecoder decoder;
+    private final ClipSpec spec;
+
+    public VideoClipSource(VideoDecoder decoder, ClipSpec spec) {
+        this.decoder = decoder;
+        this.spec = spec;
+    }
+
+    @Override
+    public Clip load(Sample s, boolean train, long seed) {
+        if (s.path() == null) throw new IllegalArgumentException("video sample " + s.id() + " has no path");
+        return decoder.decode(s.path(), spec, train, seed);
+    }
+
+    public ClipSpec spec() {
+        return spec;
+    }
+}
