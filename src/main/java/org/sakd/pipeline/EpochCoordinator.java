@@ -97,7 +97,7 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
     this.s = spec.settings();
     this.mat = Materializer.createMaterializer(ctx.getSystem());
     this.scheduler = ctx.getSystem().scheduler();
-    this.schedule = new InterruptionSchedule(InterruptionSchedule.parse(s.sakd().schedule()), s.train().epochs(),
+    this.schedule = new InterruptionSchedule(org.sakd.sakd.ScheduleKind.parse(s.sakd().schedule()), s.train().epochs(),
         s.sakd().eta());
     this.lr = LrSchedule.of(s.train());
     this.decodeParallelism = 2 * s.data().decoders();

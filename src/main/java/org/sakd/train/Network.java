@@ -39,11 +39,18 @@ public final class Network implements AutoCloseable {
   /** Builds and initialises {@code name} for {@code classes} classes; parameters are seeded by {@code seed}. */
   public static Network create(String name, int classes, NDManager parent, long seed) {
     Engine.getInstance().setRandomSeed((int) seed);
-    Block block = ModelRegistry.create(name, classes);
+    return of(ModelRegistry.create(name, classes), parent);
+  }
+
+  /** Wraps and initialises any block that implements {@link Classifier} (e.g. a test network). */
+  public static Network of(Block block, NDManager parent) {
+    if (!(block instanceof Classifier c)) {
+      throw new IllegalArgumentException(block.getClass().getName() + " does not implement Classifier");
+    }
     NDManager m = parent.newSubManager();
-    block.initialize(m, DataType.FLOAT32, ((Classifier) block).inputShape(1));
+    block.initialize(m, DataType.FLOAT32, c.inputShape(1));
     enableGradients(block);
-    return new Network(name, block, m);
+    return new Network(c.name(), block, m);
   }
 
   public String name() {

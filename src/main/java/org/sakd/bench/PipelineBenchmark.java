@@ -1,0 +1,136 @@
+package org.sakd.bench;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.sakd.config.Settings;
+import org.sakd.data.Clip;
+import org.sakd.data.ClipSource;
+import org.sakd.data.ClipSources;
+import org.sakd.data.ClipSpec;
+import org.sakd.data.DatasetIndex;
+import org.sakd.data.Datasets;
+import org.sakd.data.Sample;
+import org.sakd.data.SyntheticActions;
+import org.sakd.data.SyntheticSpec;
+import org.sakd.distill.Distillers;
+import org.sakd.distill.Supervisor;
+import org.sakd.monitor.Json;
+import org.sakd.pipeline.DistillRun;
+import org.sakd.pipeline.EpochRecord;
+import org.sakd.train.Batches;
+import org.sakd.train.ClipLoader;
+import org.sakd.train.Network;
+import org.sakd.train.StudentReplica;
+
+/**
+ * Training throughput of the actor pipeline against a plain sequential DJL loop doing the same work on the same
+ * data and models: decode → teacher forward → student forward → backward → SGD step, one batch after another.
+ * The pipeline overlaps decoding with compute. Both use vanilla KD with per-epoch random clip sampling (no teacher
+ * cache), so every clip costs one decode and one teacher forward in both. Usage: [--json] [--epochs N].
+ */
+public final class PipelineBenchmark {
+  private PipelineBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    boolean json = List.of(args).contains("--json");
+    int epochs = 2;
+    for (int i = 0; i < args.length - 1; i++) {
+      if (args[i].equals("--epochs")) {
+        epochs = Integer.parseInt(args[i + 1]);
+      }
+    }
+    Path work = Files.createTempDirectory("sakd-bench-pipeline");
+    Settings s = Settings.load(null, List.of("run.dir=\"" + work.resolve("runs") + "\"", "run.name=bench",
+        "data.root=\"" + work.resolve("data") + "\"", "distill.mode=vanilla", "data.train-sampling=random",
+        "train.epochs=" + epochs, "train.warmup-epochs=0"));
+    Settings.Synthetic y = s.data().synthetic();
+    SyntheticActions.generate(s.data().root(), new SyntheticSpec(y.classes(), y.groups(), y.clipsPerGroup(),
+        y.frames(), y.width(), y.height(), y.fps(), 1, y.container(), y.testGroups()));
+    DatasetIndex index = Datasets.open("synthetic", s.data().root(), s.data().options());
+    Settings.Clip c = s.data().clip();
+    ClipSource source = ClipSources.forIndex(index, new ClipSpec(c.frames(), c.stride(), c.shortSide(), c.crop(),
+        c.mean(), c.std()));
+    int classes = index.classes().size();
+    byte[] teacherBytes;
+    try (NDManager m = NDManager.newBaseManager(); Network t = Network.create(s.model().teacher(), classes, m, 1)) {
+      teacherBytes = t.parameterBytes();
+    }
+
+    double plain = 0;
+    for (int e = 0; e < epochs; e++) {
+      plain = plainLoop(s, index, source, teacherBytes, e);   // the last epoch counts (JIT warm)
+    }
+    DistillRun.Outcome o = DistillRun.run(new DistillRun.Inputs(s, index, source, s.model().teacher(), teacherBytes,
+        null, s.run().runDir(), false, Integer.MAX_VALUE));
+    EpochRecord last = o.epochs().get(o.epochs().size() - 1);
+    double pipeline = last.trainedSamples() / last.trainSeconds();
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("clips", index.train().size());
+    r.put("teacher", s.model().teacher());
+    r.put("student", s.model().student());
+    r.put("batch", s.train().batchSize());
+    r.put("decoders", s.data().decoders());
+    r.put("plain_clips_per_s", plain);
+    r.put("pipeline_clips_per_s", pipeline);
+    r.put("ratio", pipeline / plain);
+    r.put("peak_decoded_in_flight", o.peakDecodedInFlight());
+    r.put("bound", o.decodeBound());
+    if (json) {
+      System.out.println(Json.write(r));
+    } else {
+      System.out.printf(Locale.ROOT, "plain loop %.1f clips/s, actor pipeline %.1f clips/s: ratio %.2f "
+          + "(peak %d decoded clips in flight, bound %d)%n", plain, pipeline, pipeline / plain,
+          o.peakDecodedInFlight(), o.decodeBound());
+    }
+  }
+
+  /** One epoch of the sequential loop; returns clips per second. */
+  static double plainLoop(Settings s, DatasetIndex index, ClipSource source, byte[] teacherBytes, int epoch) {
+    int classes = index.classes().size();
+    ClipLoader loader = new ClipLoader(source);
+    try (NDManager root = NDManager.newBaseManager();
+        Network teacher = Network.create(s.model().teacher(), classes, root, 1)) {
+      teacher.loadParameterBytes(teacherBytes);
+      StudentReplica student = new StudentReplica(Network.create(s.model().student(), classes, root, 2),
+          Distillers.create(s.distill().method(), null), Supervisor.GT_AND_TEACHER,
+          teacher.classifier().featureDim(), 0.9, 5e-4, false);
+      List<Sample> order = index.train();
+      int b = s.train().batchSize();
+      long t0 = System.nanoTime();
+      int done = 0;
+      for (int i = 0; i < order.size(); i += b) {
+        List<Clip> clips = new ArrayList<>();
+        List<Sample> ok = new ArrayList<>();
+        for (Sample smp : order.subList(i, Math.min(order.size(), i + b))) {
+          Optional<Clip> clip = loader.load(smp, true, ClipLoader.clipSeed(s.run().seed(), epoch + 1, smp.index()));
+          if (clip.isPresent()) {
+            clips.add(clip.get());
+            ok.add(smp);
+          }
+        }
+        float[] tl;
+        float[] tf;
+        try (NDManager scope = teacher.manager().newSubManager()) {
+          NDList out = teacher.forward(Batches.stack(scope, clips), false);
+          tl = out.get(0).toFloatArray();
+          tf = out.get(1).toFloatArray();
+        }
+        student.backward(clips, ok.stream().mapToInt(Sample::label).toArray(),
+            new StudentReplica.TeacherRows(tl, classes, tf, teacher.classifier().featureDim()), null);
+        student.applyStep(0.01);
+        done += clips.size();
+      }
+      double secs = (System.nanoTime() - t0) / 1e9;
+      student.close();
+      return done / secs;
+    }
+  }
+}

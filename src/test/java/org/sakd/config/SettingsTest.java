@@ -1,0 +1,82 @@
+package org.sakd.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SettingsTest {
+
+  @Test
+  void defaultsLoadAndAreTheDemo() {
+    Settings s = Settings.load(null, List.of());
+    assertEquals("synthetic", s.data().format());
+    assertEquals("kd", s.distill().method());
+    assertEquals(0.1, s.sakd().ratio());
+    assertEquals(1, s.sakd().interval());
+    assertEquals(List.of("cpu"), s.train().devices());
+  }
+
+  @Test
+  void overridesParseAsHocon() {
+    Settings s = Settings.load(null, List.of("train.epochs=3", "data.clip.mean=[0.5,0.5,0.5]", "sakd.gamma=0.25",
+        "data.root=/tmp/some:path", "train.devices=[cpu,cpu]"));
+    assertEquals(3, s.train().epochs());
+    assertEquals(0.5f, s.data().clip().mean()[1]);
+    assertEquals(0.25, s.sakd().gamma());
+    assertEquals(Path.of("/tmp/some:path"), s.data().root());
+    assertEquals(2, s.train().devices().size());
+  }
+
+  @Test
+  void fileThenOverridesTakePrecedence(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("r.conf");
+    Files.writeString(f, "train { epochs = 7, lr = 0.01 }\ndistill.method = dkd\n");
+    Settings s = Settings.load(f, List.of("train.epochs=2"));
+    assertEquals(2, s.train().epochs());
+    assertEquals(0.01, s.train().lr());
+    assertEquals("dkd", s.distill().method());
+  }
+
+  @Test
+  void badValuesNameTheKeyAndWhatIsAllowed() {
+    var e = assertThrows(SettingsException.class, () -> Settings.load(null, List.of("distill.method=foo")));
+    assertEquals("distill.method", e.key());
+    assertTrue(e.getMessage().contains("crosskd"), e.getMessage());
+    e = assertThrows(SettingsException.class, () -> Settings.load(null, List.of("sakd.ratio=1.5")));
+    assertEquals("sakd.ratio", e.key());
+    assertTrue(e.getMessage().contains("1.5") && e.getMessage().contains("(0.0, 1.0]"), e.getMessage());
+    e = assertThrows(SettingsException.class, () -> Settings.load(null, List.of("train.epochs=many")));
+    assertEquals("train.epochs", e.key());
+    e = assertThrows(SettingsException.class, () -> Settings.load(null, List.of("train.epocs=3")));
+    assertEquals("train.epocs", e.key());
+    e = assertThrows(SettingsException.class, () -> Settings.load(null, List.of("data.clip.crop=500")));
+    assertEquals("data.clip.crop", e.key());
+    e = assertThrows(SettingsException.class, () -> Settings.load(null, List.of("train.devices=[tpu]")));
+    assertEquals("train.devices", e.key());
+    e = assertThrows(SettingsException.class, () -> Settings.load(null, List.of("data.format=hmdb")));
+    assertTrue(e.getMessage().contains("ucf101"), e.getMessage());
+  }
+
+  @Test
+  void missingRecipeIsABadSetting() {
+    var e = assertThrows(SettingsException.class, () -> Settings.load(Path.of("no/such.conf"), List.of()));
+    assertEquals("--config", e.key());
+  }
+
+  @Test
+  void withAppliesMoreOverridesAndValidates() {
+    Settings s = Settings.load(null, List.of());
+    Settings t = s.with(Map.of("distill.mode", "random", "sakd.interval", 5));
+    assertEquals("random", t.distill().mode());
+    assertEquals(5, t.sakd().interval());
+    assertThrows(SettingsException.class, () -> s.with(Map.of("sakd.interval", 0)));
+    assertTrue(t.render().contains("interval"));
+  }
+}

@@ -1,0 +1,86 @@
+package org.sakd.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sakd.config.Settings;
+
+/** End to end on a tiny generated video set: every mode, the files a run writes, kill-and-resume. */
+class DistillRunTest {
+  @TempDir static Path dir;
+  static TinyRuns tiny;
+
+  @BeforeAll
+  static void data() {
+    tiny = new TinyRuns(dir);
+  }
+
+  private static List<String> selected(Path runDir, int epoch) throws Exception {
+    Path f = runDir.resolve(String.format("selection/epoch-%03d.csv", epoch));
+    return Files.readAllLines(f).stream().skip(1).filter(l -> l.endsWith(",1")).map(l -> l.split(",")[0]).toList();
+  }
+
+  @Test
+  void sakdRunSelectsTheBudgetWritesItsFilesAndValidates() throws Exception {
+    Settings s = tiny.settings(dir, List.of("run.name=sakd", "distill.mode=sakd"));
+    DistillRun.Outcome o = tiny.run(s, false, Integer.MAX_VALUE);
+    int n = tiny.index.train().size();
+    int k = (int) Math.round(0.34 * n);
+    assertEquals(3, o.epochs().size());
+    for (EpochRecord e : o.epochs()) {
+      assertTrue(e.selectionEpoch());
+      assertEquals(k, e.trainedSamples());
+      assertTrue(e.top1() >= 0 && e.top1() <= 100 && e.top5() >= e.top1());
+      assertTrue(e.meanAlpha() >= 0 && e.meanAlpha() <= 1, "mean alpha " + e.meanAlpha());
+      assertTrue(Double.isFinite(e.trainLoss()));
+    }
+    Path run = s.run().runDir();
+    for (int e = 0; e < 3; e++) {
+      List<String> lines = Files.readAllLines(run.resolve(String.format("selection/epoch-%03d.csv", e)));
+      assertEquals(n + 1, lines.size());
+      assertEquals(k, selected(run, e).size());
+    }
+    assertTrue(Files.size(run.resolve("checkpoints/last.ckpt")) > 0);
+    assertEquals(4, Files.readAllLines(run.resolve("metrics.csv")).size());
+    assertTrue(Files.readString(run.resolve("events.jsonl")).contains("\"type\": \"epoch\""));
+    assertTrue(o.peakDecodedInFlight() <= o.decodeBound(), o.peakDecodedInFlight() + " > " + o.decodeBound());
+  }
+
+  @Test
+  void vanillaTrainsOnAllDataAndRandomOnTheBudget() {
+    int n = tiny.index.train().size();
+    Settings v = tiny.settings(dir, List.of("run.name=vanilla", "distill.mode=vanilla", "train.epochs=2"));
+    DistillRun.Outcome ov = tiny.run(v, false, Integer.MAX_VALUE);
+    assertEquals(2, ov.epochs().size());
+    ov.epochs().forEach(e -> assertEquals(n, e.trainedSamples()));
+    assertFalse(Files.exists(v.run().runDir().resolve("selection")));
+
+    Settings r = tiny.settings(dir, List.of("run.name=random", "distill.mode=random", "train.epochs=2",
+        "distill.method=dkd"));
+    DistillRun.Outcome or = tiny.run(r, false, Integer.MAX_VALUE);
+    or.epochs().forEach(e -> assertEquals(Math.round(0.34 * n), e.trainedSamples()));
+  }
+
+  @Test
+  void killedAndResumedRunMakesTheSameSelections() throws Exception {
+    Settings full = tiny.settings(dir, List.of("run.name=full", "train.epochs=4"));
+    tiny.run(full, false, Integer.MAX_VALUE);
+    Settings cut = tiny.settings(dir, List.of("run.name=cut", "train.epochs=4"));
+    DistillRun.Outcome first = tiny.run(cut, false, 1);
+    assertEquals(2, first.epochs().size());
+    // simulate the half-written work of a process killed mid-epoch 2: a stray temp checkpoint file
+    Files.write(cut.run().runDir().resolve("checkpoints/last.ckpt999.tmp"), new byte[] {1, 2});
+    DistillRun.Outcome rest = tiny.run(cut, true, Integer.MAX_VALUE);
+    assertEquals(4, rest.epochs().size(), "history carries the epochs before the kill");
+    for (int e = 0; e < 4; e++) {
+      assertEquals(selected(full.run().runDir(), e), selected(cut.run().runDir(), e), "epoch " + e);
+    }
+  }
+}
