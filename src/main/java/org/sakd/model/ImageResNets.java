@@ -1,9 +1,7 @@
 package org.sakd.model;
 
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.pooling.Pool;
 
 import static org.sakd.model.ConvLayers.batchNorm;
 import static org.sakd.model.ConvLayers.conv2d;
@@ -35,7 +33,7 @@ final class ImageResNets {
                         .add(new SingleFrame())
                         .add(conv2d(widths[0], 3, 1))
                         .add(batchNorm())
-                        .add(Activation.reluBlock());
+                        .add(new Relu());
         long channels = widths[0];
         for (int stage = 0; stage < 3; stage++) {
             for (int unit = 0; unit < units; unit++) {
@@ -67,7 +65,7 @@ final class ImageResNets {
                 channels = width;
             }
         }
-        backbone.add(batchNorm()).add(Activation.reluBlock()).add(new GlobalAveragePool());
+        backbone.add(batchNorm()).add(new Relu()).add(new GlobalAveragePool());
         return new PooledClassifier(name, backbone, (int) channels, numClasses, CIFAR_CLIP);
     }
 
@@ -81,8 +79,8 @@ final class ImageResNets {
                         .add(new SingleFrame())
                         .add(conv2d(64, 7, 2))
                         .add(batchNorm())
-                        .add(Activation.reluBlock())
-                        .add(Pool.maxPool2dBlock(shape(3, 3), shape(2, 2), shape(1, 1)));
+                        .add(new Relu())
+                        .add(new MaxPool(shape(3, 3), shape(2, 2), shape(1, 1)));
         long channels = 64;
         for (int stage = 0; stage < 4; stage++) {
             int width = 64 << stage;

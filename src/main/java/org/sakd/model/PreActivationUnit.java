@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
@@ -31,14 +30,14 @@ final class PreActivationUnit extends AbstractBlock {
     PreActivationUnit(long inChannels, int width, int stride) {
         super(VERSION);
         preActivation =
-                addChildBlock("preactivation", new SequentialBlock().add(batchNorm()).add(Activation.reluBlock()));
+                addChildBlock("preactivation", new SequentialBlock().add(batchNorm()).add(new Relu()));
         branch =
                 addChildBlock(
                         "branch",
                         new SequentialBlock()
                                 .add(conv2d(width, 3, stride))
                                 .add(batchNorm())
-                                .add(Activation.reluBlock())
+                                .add(new Relu())
                                 .add(conv2d(width, 3, 1)));
         projection =
                 stride == 1 && inChannels == width ? null : addChildBlock("projection", conv2d(width, 1, stride));

@@ -1,10 +1,8 @@
 package org.sakd.model;
 
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.pooling.Pool;
 
 import static org.sakd.model.ConvLayers.batchNorm;
 import static org.sakd.model.ConvLayers.conv3d;
@@ -56,9 +54,9 @@ final class ResNet3d {
                 new SequentialBlock()
                         .add(conv3d(spec.stemWidth(), k, shape(1, 2, 2), shape(k.get(0) / 2, k.get(1) / 2, k.get(2) / 2)))
                         .add(batchNorm())
-                        .add(Activation.reluBlock());
+                        .add(new Relu());
         if (spec.stemPool()) {
-            backbone.add(Pool.maxPool3dBlock(shape(1, 3, 3), shape(1, 2, 2), shape(0, 1, 1)));
+            backbone.add(new MaxPool(shape(1, 3, 3), shape(1, 2, 2), shape(0, 1, 1)));
         }
         long channels = spec.stemWidth();
         for (int stage = 0; stage < 4; stage++) {

@@ -48,7 +48,7 @@ final class ResidualUnit extends AbstractBlock {
                 new SequentialBlock()
                         .add(conv3d(width, shape(kt, 3, 3), stride, shape(kt / 2, 1, 1)))
                         .add(batchNorm())
-                        .add(Activation.reluBlock())
+                        .add(new Relu())
                         .add(conv3d(width, shape(kt2, 3, 3), shape(1, 1, 1), shape(kt2 / 2, 1, 1)))
                         .add(batchNorm());
         return new ResidualUnit(branch, projection3d(inChannels, width, stride));
@@ -65,10 +65,10 @@ final class ResidualUnit extends AbstractBlock {
                 new SequentialBlock()
                         .add(conv3d(innerWidth, shape(kt, 1, 1), shape(1, 1, 1), shape(kt / 2, 0, 0)))
                         .add(batchNorm())
-                        .add(Activation.reluBlock())
+                        .add(new Relu())
                         .add(conv3d(innerWidth, shape(1, 3, 3), stride, shape(0, 1, 1)))
                         .add(batchNorm())
-                        .add(Activation.reluBlock())
+                        .add(new Relu())
                         .add(conv3d(out, shape(1, 1, 1), shape(1, 1, 1), shape(0, 0, 0)))
                         .add(batchNorm());
         return new ResidualUnit(branch, projection3d(inChannels, out, stride));
@@ -80,7 +80,7 @@ final class ResidualUnit extends AbstractBlock {
                 new SequentialBlock()
                         .add(conv2d(width, 3, stride))
                         .add(batchNorm())
-                        .add(Activation.reluBlock())
+                        .add(new Relu())
                         .add(conv2d(width, 3, 1))
                         .add(batchNorm());
         Block shortcut =

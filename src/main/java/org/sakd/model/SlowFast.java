@@ -7,10 +7,8 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
@@ -85,7 +83,7 @@ final class SlowFast extends AbstractBlock {
                                     .add(conv3d((int) lateralChannels, shape(FUSION_KERNEL, 1, 1), shape(alpha, 1, 1),
                                             shape(FUSION_KERNEL / 2, 0, 0)))
                                     .add(batchNorm())
-                                    .add(Activation.reluBlock())));
+                                    .add(new Relu())));
             slowChannels += lateralChannels;
             int slowKt = stage < 2 ? 1 : 3;
             SequentialBlock slow = new SequentialBlock();
@@ -114,8 +112,8 @@ final class SlowFast extends AbstractBlock {
         return new SequentialBlock()
                 .add(conv3d(width, shape(kt, 7, 7), shape(1, 2, 2), shape(kt / 2, 3, 3)))
                 .add(batchNorm())
-                .add(Activation.reluBlock())
-                .add(Pool.maxPool3dBlock(shape(1, 3, 3), shape(1, 2, 2), shape(0, 1, 1)));
+                .add(new Relu())
+                .add(new MaxPool(shape(1, 3, 3), shape(1, 2, 2), shape(0, 1, 1)));
     }
 
     private static Block unit(boolean bottleneck, long inChannels, int inner, int kt, int spatialStride) {

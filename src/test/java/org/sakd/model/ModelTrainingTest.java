@@ -83,11 +83,11 @@ class ModelTrainingTest {
             NDArray labels = scope.create(new int[] {0, 1, 2, 3});
             float first = sgdStep(block, clips, labels, 0.05f);
             float last = first;
-            for (int i = 0; i < 6; i++) {
+            for (int i = 0; i < 3; i++) {
                 last = sgdStep(block, clips, labels, 0.05f);
             }
             assertTrue(Float.isFinite(last), name + " loss diverged: " + last);
-            assertTrue(last < 0.8f * first, name + " loss went from " + first + " to " + last);
+            assertTrue(last < 0.5f * first, name + " loss went from " + first + " to " + last);
         }
     }
 
