@@ -75,6 +75,7 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
   private record EpochDone(EpochRecord record, int[] subset, float[] alpha, Throwable error) implements Command {}
 
   private static final Duration ASK = Duration.ofMinutes(30);
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EpochCoordinator.class);
 
   private final Spec spec;
   private final Stages stages;
@@ -201,7 +202,7 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
 
   private Behavior<Command> fail(Throwable t) {
     Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
-    getContext().getLog().error("run failed: {}", cause.toString());
+    LOG.error("run failed: {}", cause.toString());
     spec.log().event("failed", Map.of("error", cause.toString()));
     replyTo.tell(new RunResult(List.copyOf(history), cause));
     return Behaviors.stopped();
@@ -230,7 +231,7 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
     } else {
       selection = scoringPass(epoch).thenCompose(x -> ask(stages.selector(),
           (ActorRef<SelectorActor.Selection> r) -> new SelectorActor.Select(epoch, schedule.beta(epoch),
-              schedule.isShuffle(epoch), budget, seed(epoch, 13), r)));
+              schedule.isShuffle(epoch), s.sakd().ratio(), seed(epoch, 13), r)));
     }
     return selection.thenCompose(sel -> {
       double scoreSeconds = (System.nanoTime() - t0) / 1e9;
@@ -491,7 +492,7 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
     row.put("lr", lr.lr(r.epoch()));
     spec.log().metrics(row);
     spec.log().event("epoch", row);
-    getContext().getLog().info(String.format(Locale.ROOT,
+    LOG.info(String.format(Locale.ROOT,
         "%s epoch %d/%d%s  trained %d  loss %.4f  top1 %.2f  top5 %.2f  %.1fs (score %.1fs)", mode(), r.epoch() + 1,
         s.train().epochs(), r.selectionEpoch() ? " [select]" : "", r.trainedSamples(), r.trainLoss(), r.top1(),
         r.top5(), r.epochSeconds(), r.scoreSeconds()));

@@ -24,7 +24,7 @@ public final class SelectorActor extends AbstractBehavior<SelectorActor.Command>
 
   public record Add(ScorerActor.Scores scores, ActorRef<Done> replyTo) implements Command {}
 
-  public record Select(int epoch, double beta, boolean shufflePhase, int budget, long seed, ActorRef<Selection> replyTo)
+  public record Select(int epoch, double beta, boolean shufflePhase, double ratio, long seed, ActorRef<Selection> replyTo)
       implements Command {}
 
   /** One round's outcome: selected ids, α and d for every training sample. */
@@ -110,8 +110,8 @@ public final class SelectorActor extends AbstractBehavior<SelectorActor.Command>
         raw[i] = min;
       }
     }
-    SelectionRound round = state.round(m.epoch(), raw, features, dim, m.beta(), m.shufflePhase(), lambda, selector,
-        m.budget(), new java.util.Random(m.seed()));
+    SelectionRound round = state.applyRound(m.epoch(), raw, features, dim, m.beta(), m.shufflePhase(), lambda,
+        selector, m.ratio(), new java.util.Random(m.seed()));
     m.replyTo().tell(new Selection(m.epoch(), round.selected(), round.alpha(), round.difficulty(), count));
     resetPass();
     return this;

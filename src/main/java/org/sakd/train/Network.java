@@ -76,6 +76,9 @@ public final class Network implements AutoCloseable {
 
   /** (logits, feature) for input x; training selects batch statistics and updates running stats. */
   public NDList forward(NDArray x, boolean training) {
+    if (!training) {
+      GradMode.off();
+    }
     return block.forward(store, new NDList(x), training);
   }
 

@@ -66,6 +66,7 @@ public final class SgdOptimizer implements AutoCloseable {
 
   /** Overwrites all gradients from one flat vector (the all-reduced mean). */
   public void importGradients(float[] flat) {
+    GradMode.off();
     if (flat.length != size()) {
       throw new IllegalArgumentException("gradient vector has " + flat.length + " values, model has " + size());
     }
@@ -84,6 +85,7 @@ public final class SgdOptimizer implements AutoCloseable {
 
   /** One update with learning rate {@code lr}; clears the gradients afterwards. */
   public void step(double lr) {
+    GradMode.off();
     for (var p : parameters) {
       NDArray w = p.getValue().getArray();
       try (NDManager scope = stateManager.newSubManager(); NDArray g = w.getGradient()) {
@@ -136,6 +138,7 @@ public final class SgdOptimizer implements AutoCloseable {
 
   /** Zeroes every gradient (e.g. after a forward/backward whose result is discarded). */
   public void zeroGradients() {
+    GradMode.off();
     for (var p : parameters) {
       try (NDArray g = p.getValue().getArray().getGradient()) {
         g.muli(0);

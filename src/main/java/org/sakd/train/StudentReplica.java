@@ -33,6 +33,8 @@ public final class StudentReplica implements AutoCloseable {
   /** Teacher rows for a batch, row-major. */
   public record TeacherRows(float[] logits, int classes, float[] features, int featureDim) {}
 
+  private static final java.util.concurrent.locks.ReentrantLock BACKWARD = new java.util.concurrent.locks.ReentrantLock();
+
   private final Network student;
   private final Distiller distiller;
   private final Supervisor supervisor;
@@ -97,6 +99,9 @@ public final class StudentReplica implements AutoCloseable {
     if (clips.isEmpty()) {
       return Double.NaN;
     }
+    // DJL's PyTorch engine allows one gradient collector at a time per JVM: replicas in one JVM take turns.
+    BACKWARD.lock();
+    GradMode.off();
     try (NDManager scope = manager.newSubManager()) {
       NDArray x = Batches.stack(scope, clips);
       NDArray y = Batches.labels(scope, labels);
@@ -113,6 +118,8 @@ public final class StudentReplica implements AutoCloseable {
         gc.backward(loss);
         return loss.getFloat();
       }
+    } finally {
+      BACKWARD.unlock();
     }
   }
 
