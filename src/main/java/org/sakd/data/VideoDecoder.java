@@ -26,6 +26,10 @@ import org.bytedeco.javacv.FrameGrabber;
  * to the target size happens in swscale together with the YUV->RGB conversion, so Java touches only the
  * cropped pixels, once, through a per-channel lookup table that folds in the mean/std normalisation.
  *
+ * <p>Frames before the window are decoded, not sought past: seeking to the key frame before a late window
+ * (JavaCV's setVideoFrameNumber) was measured slower on H.264 with long GOPs and returned wrong frames on
+ * MPEG-4 AVI with B-frames (9 of 12 clips), so frame-exact sequential decoding it is.
+ *
  * <p>One decoder thread per file by default: the pipeline decodes many files in parallel, which scales
  * better than FFmpeg's frame threads on small clips.
  *
@@ -138,41 +142,58 @@ public final class VideoDecoder {
         }
     }
 
+    /** Receives each decoded frame as planar RGB floats (3 x H x W); the array is reused for the next frame. */
+    @FunctionalInterface
+    public interface FrameConsumer {
+        void accept(int frameNumber, float[] rgb);
+    }
+
     /**
-     * Every frame scaled to exactly {@code width} x {@code height}, values 0..1, as one C x T x H x W clip
-     * (for evaluation over whole videos and for the decode benchmark).
+     * Streams every frame scaled to exactly {@code width} x {@code height}, values 0..1, into {@code consumer}
+     * through one reused buffer; returns the number of frames. Damage is reported as for {@link #countFrames}.
      */
-    public Clip decodeAll(Path file, int width, int height) {
+    public int forEachFrame(Path file, int width, int height, FrameConsumer consumer) {
         FFmpegFrameGrabber g = open(file);
         try {
             g.setImageWidth(width);
             g.setImageHeight(height);
             float[][] lut = ClipSpec.of(1, 1, 1, 1).withoutNormalisation();
-            List<float[]> frames = new ArrayList<>();
             byte[] row = new byte[width * 3];
             int plane = width * height;
+            float[] rgb = new float[3 * plane];
+            int n = 0;
             Frame f;
             try {
                 while ((f = g.grabFrame(false, true, true, false, false)) != null) {
-                    float[] rgb = new float[3 * plane];
                     convert(f, 0, 0, width, height, false, lut, row, rgb, 0, plane);
-                    frames.add(rgb);
+                    consumer.accept(n++, rgb);
                 }
             } catch (FrameGrabber.Exception e) {
-                throw new VideoDecodeException(file, frames.isEmpty() ? VideoDecodeException.Reason.ZERO_FRAMES
-                        : VideoDecodeException.Reason.TRUNCATED, "decoding failed after " + frames.size() + " frames", e);
+                throw new VideoDecodeException(file, n == 0 ? VideoDecodeException.Reason.ZERO_FRAMES
+                        : VideoDecodeException.Reason.TRUNCATED, "decoding failed after " + n + " frames", e);
             }
-            checkEnd(file, frames.size(), declaredFrames(g));
-            int t = frames.size();
-            float[] data = new float[3 * t * plane];
-            for (int i = 0; i < t; i++) {
-                float[] rgb = frames.get(i);
-                for (int c = 0; c < 3; c++) System.arraycopy(rgb, c * plane, data, (c * t + i) * plane, plane);
-            }
-            return new Clip(data, 3, t, height, width);
+            checkEnd(file, n, declaredFrames(g));
+            return n;
         } finally {
             close(g);
         }
+    }
+
+    /**
+     * Every frame scaled to exactly {@code width} x {@code height}, values 0..1, as one C x T x H x W clip
+     * (for evaluation over whole videos).
+     */
+    public Clip decodeAll(Path file, int width, int height) {
+        int plane = width * height;
+        List<float[]> frames = new ArrayList<>();
+        forEachFrame(file, width, height, (i, rgb) -> frames.add(rgb.clone()));
+        int t = frames.size();
+        float[] data = new float[3 * t * plane];
+        for (int i = 0; i < t; i++) {
+            float[] rgb = frames.get(i);
+            for (int c = 0; c < 3; c++) System.arraycopy(rgb, c * plane, data, (c * t + i) * plane, plane);
+        }
+        return new Clip(data, 3, t, height, width);
     }
 
     /** Null when the stream ended early but close to the declared count (retry with the exact count). */

@@ -110,6 +110,19 @@ class VideoDecoderTest {
     }
 
     @Test
+    void decodesWebmWithoutAStoredFrameCount() throws Exception {
+        // SSv2 ships VP9 WebM, whose container stores no frame count: the decoder goes by duration x fps.
+        Path f = VideoFixtures.ffmpeg(dir.resolve("clip.webm"), "-f", "lavfi", "-i", "testsrc=size=64x48:rate=12",
+                "-frames:v", "30", "-c:v", "libvpx-vp9");
+        assertEquals(30, decoder.countFrames(f).frames());
+        Clip test = decoder.decode(f, RAW, false, 0);
+        Clip all = decoder.decodeAll(f, 64, 48);
+        int[] idx = VideoDecoder.frameIndices(30, 8, 2, false, new Random(0));
+        assertEquals(all.at(0, idx[7], 20, 30), test.at(0, 7, 20, 22), 0f);
+        assertArrayEquals(new long[]{3, 8, 48, 48}, decoder.decode(f, RAW, true, 9).shape());
+    }
+
+    @Test
     void corruptInputsFailWithTheirReasonAndNeverHang() throws Exception {
         Path random = dir.resolve("random.avi");
         byte[] noise = new byte[20_000];
