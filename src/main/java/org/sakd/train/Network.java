@@ -27,7 +27,7 @@ public final class Network implements AutoCloseable {
   private final String name;
   private final Block block;
   private final NDManager manager;
-  private final ParameterStore store;
+  private ParameterStore store;
 
   private Network(String name, Block block, NDManager manager) {
     this.name = name;
@@ -99,6 +99,8 @@ public final class Network implements AutoCloseable {
       throw new IllegalStateException("cannot load parameters of " + name + ": " + e.getMessage(), e);
     }
     enableGradients(block);
+    // DJL's ParameterStore caches the arrays it handed out; loading replaces them, so the cache must go too.
+    store = new ParameterStore(manager, false);
   }
 
   /** Attaches gradients to the learnable parameters only (not to batch-norm running statistics). */

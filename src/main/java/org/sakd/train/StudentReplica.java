@@ -39,7 +39,7 @@ public final class StudentReplica implements AutoCloseable {
   private final Distiller distiller;
   private final Supervisor supervisor;
   private final NDManager manager;
-  private final ParameterStore store;
+  private ParameterStore store;
   private final SgdOptimizer optimizer;
   private NDArray headWeight;
   private NDArray headBias;
@@ -177,6 +177,7 @@ public final class StudentReplica implements AutoCloseable {
       throw new IllegalStateException("cannot load distiller parameters: " + e.getMessage(), e);
     }
     Network.enableGradients(extras);
+    store = new ParameterStore(manager, false);
   }
 
   public void restoreOptimizer(Map<String, float[]> state) {
