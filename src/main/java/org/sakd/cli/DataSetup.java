@@ -15,7 +15,7 @@ final class DataSetup {
   static SyntheticSpec syntheticSpec(Settings s) {
     Settings.Synthetic y = s.data().synthetic();
     return new SyntheticSpec(y.classes(), y.groups(), y.clipsPerGroup(), y.frames(), y.width(), y.height(), y.fps(),
-        s.run().seed(), y.container(), y.testGroups());
+        s.run().seed(), y.container(), y.testGroups(), y.noise(), y.contrast());
   }
 
   static DatasetIndex open(Settings s) {

@@ -53,7 +53,7 @@ final class DemoCommand implements Callable<Integer> {
 
     // Teacher: cross-entropy on the target set (cached).
     Settings ts = base.with(Map.of("run.dir", demoDir.toString(), "run.name", "teacher", "train.model", "teacher",
-        "train.epochs", d.teacherEpochs()));
+        "train.epochs", d.teacherEpochs(), "train.lr", d.scratchLr(), "train.warmup-epochs", 1));
     Path teacherCkpt = cached(ts, () -> SupervisedTraining.run(ts, index, source, ts.model().teacher(), null,
         ts.run().runDir(), false));
     CheckpointProto teacher = Jobs.checkpoint("model.teacher-checkpoint", teacherCkpt.toString());
@@ -66,7 +66,7 @@ final class DemoCommand implements Callable<Integer> {
       Path preRoot = Path.of(base.data().root().toString() + "-pretrain");
       Settings ps = base.with(Map.of("run.dir", demoDir.toString(), "run.name", "student-pretrain",
           "train.model", "student", "train.epochs", d.pretrainEpochs(), "data.root", preRoot.toString(),
-          "run.seed", base.run().seed() + 1000));
+          "run.seed", base.run().seed() + 1000, "train.lr", d.scratchLr(), "train.warmup-epochs", 1));
       Path preCkpt = cached(ps, () -> {
         DatasetIndex pre = DataSetup.open(ps);
         return SupervisedTraining.run(ps, pre, ClipSources.forIndex(pre, DataSetup.clipSpec(ps)),

@@ -17,6 +17,8 @@ final class SettingsOptions {
   Settings load(String... extra) {
     List<String> all = new ArrayList<>(List.of(extra));
     all.addAll(overrides);
-    return Settings.load(config, all);
+    Settings s = Settings.load(config, all);
+    s.applyComputeThreads();
+    return s;
   }
 }

@@ -19,7 +19,7 @@ public record Settings(
     Run run, Data data, Models model, Train train, Pipeline pipeline, Eval eval, Distill distill, Sakd sakd,
     Demo demo, Config raw) {
 
-  public record Demo(int teacherEpochs, int pretrainEpochs, int epochs, int starInterval) {}
+  public record Demo(int teacherEpochs, int pretrainEpochs, int epochs, int starInterval, double scratchLr) {}
 
   public record Pipeline(int buffer) {}
 
@@ -33,7 +33,7 @@ public record Settings(
 
   public record Synthetic(
       int classes, int groups, int testGroups, int clipsPerGroup, int frames, int width, int height, int fps,
-      String container) {}
+      String container, int noise, double contrast) {}
 
   public record Data(
       String format, Path root, String splits, int split, String trainList, String valList, String classes,
@@ -51,7 +51,7 @@ public record Settings(
   public record Train(
       String model, int epochs, int batchSize, double lr, double momentum, double weightDecay, boolean nesterov,
       String lrSchedule, int warmupEpochs, int[] stepEpochs, double stepGamma, List<String> devices,
-      int checkpointEvery) {}
+      int checkpointEvery, int computeThreads) {}
 
   public record Eval(int batchSize) {}
 
@@ -137,7 +137,8 @@ public record Settings(
         r.intIn("data.synthetic.test-groups", 1, 999), r.intIn("data.synthetic.clips-per-group", 1, 100),
         r.intIn("data.synthetic.frames", 2, 10000), r.intIn("data.synthetic.width", 16, 4096),
         r.intIn("data.synthetic.height", 16, 4096), r.intIn("data.synthetic.fps", 1, 240),
-        r.oneOf("data.synthetic.container", Set.of("avi", "mp4")));
+        r.oneOf("data.synthetic.container", Set.of("avi", "mp4")), r.intIn("data.synthetic.noise", 0, 127),
+        r.doubleIn("data.synthetic.contrast", 0, 1, true));
     if (syn.testGroups() >= syn.groups()) {
       throw new SettingsException("data.synthetic.test-groups", syn.testGroups(),
           "fewer than data.synthetic.groups (" + syn.groups() + ")");
@@ -155,7 +156,8 @@ public record Settings(
         r.doubleIn("train.momentum", 0, 0.999999, false), r.doubleIn("train.weight-decay", 0, 1, false),
         r.bool("train.nesterov"), r.oneOf("train.lr-schedule", Set.of("cosine", "step", "constant")),
         r.intIn("train.warmup-epochs", 0, 100000), r.intsIn("train.step-epochs", 1, 100000),
-        r.doubleIn("train.step-gamma", 0, 1, true), devices(r), r.intIn("train.checkpoint-every", 1, 100000));
+        r.doubleIn("train.step-gamma", 0, 1, true), devices(r), r.intIn("train.checkpoint-every", 1, 100000),
+        r.intIn("train.compute-threads", 0, 4096));
     Pipeline pipeline = new Pipeline(r.intIn("pipeline.buffer", 0, 1 << 20));
     Eval eval = new Eval(r.intIn("eval.batch-size", 1, 65536));
     Distill distill = new Distill(r.oneOf("distill.method", METHODS), r.oneOf("distill.mode", MODES));
@@ -168,7 +170,8 @@ public record Settings(
         r.intIn("sakd.score-batch-size", 1, 65536), r.intIn("sakd.partition-threshold", 2, Integer.MAX_VALUE),
         r.intIn("sakd.shards", 1, 4096));
         Demo demo = new Demo(r.intIn("demo.teacher-epochs", 1, 100000), r.intIn("demo.pretrain-epochs", 0, 100000),
-        r.intIn("demo.epochs", 1, 100000), r.intIn("demo.star-interval", 1, 100000));
+        r.intIn("demo.epochs", 1, 100000), r.intIn("demo.star-interval", 1, 100000),
+        r.doubleIn("demo.scratch-lr", 0, 100, true));
     return new Settings(run, data, model, train, pipeline, eval, distill, sakd, demo, c);
   }
 
@@ -194,6 +197,19 @@ public record Settings(
   public String render() {
     return raw.root().render(
         ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
+  }
+
+  /**
+   * PyTorch's intra-op thread count for this process: {@code train.compute-threads}, or the cores the decoders leave
+   * (at least one). Applied once, before the engine starts; later settings cannot change it.
+   */
+  public void applyComputeThreads() {
+    int threads = train.computeThreads() > 0 ? train.computeThreads()
+        : Math.max(1, Runtime.getRuntime().availableProcessors() - data.decoders());
+    if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
+      System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+      System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+    }
   }
 
   /** A copy with more overrides applied on top (e.g. the demo deriving one run per mode). */

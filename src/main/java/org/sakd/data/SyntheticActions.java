@@ -204,13 +204,15 @@ public final class SyntheticActions {
                     angle = motion == Motion.ROTATE_CLOCKWISE ? angle0 + turn : angle0 - turn;
                 }
             }
-            draw(frames[t], w, h, bgA, bgB, gradAngle, fg, shape, cx, cy, s, angle, alpha, r);
+            draw(frames[t], w, h, bgA, bgB, gradAngle, fg, shape, cx, cy, s, angle, alpha * spec.contrast(),
+                spec.noise(), r);
         }
         return frames;
     }
 
     private static void draw(byte[] out, int w, int h, int[] bgA, int[] bgB, double gradAngle, int[] fg, int shape,
-                             double cx, double cy, double s, double angle, double alpha, SplittableRandom noise) {
+                             double cx, double cy, double s, double angle, double alpha, int noiseLevel,
+                             SplittableRandom noise) {
         double cos = Math.cos(angle), sin = Math.sin(angle);
         double gx = Math.cos(gradAngle), gy = Math.sin(gradAngle);
         double norm = Math.abs(gx) * w + Math.abs(gy) * h;
@@ -228,7 +230,9 @@ public final class SyntheticActions {
                 for (int c = 0; c < 3; c++) {
                     double bg = bgA[c] + (bgB[c] - bgA[c]) * g;
                     double val = inside ? bg + (fg[c] - bg) * alpha : bg;
-                    val += noise.nextInt(-6, 7);
+                    if (noiseLevel > 0) {
+                        val += noise.nextInt(-noiseLevel, noiseLevel + 1);
+                    }
                     out[o + c] = (byte) Math.max(0, Math.min(255, (int) Math.round(val)));
                 }
             }

@@ -13,10 +13,20 @@ package org.sakd.data;
  * @param seed          same seed, same pixels
  * @param container     "avi" (MPEG-4 Part 2) or "mp4" (H.264 via libopenh264)
  * @param testGroups    the last {@code testGroups} groups form the test split, so no scene is in both splits
+ * @param noise         amplitude of the uniform per-pixel noise, in 8-bit levels (harder when larger)
+ * @param contrast      how far the shape's colour goes from the background towards its own colour, in (0, 1]
  */
 public record SyntheticSpec(int classes, int groups, int clipsPerGroup, int frames, int width, int height, int fps,
-                            long seed, String container, int testGroups) {
+                            long seed, String container, int testGroups, int noise, double contrast) {
+    /** The default difficulty: noise ±6 levels, full contrast. */
+    public SyntheticSpec(int classes, int groups, int clipsPerGroup, int frames, int width, int height, int fps,
+                         long seed, String container, int testGroups) {
+        this(classes, groups, clipsPerGroup, frames, width, height, fps, seed, container, testGroups, 6, 1.0);
+    }
+
     public SyntheticSpec {
+        if (noise < 0 || noise > 127) throw new IllegalArgumentException("noise must be 0..127, got " + noise);
+        if (!(contrast > 0 && contrast <= 1)) throw new IllegalArgumentException("contrast must be in (0, 1], got " + contrast);
         if (classes < 2 || classes > SyntheticActions.Motion.values().length) {
             throw new IllegalArgumentException("synthetic classes must be 2.." + SyntheticActions.Motion.values().length + ", got " + classes);
         }
@@ -44,6 +54,7 @@ public record SyntheticSpec(int classes, int groups, int clipsPerGroup, int fram
     String describe() {
         return "synthetic-actions v1 classes=" + classes + " groups=" + groups + " clipsPerGroup=" + clipsPerGroup
                 + " frames=" + frames + " size=" + width + "x" + height + " fps=" + fps + " seed=" + seed
-                + " container=" + container + " testGroups=" + testGroups;
+                + " container=" + container + " testGroups=" + testGroups
+                + (noise == 6 && contrast == 1.0 ? "" : " noise=" + noise + " contrast=" + contrast);
     }
 }
