@@ -102,7 +102,7 @@ public final class DppBenchmark {
   }
 
   /** Seeded Gaussian clusters: sample i belongs to cluster i mod clusters; quality uniform in [0, 1). */
-  static SelectionInput clustered(int m, int dim, int clusters, long seed) {
+  public static SelectionInput clustered(int m, int dim, int clusters, long seed) {
     Random rng = new Random(seed);
     float[] centres = new float[clusters * dim];
     for (int i = 0; i < centres.length; i++) {

@@ -1,6 +1,7 @@
 package org.sakd.sakd;
 
 import java.util.Arrays;
+import java.util.concurrent.ForkJoinTask;
 
 /**
  * Greedy MAP inference for a DPP whose kernel is low rank plus diagonal:
@@ -18,8 +19,12 @@ import java.util.Arrays;
  *   <li>Lazy evaluation (Minoux 1978): r_i only shrinks as S grows (log det is submodular), so a stale r_i is an
  *       upper bound. Items sit in a max-heap keyed by their last gain; only the top is brought up to date, and
  *       it is chosen once it is current and still on top. This picks exactly the greedy argmax (ties: smallest
- *       id) while most items are never refreshed, and a refresh streams the few new u_t against one
- *       cache-resident feature row instead of the whole M×D matrix per pick.</li>
+ *       id) while many items are never refreshed.</li>
+ *   <li>Blocking: stale items are refreshed in blocks of up to {@link #BLOCK} taken from the heap top, as one
+ *       small matrix product X_B·U (items × directions) split over two threads. The loops run along the
+ *       direction index with U stored transposed, so they are plain multiply-adds into an array that C2
+ *       vectorises (a dot-product reduction would not be), and each cached block of U serves many items
+ *       instead of streaming the whole M×D feature matrix once per pick.</li>
  * </ul>
  * Items whose residual falls to {@link #RANK_TOLERANCE} or below are "used up" (the kernel's rank is spent); once
  * every remaining item is used up, the rest of the budget is filled by {@code fillScore} (METHOD.md section 5).
@@ -28,6 +33,12 @@ final class GreedyMapInference {
 
   /** Residual at or below which an item adds no new direction (METHOD.md section 5). */
   static final double RANK_TOLERANCE = 1e-9;
+  /** Stale items refreshed together; about the number a pick needs on clustered features. */
+  static final int BLOCK = 48;
+  /** Feature dimensions per cache block of the refresh (64 dims × ≤1000 directions × 8 B ≤ 512 KB). */
+  private static final int DIM_BLOCK = 64;
+  /** Below this many multiply-adds a block is refreshed on the calling thread only. */
+  private static final long PARALLEL_WORK = 200_000;
 
   private final float[] x;
   private final int m;
@@ -36,7 +47,10 @@ final class GreedyMapInference {
   private final double[] logWeight;
   private final double[] residual;
   private final int[] stamp;
+  /** u_t as rows (for the axpy that builds a new direction). */
   private double[][] directions;
+  /** u_t transposed: directionsT[d][t] (for the refresh and c_j loops along t). */
+  private final double[][] directionsT;
   private int used;
 
   private GreedyMapInference(float[] x, int m, int dim, double[] scale, double[] extraDiag, double[] logWeight) {
@@ -47,6 +61,7 @@ final class GreedyMapInference {
     this.logWeight = logWeight;
     this.residual = new double[m];
     this.stamp = new int[m];
+    this.directionsT = new double[dim][];
     for (int i = 0; i < m; i++) {
       int off = i * dim;
       double sq = 0.0;
@@ -64,7 +79,7 @@ final class GreedyMapInference {
     return new GreedyMapInference(x, m, dim, scale, extraDiag, logWeight).run(fillScore, k);
   }
 
-  /** 1/‖x_i‖ per row (0 for an all-zero row, whose cosine similarity to everything is taken as 0). */
+  /** factor/‖x_i‖ per row (0 for an all-zero row, whose cosine similarity to everything is taken as 0). */
   static double[] inverseNorms(float[] x, int m, int dim, double factor) {
     double[] inv = new double[m];
     for (int i = 0; i < m; i++) {
@@ -83,23 +98,37 @@ final class GreedyMapInference {
     int[] picked = new int[k];
     boolean[] chosen = new boolean[m];
     int count = 0;
-    directions = new double[Math.min(k, 64)][];
+    int capacity = Math.min(k, 64);
+    directions = new double[capacity][];
+    for (int d = 0; d < dim; d++) {
+      directionsT[d] = new double[capacity];
+    }
     MaxHeap heap = new MaxHeap(m);
     for (int i = 0; i < m; i++) {
       if (residual[i] > RANK_TOLERANCE) {
         heap.push(i, gain(i));
       }
     }
+    int[] block = new int[BLOCK];
     while (count < k && !heap.isEmpty()) {
-      int top = heap.pop();
-      if (stamp[top] == used) {
-        addDirection(top);
+      if (stamp[heap.peek()] == used) {
+        int top = heap.pop();
+        if (count + 1 < k) {
+          addDirection(top);
+        }
         picked[count++] = top;
         chosen[top] = true;
-      } else {
-        refresh(top);
-        if (residual[top] > RANK_TOLERANCE) {
-          heap.push(top, gain(top));
+        continue;
+      }
+      int n = 0;
+      while (n < BLOCK && !heap.isEmpty() && stamp[heap.peek()] != used) {
+        block[n++] = heap.pop();
+      }
+      refresh(block, n);
+      for (int b = 0; b < n; b++) {
+        int i = block[b];
+        if (residual[i] > RANK_TOLERANCE) {
+          heap.push(i, gain(i));
         }
       }
     }
@@ -115,47 +144,123 @@ final class GreedyMapInference {
     return logWeight[i] + Math.log(residual[i]);
   }
 
-  /** Brings r_i up to date with the directions added since its last refresh. */
-  private void refresh(int i) {
-    int off = i * dim;
-    double s = scale[i];
-    double r = residual[i];
-    int t = stamp[i];
-    for (; t + 1 < used; t += 2) {
-      double[] pair = Kernels.dot2(x, off, directions[t], directions[t + 1], dim);
-      double e0 = s * pair[0];
-      double e1 = s * pair[1];
-      r -= e0 * e0;
-      r -= e1 * e1;
+  /** Brings the residuals of {@code items[0..n)} up to date with every direction added since their last refresh. */
+  private void refresh(int[] items, int n) {
+    double[][] acc = new double[n][];
+    long work = 0;
+    for (int b = 0; b < n; b++) {
+      acc[b] = new double[used - stamp[items[b]]];
+      work += (long) acc[b].length * dim;
     }
-    for (; t < used; t++) {
-      double e = s * Kernels.dot(x, off, directions[t], dim);
-      r -= e * e;
+    if (work < PARALLEL_WORK || n < 2) {
+      project(items, 0, n, acc);
+    } else {
+      // Split the block into two halves of about equal work.
+      long half = 0;
+      int cut = 0;
+      while (cut < n - 1 && half + (long) acc[cut].length * dim <= work / 2) {
+        half += (long) acc[cut++].length * dim;
+      }
+      int split = Math.max(1, cut);
+      ForkJoinTask.invokeAll(
+          ForkJoinTask.adapt(() -> project(items, 0, split, acc)),
+          ForkJoinTask.adapt(() -> project(items, split, n, acc)));
     }
-    residual[i] = r;
-    stamp[i] = used;
+    for (int b = 0; b < n; b++) {
+      int i = items[b];
+      double s = scale[i];
+      double r = residual[i];
+      for (double v : acc[b]) {
+        double e = s * v;
+        r -= e * e;
+      }
+      residual[i] = r;
+      stamp[i] = used;
+    }
   }
 
-  /** u_j = (g_j − Σ_t c_j,t u_t)/d_j for the newly chosen j (whose residual is current). */
+  /** acc[b][t] = x_{items[b]}·u_{stamp+t} for b in [lo, hi), accumulated along t so the inner loop vectorises. */
+  private void project(int[] items, int lo, int hi, double[][] acc) {
+    for (int d0 = 0; d0 < dim; d0 += DIM_BLOCK) {
+      int d1 = Math.min(dim, d0 + DIM_BLOCK);
+      for (int b = lo; b < hi; b++) {
+        double[] a = acc[b];
+        int span = a.length;
+        if (span == 0) {
+          continue;
+        }
+        int from = stamp[items[b]];
+        int off = items[b] * dim;
+        for (int d = d0; d < d1; d++) {
+          double xd = x[off + d];
+          if (xd != 0.0) {
+            Kernels.axpy(xd, directionsT[d], from, a, span);
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * u_j = (g_j − Σ_t c_j,t u_t)/d_j for the newly chosen j, whose residual d_j² is current; c_j,t = g_j·u_t.
+   * Both O(D·|S|) steps are split over the feature dimensions between two threads.
+   */
   private void addDirection(int j) {
     int off = j * dim;
     double s = scale[j];
-    double[] u = new double[dim];
-    for (int d = 0; d < dim; d++) {
-      u[d] = s * x[off + d];
-    }
+    int half = dim / 2;
+    boolean parallel = (long) used * dim >= PARALLEL_WORK;
+    double[] c0 = new double[used];
+    double[] c1 = new double[used];
+    runPair(parallel, () -> projectOne(off, s, 0, half, c0), () -> projectOne(off, s, half, dim, c1));
     for (int t = 0; t < used; t++) {
-      double c = s * Kernels.dot(x, off, directions[t], dim);
-      Kernels.axpy(-c, directions[t], u, dim);
+      c0[t] += c1[t];
     }
+    double[] u = new double[dim];
     double inv = 1.0 / Math.sqrt(residual[j]);
-    for (int d = 0; d < dim; d++) {
-      u[d] *= inv;
-    }
+    runPair(parallel, () -> subtract(off, s, c0, inv, u, 0, half), () -> subtract(off, s, c0, inv, u, half, dim));
     if (used == directions.length) {
-      directions = Arrays.copyOf(directions, directions.length * 2);
+      int capacity = directions.length * 2;
+      directions = Arrays.copyOf(directions, capacity);
+      for (int d = 0; d < dim; d++) {
+        directionsT[d] = Arrays.copyOf(directionsT[d], capacity);
+      }
+    }
+    for (int d = 0; d < dim; d++) {
+      directionsT[d][used] = u[d];
     }
     directions[used++] = u;
+  }
+
+  private void projectOne(int off, double s, int d0, int d1, double[] c) {
+    for (int d = d0; d < d1; d++) {
+      double xd = x[off + d];
+      if (xd != 0.0) {
+        Kernels.axpy(s * xd, directionsT[d], 0, c, used);
+      }
+    }
+  }
+
+  private void subtract(int off, double s, double[] c, double inv, double[] u, int d0, int d1) {
+    double[] part = new double[d1 - d0];
+    for (int d = d0; d < d1; d++) {
+      part[d - d0] = s * x[off + d];
+    }
+    for (int t = 0; t < used; t++) {
+      Kernels.axpy(-c[t], directions[t], d0, part, d1 - d0);
+    }
+    for (int d = d0; d < d1; d++) {
+      u[d] = part[d - d0] * inv;
+    }
+  }
+
+  private static void runPair(boolean parallel, Runnable a, Runnable b) {
+    if (parallel) {
+      ForkJoinTask.invokeAll(ForkJoinTask.adapt(a), ForkJoinTask.adapt(b));
+    } else {
+      a.run();
+      b.run();
+    }
   }
 
   /** Binary max-heap of (key, id), ties broken towards the smaller id so results match a plain argmax scan. */
@@ -171,6 +276,10 @@ final class GreedyMapInference {
 
     boolean isEmpty() {
       return size == 0;
+    }
+
+    int peek() {
+      return ids[0];
     }
 
     void push(int id, double key) {
