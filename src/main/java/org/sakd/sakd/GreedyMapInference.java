@@ -5,7 +5,7 @@ import java.util.concurrent.ForkJoinTask;
 
 /**
  * Greedy MAP inference for a DPP whose kernel is low rank plus diagonal:
- * L_ij = g_i·g_j (i ≠ j), L_ii = g_i·g_i + δ_i, with g_i = s_i·x_i, and a per-item log weight a_i, so the
+ * L_ij = g_i·g_j (i ≠ j), L_ii = g_i·g_i + δ_i (given as a whole), with g_i = s_i·x_i, and a per-item log weight a_i, so the
  * greedy gain of item i given the chosen set S is a_i + log r_i(S), r_i = Schur complement of L at i.
  *
  * <p>This is the incremental-Cholesky greedy of Chen, Zhang &amp; Zhou ("Fast Greedy MAP Inference for DPP",
@@ -53,30 +53,25 @@ final class GreedyMapInference {
   private final double[][] directionsT;
   private int used;
 
-  private GreedyMapInference(float[] x, int m, int dim, double[] scale, double[] extraDiag, double[] logWeight) {
+  private GreedyMapInference(float[] x, int m, int dim, double[] scale, double[] diag, double[] logWeight) {
     this.x = x;
     this.m = m;
     this.dim = dim;
     this.scale = scale;
     this.logWeight = logWeight;
-    this.residual = new double[m];
+    this.residual = diag.clone();
     this.stamp = new int[m];
     this.directionsT = new double[dim][];
-    for (int i = 0; i < m; i++) {
-      int off = i * dim;
-      double sq = 0.0;
-      for (int d = 0; d < dim; d++) {
-        double v = x[off + d];
-        sq += v * v;
-      }
-      residual[i] = scale[i] * scale[i] * sq + extraDiag[i];
-    }
   }
 
-  /** Runs the greedy; returns k distinct ids in pick order (the greedy phase, then the fill). */
-  static int[] select(float[] x, int m, int dim, double[] scale, double[] extraDiag, double[] logWeight,
+  /**
+   * Runs the greedy; returns k distinct ids in pick order (the greedy phase, then the fill). {@code diag} is
+   * L_ii, given by the caller so that exactly equal diagonals (cos(F_i, F_i) = 1) tie exactly and the tie goes
+   * to the smaller id, as in a plain argmax.
+   */
+  static int[] select(float[] x, int m, int dim, double[] scale, double[] diag, double[] logWeight,
       double[] fillScore, int k) {
-    return new GreedyMapInference(x, m, dim, scale, extraDiag, logWeight).run(fillScore, k);
+    return new GreedyMapInference(x, m, dim, scale, diag, logWeight).run(fillScore, k);
   }
 
   /** factor/‖x_i‖ per row (0 for an all-zero row, whose cosine similarity to everything is taken as 0). */
