@@ -25,7 +25,8 @@ public final class AdditiveDppSelector implements SubsetSelector {
       double cosine = scale[i] > 0.0 ? 1.0 : 0.0;
       diag[i] = (1.0 - gamma) * (cosine + Selectors.RIDGE) + gamma * in.quality()[i];
     }
-    return GreedyMapInference.select(in.features(), m, in.dim(), scale, diag, new double[m], in.quality(), k);
+    return GreedyMapInference.select(in.features(), m, in.dim(), scale, diag, new double[m], in.quality(), k,
+        m);
   }
 
   @Override

@@ -43,7 +43,8 @@ public final class GreedyDppSelector implements SubsetSelector {
     for (int i = 0; i < diag.length; i++) {
       diag[i] = scale[i] > 0.0 ? 1.0 : 0.0; // K_ii = cos(F_i, F_i) = 1; an all-zero row spans nothing
     }
-    return GreedyMapInference.select(in.features(), in.samples(), in.dim(), scale, diag, logWeight, in.quality(), k);
+    return GreedyMapInference.select(in.features(), in.samples(), in.dim(), scale, diag, logWeight, in.quality(), k,
+        in.dim());
   }
 
   @Override

@@ -1,12 +1,30 @@
 package org.sakd.sakd;
 
 /**
- * Dot-product loops of the selectors. Float-reduction loops are not auto-vectorised by C2 (strict FP order), so
- * they are unrolled by hand with independent accumulators, which lets the CPU overlap the multiply-adds.
+ * Inner loops of the selectors. C2 (JDK 17) vectorises a plain multiply-add into an array, but not a float or
+ * double dot-product reduction (strict FP order), so the hot loops are written in the axpy form; the one
+ * reduction left is unrolled by hand with independent accumulators so the CPU can overlap the multiply-adds.
  */
 final class Kernels {
 
   private Kernels() {}
+
+  /**
+   * y[i] += a·x[i] for i in [from, to), in float. Both arrays use the same index: with different offsets C2
+   * cannot rule out that x and y are one array, and then it does not vectorise the loop.
+   */
+  static void axpy(float a, float[] x, float[] y, int from, int to) {
+    for (int i = from; i < to; i++) {
+      y[i] += a * x[i];
+    }
+  }
+
+  /** y[i] += a·x[i] for i in [from, to), in double (same-index form, see the float version). */
+  static void axpy(double a, double[] x, double[] y, int from, int to) {
+    for (int i = from; i < to; i++) {
+      y[i] += a * x[i];
+    }
+  }
 
   /** Σ_d a[aOff+d]·b[bOff+d] of two float rows, in double. */
   static double dot(float[] a, int aOff, float[] b, int bOff, int n) {
@@ -25,12 +43,5 @@ final class Kernels {
       s0 += (double) a[aOff + d] * b[bOff + d];
     }
     return (s0 + s1) + (s2 + s3);
-  }
-
-  /** y[0..n) += a·x[from..from+n): no reduction, so C2 vectorises it. */
-  static void axpy(double a, double[] x, int from, double[] y, int n) {
-    for (int d = 0; d < n; d++) {
-      y[d] += a * x[from + d];
-    }
   }
 }
