@@ -19,12 +19,14 @@ public final class AdditiveDppSelector implements SubsetSelector {
   public int[] select(SelectionInput in, int k, Random rng) {
     SubsetSelector.checkBudget(in, k);
     int m = in.samples();
-    double[] extraDiag = new double[m];
-    for (int i = 0; i < m; i++) {
-      extraDiag[i] = (1.0 - gamma) * Selectors.RIDGE + gamma * in.quality()[i];
-    }
     double[] scale = GreedyMapInference.inverseNorms(in.features(), m, in.dim(), Math.sqrt(1.0 - gamma));
-    return GreedyMapInference.select(in.features(), m, in.dim(), scale, extraDiag, new double[m], in.quality(), k);
+    double[] diag = new double[m];
+    for (int i = 0; i < m; i++) {
+      double cosine = scale[i] > 0.0 ? 1.0 : 0.0;
+      diag[i] = (1.0 - gamma) * (cosine + Selectors.RIDGE) + gamma * in.quality()[i];
+    }
+    return GreedyMapInference.select(in.features(), m, in.dim(), scale, diag, new double[m], in.quality(), k,
+        m);
   }
 
   @Override

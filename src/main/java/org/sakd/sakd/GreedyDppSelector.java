@@ -39,8 +39,12 @@ public final class GreedyDppSelector implements SubsetSelector {
       logWeight[i] = qualityWeight * in.quality()[i];
     }
     double[] scale = GreedyMapInference.inverseNorms(in.features(), in.samples(), in.dim(), 1.0);
-    return GreedyMapInference.select(in.features(), in.samples(), in.dim(), scale, new double[in.samples()],
-        logWeight, in.quality(), k);
+    double[] diag = new double[in.samples()];
+    for (int i = 0; i < diag.length; i++) {
+      diag[i] = scale[i] > 0.0 ? 1.0 : 0.0; // K_ii = cos(F_i, F_i) = 1; an all-zero row spans nothing
+    }
+    return GreedyMapInference.select(in.features(), in.samples(), in.dim(), scale, diag, logWeight, in.quality(), k,
+        in.dim());
   }
 
   @Override

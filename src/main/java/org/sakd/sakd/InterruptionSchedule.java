@@ -8,6 +8,11 @@ public record InterruptionSchedule(ScheduleKind kind, int totalEpochs, double et
 
   /** Exponent of the poly schedule, as in the paper's published schedule. */
   static final double POLY_POWER = 0.9;
+  /**
+   * A rate this close below η counts as η: the cosine schedule reaches η = 0.5 at n = N/2 in real arithmetic,
+   * but 0.5·(1 − cos(π/2)) evaluates to 0.49999999999999994, which would delay the switch to shuffle by an epoch.
+   */
+  static final double SWITCH_TOLERANCE = 1e-12;
 
   public InterruptionSchedule {
     if (kind == null) {
@@ -32,7 +37,7 @@ public record InterruptionSchedule(ScheduleKind kind, int totalEpochs, double et
       case LINEAR -> x;
       case COSINE -> 0.5 * (1.0 - Math.cos(Math.PI * x));
     };
-    return Math.min(raw, eta);
+    return raw >= eta - SWITCH_TOLERANCE ? eta : raw;
   }
 
   /** True once β has reached η: the scoring pass shuffles frames instead of dropping them. */

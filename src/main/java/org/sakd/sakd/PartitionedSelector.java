@@ -1,6 +1,7 @@
 package org.sakd.sakd;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ForkJoinPool;
@@ -51,7 +52,7 @@ public final class PartitionedSelector implements SubsetSelector {
     for (int s = 0; s < parts; s++) {
       int from = (int) ((long) s * m / parts);
       int to = (int) ((long) (s + 1) * m / parts);
-      int[] ids = java.util.Arrays.copyOfRange(order, from, to);
+      int[] ids = Arrays.copyOfRange(order, from, to);
       long seed = seeds[s];
       tasks.add(ForkJoinTask.adapt(() -> {
         int[] local = inner.select(in.subset(ids), Math.min(k, ids.length), new Random(seed));
@@ -86,7 +87,7 @@ public final class PartitionedSelector implements SubsetSelector {
         results.add(task.join());
       }
     }
-    return results.stream().flatMapToInt(java.util.Arrays::stream).toArray();
+    return results.stream().flatMapToInt(Arrays::stream).toArray();
   }
 
   @Override

@@ -71,11 +71,10 @@ public final class Selectors {
     if (k <= dim) {
       double[][] gram = new double[k][k];
       IntStream.range(0, k).parallel().forEach(a -> {
-        for (int b = 0; b <= a; b++) {
-          double v = Kernels.dot(f, subset[a] * dim, f, subset[b] * dim, dim) * inv[subset[a]] * inv[subset[b]];
-          gram[a][b] = v;
+        for (int b = 0; b < a; b++) {
+          gram[a][b] = Kernels.dot(f, subset[a] * dim, f, subset[b] * dim, dim) * inv[subset[a]] * inv[subset[b]];
         }
-        gram[a][a] += RIDGE;
+        gram[a][a] = (inv[subset[a]] > 0.0 ? 1.0 : 0.0) + RIDGE; // cos(F_i, F_i) = 1 exactly
       });
       return Cholesky.logDet(gram);
     }
