@@ -51,6 +51,7 @@ public final class PipelineBenchmark {
     Settings s = Settings.load(null, List.of("run.dir=\"" + work.resolve("runs") + "\"", "run.name=bench",
         "data.root=\"" + work.resolve("data") + "\"", "distill.mode=vanilla", "data.train-sampling=random",
         "train.epochs=" + epochs, "train.warmup-epochs=0"));
+    s.applyComputeThreads();
     Settings.Synthetic y = s.data().synthetic();
     SyntheticActions.generate(s.data().root(), new SyntheticSpec(y.classes(), y.groups(), y.clipsPerGroup(),
         y.frames(), y.width(), y.height(), y.fps(), 1, y.container(), y.testGroups()));
@@ -64,6 +65,8 @@ public final class PipelineBenchmark {
       teacherBytes = t.parameterBytes();
     }
 
+    double teacherRate = trainingRate(s.model().teacher(), index, source, s.train().batchSize());
+    double studentRate = trainingRate(s.model().student(), index, source, s.train().batchSize());
     double plain = 0;
     for (int e = 0; e < epochs; e++) {
       plain = plainLoop(s, index, source, teacherBytes, e);   // the last epoch counts (JIT warm)
@@ -78,6 +81,8 @@ public final class PipelineBenchmark {
     r.put("student", s.model().student());
     r.put("batch", s.train().batchSize());
     r.put("decoders", s.data().decoders());
+    r.put("teacher_train_clips_per_s", teacherRate);
+    r.put("student_train_clips_per_s", studentRate);
     r.put("plain_clips_per_s", plain);
     r.put("pipeline_clips_per_s", pipeline);
     r.put("ratio", pipeline / plain);
@@ -86,9 +91,41 @@ public final class PipelineBenchmark {
     if (json) {
       System.out.println(Json.write(r));
     } else {
+      System.out.printf(Locale.ROOT, "cross-entropy training on decoded clips: teacher %s %.1f clips/s, student %s %.1f "
+          + "clips/s%n", s.model().teacher(), teacherRate, s.model().student(), studentRate);
       System.out.printf(Locale.ROOT, "plain loop %.1f clips/s, actor pipeline %.1f clips/s: ratio %.2f "
           + "(peak %d decoded clips in flight, bound %d)%n", plain, pipeline, pipeline / plain,
           o.peakDecodedInFlight(), o.decodeBound());
+    }
+  }
+
+  /** Cross-entropy SGD steps on already decoded clips (model compute only): clips per second over 10 steps. */
+  static double trainingRate(String model, DatasetIndex index, ClipSource source, int batch) {
+    List<Clip> clips = new ArrayList<>();
+    int[] labels = new int[batch];
+    for (int i = 0; i < batch; i++) {
+      Sample smp = index.train().get(i);
+      clips.add(source.load(smp, true, i));
+      labels[i] = smp.label();
+    }
+    try (NDManager root = NDManager.newBaseManager();
+        Network net = Network.create(model, index.classes().size(), root, 1);
+        org.sakd.train.SgdOptimizer opt = new org.sakd.train.SgdOptimizer(net.trainable(), 0.9, 5e-4, false, root)) {
+      long t0 = 0;
+      for (int step = 0; step < 12; step++) {
+        if (step == 2) {
+          t0 = System.nanoTime();
+        }
+        try (NDManager scope = net.manager().newSubManager()) {
+          var x = Batches.stack(scope, clips);
+          var y = Batches.labels(scope, labels);
+          try (var gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+            gc.backward(org.sakd.train.Losses.crossEntropy(net.forward(x, true).get(0), y).mean());
+          }
+        }
+        opt.step(0.01);
+      }
+      return 10.0 * batch / ((System.nanoTime() - t0) / 1e9);
     }
   }
 

@@ -14,7 +14,22 @@ import java.util.Map;
 /** The run folder's append-only logs: events.jsonl (one JSON object per event) and metrics.csv (one row per epoch). */
 public final class RunLog {
   public static final List<String> METRIC_COLUMNS = List.of(
-      "mode", "epoch", "train_loss", "top1", "top5", "seconds", "score_seconds", "trained_samples", "mean_alpha", "lr");
+      "mode", "epoch", "train_loss", "top1", "top5", "seconds", "score_seconds", "trained_samples", "mean_alpha", "lr",
+      "rss_mb");
+
+  /** Resident set size of this process in MiB (Linux /proc), or -1 where unavailable. */
+  public static double rssMiB() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+    return -1;
+  }
 
   private final Path dir;
 

@@ -490,6 +490,7 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
     row.put("trained_samples", r.trainedSamples());
     row.put("mean_alpha", r.meanAlpha());
     row.put("lr", lr.lr(r.epoch()));
+    row.put("rss_mb", RunLog.rssMiB());
     spec.log().metrics(row);
     spec.log().event("epoch", row);
     LOG.info(String.format(Locale.ROOT,

@@ -115,6 +115,7 @@ public final class SupervisedTraining {
         row.put("seconds", seconds);
         row.put("trained_samples", order.size());
         row.put("lr", schedule.lr(epoch));
+        row.put("rss_mb", RunLog.rssMiB());
         log.metrics(row);
         log.event("epoch", row);
         history.add(EpochRecordProto.newBuilder().setEpoch(epoch).setTrainLoss(meanLoss).setTop1(eval.top1())

@@ -1,0 +1,80 @@
+package org.sakd.bench;
+
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.sakd.config.Settings;
+import org.sakd.data.ClipSource;
+import org.sakd.data.ClipSources;
+import org.sakd.data.ClipSpec;
+import org.sakd.data.DatasetIndex;
+import org.sakd.data.Datasets;
+import org.sakd.data.SyntheticActions;
+import org.sakd.data.SyntheticSpec;
+import org.sakd.monitor.Json;
+import org.sakd.pipeline.DistillRun;
+import org.sakd.train.Network;
+
+/**
+ * Process memory (RSS) across a long SAKD run on the demo set: one sample per epoch from /proc/self/status (the
+ * run's metrics.csv column rss_mb), growth from the end of epoch 1 to the end. Native memory that leaks per batch
+ * (an NDArray outside a closing scope) shows up here. Usage: [--json] [--epochs N] (default 20).
+ */
+public final class MemoryBenchmark {
+  private MemoryBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    boolean json = List.of(args).contains("--json");
+    int epochs = 20;
+    for (int i = 0; i < args.length - 1; i++) {
+      if (args[i].equals("--epochs")) {
+        epochs = Integer.parseInt(args[i + 1]);
+      }
+    }
+    Path work = Files.createTempDirectory("sakd-bench-memory");
+    Settings s = Settings.load(null, List.of("run.dir=\"" + work.resolve("runs") + "\"", "run.name=memory",
+        "data.root=\"" + work.resolve("data") + "\"", "distill.mode=sakd", "train.epochs=" + epochs));
+    s.applyComputeThreads();
+    Settings.Synthetic y = s.data().synthetic();
+    SyntheticActions.generate(s.data().root(), new SyntheticSpec(y.classes(), y.groups(), y.clipsPerGroup(),
+        y.frames(), y.width(), y.height(), y.fps(), 1, y.container(), y.testGroups(), y.noise(), y.contrast()));
+    DatasetIndex index = Datasets.open("synthetic", s.data().root(), s.data().options());
+    Settings.Clip c = s.data().clip();
+    ClipSource source = ClipSources.forIndex(index, new ClipSpec(c.frames(), c.stride(), c.shortSide(), c.crop(),
+        c.mean(), c.std()));
+    byte[] teacher;
+    try (NDManager m = NDManager.newBaseManager();
+        Network t = Network.create(s.model().teacher(), index.classes().size(), m, 1)) {
+      teacher = t.parameterBytes();
+    }
+    DistillRun.run(new DistillRun.Inputs(s, index, source, s.model().teacher(), teacher, null, s.run().runDir(),
+        false, Integer.MAX_VALUE));
+    List<String> lines = Files.readAllLines(s.run().runDir().resolve("metrics.csv"));
+    int col = List.of(lines.get(0).split(",")).indexOf("rss_mb");
+    List<Double> rss = new ArrayList<>();
+    for (String line : lines.subList(1, lines.size())) {
+      rss.add(Double.parseDouble(line.split(",")[col]));
+    }
+    double first = rss.get(0);
+    double last = rss.get(rss.size() - 1);
+    double peak = rss.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("epochs", rss.size());
+    r.put("rss_mb_after_epoch_1", first);
+    r.put("rss_mb_last", last);
+    r.put("rss_mb_peak", peak);
+    r.put("growth_percent", 100 * (last - first) / first);
+    r.put("rss_mb_per_epoch", rss);
+    if (json) {
+      System.out.println(Json.write(r));
+    } else {
+      System.out.printf(Locale.ROOT, "RSS after epoch 1: %.0f MiB, after epoch %d: %.0f MiB (peak %.0f): growth %.2f%%%n",
+          first, rss.size(), last, peak, 100 * (last - first) / first);
+    }
+  }
+}
