@@ -79,4 +79,16 @@ class SettingsTest {
     assertThrows(SettingsException.class, () -> s.with(Map.of("sakd.interval", 0)));
     assertTrue(t.render().contains("interval"));
   }
+
+  @Test
+  void everyRecipeInConfIsValid() throws Exception {
+    try (var files = Files.list(Path.of("conf"))) {
+      List<Path> recipes = files.filter(f -> f.toString().endsWith(".conf")).toList();
+      assertTrue(recipes.size() >= 5, "recipes found: " + recipes);
+      for (Path f : recipes) {
+        Settings s = Settings.load(f, List.of());
+        assertTrue(Settings.FORMATS.contains(s.data().format()), f.toString());
+      }
+    }
+  }
 }
