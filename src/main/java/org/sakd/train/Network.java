@@ -93,8 +93,24 @@ public final class Network implements AutoCloseable {
   }
 
   public void loadParameterBytes(byte[] data) {
+    java.util.List<NDArray> old = new java.util.ArrayList<>();
+    for (var p : block.getParameters()) {
+      if (p.getValue().isInitialized()) {
+        old.add(p.getValue().getArray());
+      }
+    }
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
       block.loadParameters(manager, in);
+      // loading puts new arrays into the parameters; the replaced ones would otherwise live as long as the network
+      java.util.Set<NDArray> now = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+      for (var p : block.getParameters()) {
+        now.add(p.getValue().getArray());
+      }
+      for (NDArray a : old) {
+        if (!now.contains(a)) {
+          a.close();
+        }
+      }
     } catch (IOException | ai.djl.MalformedModelException e) {
       throw new IllegalStateException("cannot load parameters of " + name + ": " + e.getMessage(), e);
     }

@@ -83,15 +83,25 @@ public final class SgdOptimizer implements AutoCloseable {
     }
   }
 
-  /** One update with learning rate {@code lr}; clears the gradients afterwards. */
+  /**
+   * One update with learning rate {@code lr}; clears the gradients afterwards. Every temporary lives in a scope
+   * that closes at the end of each parameter's update (results of ops on {@code w} would otherwise attach to the
+   * network's manager and accumulate native memory every step).
+   */
   public void step(double lr) {
     GradMode.off();
     for (var p : parameters) {
       NDArray w = p.getValue().getArray();
-      try (NDManager scope = stateManager.newSubManager(); NDArray g = w.getGradient()) {
-        g.tempAttach(scope);
-        NDArray update = weightDecay > 0 ? g.add(w.mul(weightDecay)) : g.add(0);
-        update.attach(scope);
+      try (NDManager scope = stateManager.newSubManager()) {
+        NDArray g = w.getGradient();
+        g.attach(scope);
+        NDArray update = g;
+        if (weightDecay > 0) {
+          NDArray decay = w.mul(weightDecay);
+          decay.attach(scope);
+          update = g.add(decay);
+          update.attach(scope);
+        }
         if (momentum > 0) {
           NDArray v = velocity.get(p.getKey());
           if (v == null) {
@@ -101,9 +111,18 @@ public final class SgdOptimizer implements AutoCloseable {
           } else {
             v.muli(momentum).addi(update);
           }
-          update = nesterov ? update.add(v.mul(momentum)) : v;
+          if (nesterov) {
+            NDArray mv = v.mul(momentum);
+            mv.attach(scope);
+            update = update.add(mv);
+            update.attach(scope);
+          } else {
+            update = v;
+          }
         }
-        w.subi(update.mul(lr));
+        NDArray delta = update.mul(lr);
+        delta.attach(scope);
+        w.subi(delta);
         g.muli(0);
       }
     }
