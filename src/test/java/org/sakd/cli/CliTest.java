@@ -1,0 +1,179 @@
+package org.sakd.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigSyntax;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sakd.config.Settings;
+import org.sakd.data.DatasetIndex;
+import org.sakd.data.Datasets;
+
+/** The sakd command line run in-process: exit codes, messages naming the bad key, and the tiny end-to-end jobs. */
+class CliTest {
+  @TempDir static Path dir;
+
+  record Result(int code, String out, String err) {}
+
+  /** Runs the command with System.out / System.err captured, and restores them. */
+  static synchronized Result run(String... args) {
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    try (PrintStream po = new PrintStream(o, true, StandardCharsets.UTF_8);
+        PrintStream pe = new PrintStream(e, true, StandardCharsets.UTF_8)) {
+      System.setOut(po);
+      System.setErr(pe);
+      int code = Main.execute(args);
+      po.flush();
+      pe.flush();
+      return new Result(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+  }
+
+  /** The tiny generated set of the pipeline tests (TinyRuns), with its data root and runs inside the temp dir. */
+  static List<String> tiny(Path root, String... more) {
+    List<String> s = new ArrayList<>(List.of("run.dir=\"" + dir.resolve("runs") + "\"", "data.root=\"" + root + "\"",
+        "data.synthetic.classes=3", "data.synthetic.groups=4", "data.synthetic.test-groups=1",
+        "data.synthetic.clips-per-group=2", "data.synthetic.frames=12", "data.synthetic.width=48",
+        "data.synthetic.height=32", "data.clip.frames=4", "data.clip.stride=2", "data.clip.short-side=32",
+        "data.clip.crop=32", "model.teacher=r3d-micro", "train.batch-size=6", "eval.batch-size=6"));
+    s.addAll(List.of(more));
+    return s;
+  }
+
+  /** {@code command [flags] --set k=v ...}. */
+  static String[] args(String command, List<String> settings, String... flags) {
+    List<String> a = new ArrayList<>();
+    a.add(command);
+    a.addAll(List.of(flags));
+    for (String s : settings) {
+      a.add("--set");
+      a.add(s);
+    }
+    return a.toArray(String[]::new);
+  }
+
+  static Config json(String text) {
+    return ConfigFactory.parseString(text.strip(), ConfigParseOptions.defaults().setSyntax(ConfigSyntax.JSON));
+  }
+
+  @Test
+  void helpOfEveryCommandReturnsZero() {
+    for (String c : List.of("generate", "scan", "train-teacher", "evaluate", "distill", "demo")) {
+      Result r = run(c, "--help");
+      assertEquals(0, r.code(), c + " --help: " + r.err());
+      assertTrue(r.out().contains("Usage:") && r.out().contains(c), c + " --help prints its usage: " + r.out());
+      assertTrue(r.out().contains("--set"), c + " lists the shared --set option");
+    }
+    Result top = run("--help");
+    assertEquals(0, top.code());
+    for (String c : List.of("generate", "scan", "train-teacher", "evaluate", "distill", "demo")) {
+      assertTrue(top.out().contains(c), "sakd --help lists " + c);
+    }
+  }
+
+  @Test
+  void aBadValueIsRejectedNamingTheKey() {
+    Result r = run("train-teacher", "--set", "sakd.ratio=2");
+    assertEquals(Main.EXIT_BAD_INPUT, r.code(), r.out() + r.err());
+    assertTrue(r.err().contains("sakd.ratio"), r.err());
+  }
+
+  @Test
+  void anUnknownKeyIsRejectedNamingTheKey() {
+    Result r = run("scan", "--set", "sakd.no-such-key=1");
+    assertEquals(Main.EXIT_BAD_INPUT, r.code(), r.out() + r.err());
+    assertTrue(r.err().contains("sakd.no-such-key"), r.err());
+  }
+
+  @Test
+  void distillNeedsTheTeacherCheckpoint() {
+    Path root = dir.resolve("data");
+    Result r = run(args("distill", tiny(root)));
+    assertEquals(Main.EXIT_BAD_INPUT, r.code(), r.out() + r.err());
+    assertTrue(r.err().contains("model.teacher-checkpoint"), r.err());
+    Result missing = run(args("distill", tiny(root, "model.teacher-checkpoint=\"" + dir.resolve("none.ckpt") + "\"")));
+    assertEquals(Main.EXIT_BAD_INPUT, missing.code(), missing.out() + missing.err());
+    assertTrue(missing.err().contains("model.teacher-checkpoint"), missing.err());
+  }
+
+  @Test
+  void generateScanTrainAndEvaluateOnATinySet() throws IOException {
+    Path root = dir.resolve("data");
+    List<String> s = tiny(root, "run.name=teacher");
+    Result g = run(args("generate", s));
+    assertEquals(0, g.code(), g.err());
+    DatasetIndex index = Datasets.open("synthetic", root, Settings.load(null, List.of()).data().options());
+    int train = index.train().size();
+    int test = index.test().size();
+    assertEquals(3 * 3 * 2, train, "classes × train groups × clips per group");
+    assertEquals(3 * 1 * 2, test);
+    for (var sample : index.train()) {
+      assertTrue(Files.size(sample.path()) > 0, sample.path() + " written");
+    }
+
+    Result scan = run(args("scan", s, "--json"));
+    assertEquals(0, scan.code(), scan.err());
+    Config report = json(scan.out());
+    assertEquals(train + test, report.getInt("files"));
+    assertTrue(report.getList("bad").isEmpty(), scan.out());
+
+    Result t = run(args("train-teacher", tiny(root, "run.name=teacher", "train.epochs=1")));
+    assertEquals(0, t.code(), t.err());
+    Path best = dir.resolve("runs").resolve("teacher").resolve("checkpoints").resolve("best.ckpt");
+    assertTrue(Files.isRegularFile(best) && Files.size(best) > 0, "train-teacher writes " + best);
+
+    Result e = run(args("evaluate", s, "--json"));
+    assertEquals(0, e.code(), e.err());
+    Config acc = json(e.out());
+    assertEquals(test, acc.getInt("samples"));
+    double top1 = acc.getDouble("top1");
+    double top5 = acc.getDouble("top5");
+    assertTrue(top1 >= 0 && top1 <= top5 && top5 <= 100, "0 ≤ top1 ≤ top5 ≤ 100: " + e.out());
+
+    // A corrupt file in a copy of the set is reported as bad, with a reason.
+    Path copy = dir.resolve("data-corrupt");
+    try (var walk = Files.walk(root)) {
+      for (Path p : walk.toList()) {
+        Path q = copy.resolve(root.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(q);
+        } else {
+          Files.copy(p, q);
+        }
+      }
+    }
+    Path victim = copy.resolve(root.relativize(index.train().get(3).path()).toString());
+    byte[] junk = new byte[2048];
+    new Random(5).nextBytes(junk);
+    Files.write(victim, junk);
+    Result bad = run(args("scan", tiny(copy, "run.name=teacher"), "--json"));
+    assertEquals(0, bad.code(), bad.err());
+    Config badReport = json(bad.out());
+    assertEquals(train + test, badReport.getInt("files"));
+    List<? extends Config> findings = badReport.getConfigList("bad");
+    assertEquals(1, findings.size(), bad.out());
+    assertEquals(victim.getFileName().toString(), Path.of(findings.get(0).getString("path")).getFileName().toString());
+    assertFalse(findings.get(0).getString("reason").isBlank(), "the bad file has a reason");
+    assertEquals(train + test - 1, badReport.getInt("ok"));
+  }
+}
