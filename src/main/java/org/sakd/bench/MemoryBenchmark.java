@@ -60,6 +60,21 @@ public final class MemoryBenchmark {
     for (String line : lines.subList(1, lines.size())) {
       rss.add(Double.parseDouble(line.split(",")[col]));
     }
+    // RSS moves by tens of MiB from epoch to epoch (allocator and GC); a leak shows as a trend, so we also report
+    // a least-squares slope and the change between the means of the first and last quarters after epoch 1.
+    int n = rss.size();
+    int q = Math.max(1, (n - 1) / 4);
+    double early = rss.subList(1, 1 + q).stream().mapToDouble(Double::doubleValue).average().orElse(0);
+    double late = rss.subList(n - q, n).stream().mapToDouble(Double::doubleValue).average().orElse(0);
+    double mx = (n - 1) / 2.0;
+    double my = rss.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+    double sxy = 0;
+    double sxx = 0;
+    for (int i = 0; i < n; i++) {
+      sxy += (i - mx) * (rss.get(i) - my);
+      sxx += (i - mx) * (i - mx);
+    }
+    double slope = sxx == 0 ? 0 : sxy / sxx;
     double first = rss.get(0);
     double last = rss.get(rss.size() - 1);
     double peak = rss.stream().mapToDouble(Double::doubleValue).max().orElse(0);
@@ -69,12 +84,15 @@ public final class MemoryBenchmark {
     r.put("rss_mb_last", last);
     r.put("rss_mb_peak", peak);
     r.put("growth_percent", 100 * (last - first) / first);
+    r.put("growth_percent_quarters", 100 * (late - early) / early);
+    r.put("slope_mb_per_epoch", slope);
     r.put("rss_mb_per_epoch", rss);
     if (json) {
       System.out.println(Json.write(r));
     } else {
-      System.out.printf(Locale.ROOT, "RSS after epoch 1: %.0f MiB, after epoch %d: %.0f MiB (peak %.0f): growth %.2f%%%n",
-          first, rss.size(), last, peak, 100 * (last - first) / first);
+      System.out.printf(Locale.ROOT, "RSS after epoch 1: %.0f MiB, after epoch %d: %.0f MiB (peak %.0f): growth %.2f%%; "
+          + "first vs last quarter %.2f%%, trend %.2f MiB/epoch%n", first, n, last, peak, 100 * (last - first) / first,
+          100 * (late - early) / early, slope);
     }
   }
 }

@@ -23,6 +23,7 @@ final class DistillCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Settings s = options.load();
+    Jobs.teacherCheckpoint(s);   // a missing teacher is a bad setting: fail before any data work
     DatasetIndex index = DataSetup.open(s);
     var result = Jobs.distill(s, index, ClipSources.forIndex(index, DataSetup.clipSpec(s)), s.run().name(), resume);
     RunLog log = new RunLog(s.run().runDir());

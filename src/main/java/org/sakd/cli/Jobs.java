@@ -26,9 +26,8 @@ final class Jobs {
             + "`sakd train-teacher`)"));
   }
 
-  /** Runs one distillation with the actor pipeline; returns its table row and the epoch records. */
-  static Map.Entry<SummaryRow, List<EpochRecord>> distill(Settings s, DatasetIndex index, ClipSource source,
-      String label, boolean resume) {
+  /** The teacher's checkpoint named by model.teacher-checkpoint, checked against model.teacher. */
+  static CheckpointProto teacherCheckpoint(Settings s) {
     if (s.model().teacherCheckpoint().isBlank()) {
       throw new SettingsException("model.teacher-checkpoint", "\"\"",
           "the teacher's checkpoint file (e.g. runs/teacher/checkpoints/best.ckpt from `sakd train-teacher`)");
@@ -38,6 +37,13 @@ final class Jobs {
       throw new SettingsException("model.teacher", s.model().teacher(),
           "the model of the teacher checkpoint (" + teacher.getModel() + ")");
     }
+    return teacher;
+  }
+
+  /** Runs one distillation with the actor pipeline; returns its table row and the epoch records. */
+  static Map.Entry<SummaryRow, List<EpochRecord>> distill(Settings s, DatasetIndex index, ClipSource source,
+      String label, boolean resume) {
+    CheckpointProto teacher = teacherCheckpoint(s);
     byte[] init = null;
     if (!s.model().studentInit().isBlank()) {
       CheckpointProto st = checkpoint("model.student-init", s.model().studentInit());

@@ -32,7 +32,7 @@ final class ScanCommand implements Callable<Integer> {
     if (json) {
       System.out.println(report.toJson());
     } else {
-      System.out.println(report);
+      System.out.println(report.toText());
       System.out.println("report and index written to " + dir.toAbsolutePath());
     }
     return 0;
