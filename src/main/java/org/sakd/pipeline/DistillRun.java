@@ -58,10 +58,15 @@ public final class DistillRun {
       Network teacher = Network.create(in.teacherModel(), classes, root, s.run().seed());
       teacher.loadParameterBytes(in.teacherParameters());
       int teacherDim = teacher.classifier().featureDim();
+      org.sakd.model.ModelInfo.checkForward(teacher.block(), teacher.manager(), 1);
       List<StudentReplica> replicas = new ArrayList<>();
-      for (int i = 0; i < s.train().devices().size(); i++) {
-        replicas.add(replica(s, classes, teacherDim, in.studentInit(), root));
+      List<NDManager> deviceManagers = new ArrayList<>();
+      for (String device : s.train().devices()) {
+        NDManager m = NDManager.newBaseManager(device(device));
+        deviceManagers.add(m);
+        replicas.add(replica(s, classes, teacherDim, in.studentInit(), m));
       }
+      org.sakd.model.ModelInfo.checkForward(replicas.get(0).student().block(), replicas.get(0).student().manager(), 1);
       StudentReplica scorerReplica = s.distill().mode().equals("sakd") ? replica(s, classes, teacherDim, in.studentInit(), root) : null;
       EpochCoordinator.Spec spec = new EpochCoordinator.Spec(s, in.index().train(), in.index().test(), log,
           new CheckpointStore(in.runDir().resolve("checkpoints")), in.resume(), gauge, s.model().student(),
@@ -120,6 +125,7 @@ public final class DistillRun {
         system.terminate();
         system.getWhenTerminated().toCompletableFuture().join();
       }
+      deviceManagers.forEach(NDManager::close);
       if (r.failure() != null) {
         throw new IllegalStateException("distillation run " + in.runDir() + " failed: " + r.failure().getMessage()
             + " (resume with --resume)", r.failure());
@@ -134,6 +140,20 @@ public final class DistillRun {
           PipelineGauge.bound(2 * s.data().decoders(), s.pipeline().buffer(), s.train().batchSize()),
           (System.nanoTime() - t0) / 1e9);
     }
+  }
+
+  /** "cpu" or "gpuN" as a DJL device; a GPU that this machine lacks is a clear error, not a silent CPU run. */
+  static ai.djl.Device device(String name) {
+    if (name.equals("cpu")) {
+      return ai.djl.Device.cpu();
+    }
+    int id = Integer.parseInt(name.substring(3));
+    int gpus = ai.djl.engine.Engine.getInstance().getGpuCount();
+    if (id >= gpus) {
+      throw new org.sakd.config.SettingsException("train.devices", name,
+          "cpu or gpu0..gpu" + (gpus - 1) + " (this machine has " + gpus + " GPUs)");
+    }
+    return ai.djl.Device.gpu(id);
   }
 
   private static StudentReplica replica(Settings s, int classes, int teacherDim, byte[] init, NDManager root) {

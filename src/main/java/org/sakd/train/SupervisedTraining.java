@@ -61,6 +61,7 @@ public final class SupervisedTraining {
       if (init != null) {
         net.loadParameterBytes(init);
       }
+      org.sakd.model.ModelInfo.checkForward(net.block(), net.manager(), 1);
       int startEpoch = 0;
       double best = -1;
       List<EpochRecordProto> history = new ArrayList<>();
