@@ -79,6 +79,16 @@ public final class RunLog {
     }
   }
 
+  /** skipped.tsv: every clip that could not be decoded, with its reason (nothing is dropped silently). */
+  public void writeSkipped(Map<String, String> skipped) {
+    if (skipped.isEmpty()) {
+      return;
+    }
+    StringBuilder sb = new StringBuilder("id\treason\n");
+    skipped.forEach((k, v) -> sb.append(k).append('\t').append(v.replace('\t', ' ').replace('\n', ' ')).append('\n'));
+    write("skipped.tsv", sb.toString());
+  }
+
   private void append(String name, String text) {
     try {
       Files.writeString(dir.resolve(name), text, StandardCharsets.UTF_8, StandardOpenOption.CREATE,

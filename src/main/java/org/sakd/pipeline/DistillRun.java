@@ -131,11 +131,7 @@ public final class DistillRun {
             + " (resume with --resume)", r.failure());
       }
       Map<String, String> skipped = loader.failures();
-      if (!skipped.isEmpty()) {
-        StringBuilder sb = new StringBuilder("id\treason\n");
-        skipped.forEach((k, v) -> sb.append(k).append('\t').append(v.replace('\t', ' ').replace('\n', ' ')).append('\n'));
-        log.write("skipped.tsv", sb.toString());
-      }
+      log.writeSkipped(skipped);
       return new Outcome(r.epochs(), skipped, gauge.peak(),
           PipelineGauge.bound(2 * s.data().decoders(), s.pipeline().buffer(), s.train().batchSize()),
           (System.nanoTime() - t0) / 1e9);

@@ -138,10 +138,8 @@ public final class SupervisedTraining {
         eval = Evaluation.run(net, index.test(), loader, pool, s.eval().batchSize(), 2);
       }
       Map<String, String> skipped = loader.failures();
+      log.writeSkipped(skipped);
       if (!skipped.isEmpty()) {
-        StringBuilder sb = new StringBuilder("id\treason\n");
-        skipped.forEach((k, v) -> sb.append(k).append('\t').append(v.replace('\t', ' ').replace('\n', ' ')).append('\n'));
-        log.write("skipped.tsv", sb.toString());
         LOG.warn("{} clips could not be decoded and were skipped; see {}", skipped.size(), runDir.resolve("skipped.tsv"));
       }
       int ran = t.epochs() - startEpoch;
