@@ -251,13 +251,15 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
       Collections.shuffle(order, new Random(seed(epoch, 17)));
       long t1 = System.nanoTime();
       float[] alphaForLoss = mode().equals("sakd") ? al : null;
-      return trainingPass(epoch, order, alphaForLoss).thenCompose(loss -> {
+      return trainingPass(epoch, order, alphaForLoss).thenCompose(trained -> {
+        double loss = trained[0];
+        int trainedClips = (int) trained[1];
         double trainSeconds = (System.nanoTime() - t1) / 1e9;
         long t2 = System.nanoTime();
         return validationPass().thenCompose(topk -> {
           double validateSeconds = (System.nanoTime() - t2) / 1e9;
           double meanAlpha = meanAlpha(sub, alphaForLoss);
-          EpochRecord rec = new EpochRecord(epoch, selecting, order.size(), loss, topk.top1(), topk.top5(),
+          EpochRecord rec = new EpochRecord(epoch, selecting, trainedClips, loss, topk.top1(), topk.top5(),
               scoreSeconds, trainSeconds, validateSeconds, meanAlpha);
           return checkpoint(rec, sub, al).thenApply(x -> {
             report(rec);
@@ -340,8 +342,11 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
     return new ClipBatch(samples, clips);
   }
 
-  /** Decode → buffer → batch → teacher (cached) → trainer replicas; returns the mean training loss. */
-  private CompletionStage<Double> trainingPass(int epoch, List<Sample> order, float[] alphaAll) {
+  /**
+   * Decode → buffer → batch → teacher (cached) → trainer replicas; returns {mean training loss, clips trained on}
+   * (clips that failed to decode are not trained on; the loader names them).
+   */
+  private CompletionStage<double[]> trainingPass(int epoch, List<Sample> order, float[] alphaAll) {
     int b = s.train().batchSize();
     int batches = (order.size() + b - 1) / b;
     int[] counter = {0};
@@ -359,6 +364,7 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
         .buffer(s.pipeline().buffer(), OverflowStrategy.backpressure())
         .grouped(b)
         .map(EpochCoordinator::batchOf)
+        .via(noSingletonBatches())
         .mapAsync(1, batch -> this.<TeacherActor.Command, TeacherOutputs>ask(stages.teacher(),
             r -> new TeacherActor.Infer(batch, fixedSampling(), r)).thenApply(t -> new Object[] {batch, t}))
         .mapAsync(1, p -> {
@@ -371,8 +377,39 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
           });
         })
         .runWith(Sink.fold(new double[2], (acc, x) -> new double[] {acc[0] + x[0], acc[1] + x[1]}), mat)
-        .thenApply(acc -> acc[1] == 0 ? Double.NaN : acc[0] / acc[1])
+        .thenApply(acc -> new double[] {acc[1] == 0 ? Double.NaN : acc[0] / acc[1], acc[1]})
         .whenComplete((x, e) -> bar.close());
+  }
+
+  /**
+   * Batch norm cannot train on one clip, and the last group of an epoch can hold one (N mod B = 1, or a clip that
+   * failed to decode). This stage holds one batch back; a one-clip batch (only ever the last, as grouping emits
+   * full batches before it) joins the batch held back, so no clip is dropped and no step sees a single clip.
+   */
+  static org.apache.pekko.stream.javadsl.Flow<ClipBatch, ClipBatch, org.apache.pekko.NotUsed> noSingletonBatches() {
+    return org.apache.pekko.stream.javadsl.Flow.<ClipBatch>create()
+        .statefulMap(() -> new ClipBatch[1], (held, next) -> {
+          ClipBatch prev = held[0];
+          if (prev == null) {
+            held[0] = next;
+            return org.apache.pekko.japi.Pair.create(held, List.<ClipBatch>of());
+          }
+          if (next.size() < 2) {
+            held[0] = null;
+            return org.apache.pekko.japi.Pair.create(held, List.of(merge(prev, next)));
+          }
+          held[0] = next;
+          return org.apache.pekko.japi.Pair.create(held, List.of(prev));
+        }, held -> java.util.Optional.ofNullable(held[0]).map(List::of))
+        .mapConcat(x -> x);
+  }
+
+  private static ClipBatch merge(ClipBatch a, ClipBatch b) {
+    List<Sample> samples = new ArrayList<>(a.samples());
+    samples.addAll(b.samples());
+    List<org.sakd.data.Clip> clips = new ArrayList<>(a.clips());
+    clips.addAll(b.clips());
+    return new ClipBatch(samples, clips);
   }
 
   /** Splits the batch over the replicas; each trains its shard, all apply the same all-reduced step. */

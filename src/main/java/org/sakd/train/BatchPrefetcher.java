@@ -23,6 +23,14 @@ public final class BatchPrefetcher implements Iterator<BatchPrefetcher.Loaded> {
     public int[] labels() {
       return samples.stream().mapToInt(Sample::label).toArray();
     }
+
+    static Loaded concat(Loaded a, Loaded b) {
+      List<Sample> s = new ArrayList<>(a.samples());
+      s.addAll(b.samples());
+      List<Clip> c = new ArrayList<>(a.clips());
+      c.addAll(b.clips());
+      return new Loaded(s, c);
+    }
   }
 
   private final List<List<Sample>> batches = new ArrayList<>();
@@ -40,6 +48,13 @@ public final class BatchPrefetcher implements Iterator<BatchPrefetcher.Loaded> {
       long seed, int epoch, int depth) {
     for (int i = 0; i < order.size(); i += batchSize) {
       batches.add(order.subList(i, Math.min(order.size(), i + batchSize)));
+    }
+    // no one-clip remainder: it joins the batch before it (batch norm cannot train on a single clip)
+    int last = batches.size() - 1;
+    if (last > 0 && batches.get(last).size() == 1) {
+      List<Sample> joined = order.subList(order.size() - batches.get(last - 1).size() - 1, order.size());
+      batches.remove(last);
+      batches.set(last - 1, joined);
     }
     this.loader = loader;
     this.pool = pool;

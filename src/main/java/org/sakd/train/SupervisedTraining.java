@@ -89,9 +89,22 @@ public final class SupervisedTraining {
         double lossSum = 0;
         int lossCount = 0;
         try (Progress bar = new Progress("train " + modelName + " " + (epoch + 1) + "/" + t.epochs(), order.size())) {
+          BatchPrefetcher.Loaded carry = null;
           for (int b = 0; b < nb; b++) {
             BatchPrefetcher.Loaded batch = batches.next();
-            if (batch.clips().isEmpty()) {
+            if (carry != null) {
+              batch = BatchPrefetcher.Loaded.concat(carry, batch);
+              carry = null;
+            }
+            // batch norm cannot train on a single clip: carry it into the next batch (or drop the lone last one,
+            // which is logged and counted in skipped-steps)
+            if (batch.clips().size() < 2) {
+              if (b + 1 < nb) {
+                carry = batch;
+              } else if (!batch.clips().isEmpty()) {
+                LOG.warn("epoch {}: the last batch holds a single clip ({}), which batch norm cannot train on; "
+                    + "not trained this epoch", epoch, batch.samples().get(0).id());
+              }
               continue;
             }
             double lr = schedule.lr(epoch + (double) b / nb);
