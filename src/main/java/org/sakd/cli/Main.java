@@ -20,8 +20,35 @@ public final class Main implements Runnable {
     CommandLine.usage(this, System.out);
   }
 
-  public static void main(String[] args) {
+  public static void main(String[] args) throws Exception {
+    if (ModuleLayer.boot().findModule(VECTOR_MODULE).isEmpty() && System.getProperty("sakd.relaunched") == null) {
+      System.exit(relaunchWithVectorModule(args));
+    }
     System.exit(execute(args));
+  }
+
+  /** The DPP kernels use the JDK's incubating Vector API, which a JVM only loads when asked on its command line. */
+  static final String VECTOR_MODULE = "jdk.incubator.vector";
+
+  /**
+   * {@code java -jar sakd.jar} without {@code --add-modules jdk.incubator.vector}: run the same command in a child JVM
+   * that has it (same JVM options, class path and arguments), passing its I/O and exit code through.
+   * scripts/sakd passes the flag itself, so this only happens for a bare {@code java -jar}.
+   */
+  private static int relaunchWithVectorModule(String[] args) throws Exception {
+    java.util.List<String> cmd = new java.util.ArrayList<>();
+    cmd.add(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+    cmd.add("--add-modules");
+    cmd.add(VECTOR_MODULE);
+    cmd.add("-Dsakd.relaunched=true");
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(Main.class.getName());
+    cmd.addAll(java.util.List.of(args));
+    Process p = new ProcessBuilder(cmd).inheritIO().start();
+    Runtime.getRuntime().addShutdownHook(new Thread(p::destroy));
+    return p.waitFor();
   }
 
   /** Runs the command line and returns the exit code (used by tests, too). */

@@ -39,7 +39,8 @@ class KillResumeTest {
         "--set", "model.teacher-checkpoint=\"" + teacherCkpt + "\""));
     distill.addAll(common());
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx1g", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1", "-cp",
+        "-Xmx1g", "--add-modules", "jdk.incubator.vector", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1",
+        "-cp",
         System.getProperty("java.class.path"), "org.sakd.cli.Main"));
     cmd.addAll(distill);
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile())
