@@ -42,8 +42,6 @@ final class GreedyMapInference {
   static final double RANK_TOLERANCE = 1e-9;
   /** Stale items refreshed together; about the number a pick needs on clustered features. */
   static final int BLOCK = 48;
-  /** Feature dimensions per cache block of the refresh: 16 rows of U^T stay in L1/L2 while a block's items pass. */
-  private static final int DIM_BLOCK = 16;
   /** Below this many multiply-adds a step runs on the calling thread only. */
   private static final long PARALLEL_WORK = 200_000;
 
@@ -55,12 +53,10 @@ final class GreedyMapInference {
   private final double[] logWeight;
   private final double[] residual;
   private final int[] stamp;
-  /** u_t as rows, double (for the axpy that builds a new direction). */
+  /** u_t as rows, double (for the exact Cholesky row of a chosen item and the next direction). */
   private double[][] directions;
-  /** u_t transposed, double: directionsT[d][t] (for the exact c_j of a chosen item). */
-  private final double[][] directionsT;
-  /** u_t transposed, float (for the bulk refresh). */
-  private final float[][] directionsTf;
+  /** u_t in float, packed for the bulk refresh. */
+  private DirectionPanels panels;
   private int used;
 
   private GreedyMapInference(float[] x, int m, int dim, double[] scale, double[] diag, double[] logWeight) {
@@ -72,8 +68,6 @@ final class GreedyMapInference {
     this.logWeight = logWeight;
     this.residual = diag.clone();
     this.stamp = new int[m];
-    this.directionsT = new double[dim][];
-    this.directionsTf = new float[dim][];
   }
 
   /**
@@ -105,12 +99,9 @@ final class GreedyMapInference {
     int[] picked = new int[k];
     boolean[] chosen = new boolean[m];
     int count = 0;
-    int capacity = Math.max(1, Math.min(Math.min(k, rankBound), 64));
-    directions = new double[capacity][];
-    for (int d = 0; d < dim; d++) {
-      directionsT[d] = new double[capacity];
-      directionsTf[d] = new float[capacity];
-    }
+    int expected = Math.max(1, Math.min(k, rankBound));
+    directions = new double[Math.min(expected, 64)][];
+    panels = new DirectionPanels(dim, Math.min(expected, 64));
     MaxHeap heap = new MaxHeap(m);
     for (int i = 0; i < m; i++) {
       if (residual[i] > RANK_TOLERANCE) {
@@ -121,9 +112,9 @@ final class GreedyMapInference {
     while (count < k && used < rankBound && !heap.isEmpty()) {
       if (stamp[heap.peek()] == used) {
         int top = heap.pop();
-        double[] c = exactRow(top);
+        ExactRow row = exactRow(top);
         double exact = diag[top];
-        for (double v : c) {
+        for (double v : row.c) {
           exact -= v * v;
         }
         if (exact <= RANK_TOLERANCE) {
@@ -136,7 +127,7 @@ final class GreedyMapInference {
           continue;
         }
         if (count + 1 < k) {
-          addDirection(top, c);
+          addDirection(row, exact);
         }
         picked[count++] = top;
         chosen[top] = true;
@@ -166,129 +157,113 @@ final class GreedyMapInference {
     return logWeight[i] + Math.log(residual[i]);
   }
 
-  /** Brings the residuals of {@code items[0..n)} up to date with every direction added since their last refresh. */
+  /**
+   * Brings the residuals of {@code items[0..n)} up to date with every direction added since their last refresh:
+   * the float projections x_i·u_t come from {@link DirectionPanels#project}, the residual update is in double.
+   */
   private void refresh(int[] items, int n) {
-    float[][] acc = new float[n][];
-    long work = 0;
+    // Sorted by stamp so that the items of a kernel group need about the same panels.
+    long[] keyed = new long[n];
     for (int b = 0; b < n; b++) {
-      acc[b] = new float[used];
-      work += (long) (used - stamp[items[b]]) * dim; 
+      keyed[b] = ((long) stamp[items[b]] << 32) | b;
     }
-    if (work < PARALLEL_WORK || n < 2) {
-      project(items, 0, n, acc);
+    Arrays.sort(keyed);
+    int groups = (n + DirectionPanels.GROUP - 1) / DirectionPanels.GROUP;
+    int rows = groups * DirectionPanels.GROUP;
+    int stride = DirectionPanels.panelsFor(used) * DirectionPanels.WIDTH;
+    int[] order = new int[rows];
+    int[] rowOffset = new int[rows];
+    int[] firstPanel = new int[rows];
+    long[] groupWork = new long[groups];
+    long work = 0;
+    for (int r = 0; r < rows; r++) {
+      int i = items[(int) keyed[Math.min(r, n - 1)]]; // padding rows repeat the last item; their output is unused
+      order[r] = i;
+      rowOffset[r] = i * dim;
+      firstPanel[r] = stamp[i] / DirectionPanels.WIDTH;
+    }
+    for (int g = 0; g < groups; g++) {
+      groupWork[g] = (long) (stride - firstPanel[g * DirectionPanels.GROUP] * DirectionPanels.WIDTH) * dim;
+      work += groupWork[g];
+    }
+    float[] out = new float[rows * stride];
+    if (work * DirectionPanels.GROUP < PARALLEL_WORK || groups < 2) {
+      panels.project(x, rowOffset, firstPanel, 0, rows, out, stride);
     } else {
-      // Split the block into two halves of about equal work.
+      // Split the groups into two runs of about equal work.
       long half = 0;
       int cut = 0;
-      while (cut < n - 1 && half + (long) (used - stamp[items[cut]]) * dim <= work / 2) {
-        half += (long) (used - stamp[items[cut++]]) * dim;
+      while (cut < groups - 1 && half + groupWork[cut] <= work / 2) {
+        half += groupWork[cut++];
       }
-      int split = Math.max(1, cut);
+      int split = Math.max(1, cut) * DirectionPanels.GROUP;
       ForkJoinTask.invokeAll(
-          ForkJoinTask.adapt(() -> project(items, 0, split, acc)),
-          ForkJoinTask.adapt(() -> project(items, split, n, acc)));
+          ForkJoinTask.adapt(() -> panels.project(x, rowOffset, firstPanel, 0, split, out, stride)),
+          ForkJoinTask.adapt(() -> panels.project(x, rowOffset, firstPanel, split, rows, out, stride)));
     }
-    for (int b = 0; b < n; b++) {
-      int i = items[b];
+    for (int r = 0; r < n; r++) {
+      int i = order[r];
       double s = scale[i];
-      double r = residual[i];
-      float[] a = acc[b];
+      double res = residual[i];
+      int base = r * stride;
       for (int t = stamp[i]; t < used; t++) {
-        double e = s * a[t];
-        r -= e * e;
+        double e = s * out[base + t];
+        res -= e * e;
       }
-      residual[i] = r;
+      residual[i] = res;
       stamp[i] = used;
     }
   }
 
-  /** acc[b][t] = x_{items[b]}·u_t for t in [stamp, used), b in [lo, hi), accumulated along t so the inner loop vectorises. */
-  private void project(int[] items, int lo, int hi, float[][] acc) {
-    project(x, dim, directionsTf, stamp, used, items, lo, hi, acc);
-  }
-
-  /** Static, with everything in locals, so C2 compiles one tight loop nest without field reloads. */
-  private static void project(float[] x, int dim, float[][] uT, int[] stamp, int used, int[] items, int lo, int hi,
-      float[][] acc) {
-    for (int d0 = 0; d0 < dim; d0 += DIM_BLOCK) {
-      int d1 = Math.min(dim, d0 + DIM_BLOCK);
-      for (int b = lo; b < hi; b++) {
-        float[] a = acc[b];
-        int from = stamp[items[b]];
-        if (from == used) {
-          continue;
-        }
-        int off = items[b] * dim;
-        for (int d = d0; d < d1; d++) {
-          Kernels.axpy(x[off + d], uT[d], a, from, used);
-        }
-      }
-    }
-  }
-
-  /** c_j,t = g_j·u_t for every direction so far, in double; split over the feature dimensions. */
-  private double[] exactRow(int j) {
+  /**
+   * The exact (double) Cholesky row c_j,t = g_j·u_t of item j and, in the same pass over the directions
+   * (classical Gram–Schmidt), the part of g_j they leave: g_j − Σ_t c_j,t u_t. Split over the directions in two
+   * halves, one per thread.
+   */
+  private ExactRow exactRow(int j) {
     int off = j * dim;
     double s = scale[j];
-    int half = dim / 2;
-    double[] c0 = new double[used];
-    if (used == 0) {
-      return c0;
-    }
-    double[] c1 = new double[used];
-    runPair((long) used * dim >= PARALLEL_WORK,
-        () -> projectExact(off, s, 0, half, c0), () -> projectExact(off, s, half, dim, c1));
-    for (int t = 0; t < used; t++) {
-      c0[t] += c1[t];
-    }
-    return c0;
-  }
-
-  /** u_j = (g_j − Σ_t c_j,t u_t)/d_j for the newly chosen j, whose exact residual d_j² is in place. */
-  private void addDirection(int j, double[] c) {
-    int off = j * dim;
-    double s = scale[j];
-    int half = dim / 2;
-    double[] u = new double[dim];
-    double inv = 1.0 / Math.sqrt(residual[j]);
-    runPair((long) used * dim >= PARALLEL_WORK,
-        () -> subtract(off, s, c, inv, u, 0, half), () -> subtract(off, s, c, inv, u, half, dim));
-    if (used == directions.length) {
-      int capacity = directions.length * 2;
-      directions = Arrays.copyOf(directions, capacity);
-      for (int d = 0; d < dim; d++) {
-        directionsT[d] = Arrays.copyOf(directionsT[d], capacity);
-        directionsTf[d] = Arrays.copyOf(directionsTf[d], capacity);
-      }
-    }
+    double[] g = new double[dim];
     for (int d = 0; d < dim; d++) {
-      directionsT[d][used] = u[d];
-      directionsTf[d][used] = (float) u[d];
+      g[d] = s * x[off + d];
     }
+    double[] c = new double[used];
+    double[] left0 = g.clone();
+    double[] left1 = new double[dim];
+    int half = used / 2;
+    runPair((long) used * dim >= PARALLEL_WORK,
+        () -> project(g, 0, half, c, left0), () -> project(g, half, used, c, left1));
+    for (int d = 0; d < dim; d++) {
+      left0[d] += left1[d];
+    }
+    return new ExactRow(c, left0);
+  }
+
+  private void project(double[] g, int t0, int t1, double[] c, double[] left) {
+    for (int t = t0; t < t1; t++) {
+      double[] u = directions[t];
+      double ct = Kernels.dot(u, g, dim);
+      c[t] = ct;
+      Kernels.axpy(-ct, u, left, 0, dim);
+    }
+  }
+
+  /** u_j = (g_j − Σ_t c_j,t u_t)/d_j for the newly chosen j with exact residual d_j². */
+  private void addDirection(ExactRow row, double exactResidual) {
+    double inv = 1.0 / Math.sqrt(exactResidual);
+    double[] u = row.left;
+    for (int d = 0; d < dim; d++) {
+      u[d] *= inv;
+    }
+    if (used == directions.length) {
+      directions = Arrays.copyOf(directions, directions.length * 2);
+    }
+    panels.add(u);
     directions[used++] = u;
   }
 
-  private void projectExact(int off, double s, int d0, int d1, double[] c) {
-    for (int d = d0; d < d1; d++) {
-      double xd = x[off + d];
-      if (xd != 0.0) {
-        Kernels.axpy(s * xd, directionsT[d], c, 0, used);
-      }
-    }
-  }
-
-  private void subtract(int off, double s, double[] c, double inv, double[] u, int d0, int d1) {
-    double[] part = new double[dim];
-    for (int d = d0; d < d1; d++) {
-      part[d] = s * x[off + d];
-    }
-    for (int t = 0; t < used; t++) {
-      Kernels.axpy(-c[t], directions[t], part, d0, d1);
-    }
-    for (int d = d0; d < d1; d++) {
-      u[d] = part[d] * inv;
-    }
-  }
+  /** A chosen item's exact Cholesky row and its component outside the directions so far. */
+  private record ExactRow(double[] c, double[] left) {}
 
   private static void runPair(boolean parallel, Runnable a, Runnable b) {
     if (parallel) {
