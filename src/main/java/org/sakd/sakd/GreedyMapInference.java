@@ -5,8 +5,8 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.IntPredicate;
 import java.util.concurrent.ForkJoinTask;
+import java.util.function.IntPredicate;
 
 /**
  * Greedy MAP inference for a DPP whose kernel is low rank plus diagonal:
@@ -26,15 +26,17 @@ import java.util.concurrent.ForkJoinTask;
  *       it is chosen once it is current and still on top. This picks exactly the greedy argmax (ties: smallest
  *       id) while many items are never refreshed.</li>
  *   <li>Blocking: stale items are refreshed in blocks of up to {@link #BLOCK} taken from the heap top, as one
- *       small matrix product X_B·U (items × directions) split over two threads. The loops run along the
- *       direction index with U stored transposed, so they are plain multiply-adds into an array that C2
- *       vectorises (a dot-product reduction would not be), and each cached block of U serves many items
- *       instead of streaming the whole M×D feature matrix once per pick. This bulk work runs in float
- *       (8 lanes per AVX2 vector, half the memory traffic); its rounding (~1e-6 on a residual of 1) can only
- *       reorder candidates whose gains are that close.</li>
+ *       small matrix product X_B·U (items × directions) split over two threads: the register-blocked JDK Vector
+ *       API kernel of {@link DirectionPanels} over U packed in float panels, cache-blocked over the feature
+ *       dimensions, so each cached piece of U serves the whole block instead of the M×D feature matrix being
+ *       streamed once per pick. This bulk work runs in float (8 lanes per AVX2 vector, half the memory traffic);
+ *       each float x_i·u_t is computed the same way whichever refresh computes it, and its rounding (~1e-6 on a
+ *       residual of 1) can only reorder candidates whose gains are that close.</li>
  *   <li>Exact where it matters: the chosen item's Cholesky row c_j and residual d_j² are recomputed in double
- *       before it is accepted (an item whose exact residual is lower than its float estimate goes back to the
- *       heap), and the directions u_j are built and kept in double.</li>
+ *       ({@link ExactRow}) before it is accepted (an item whose exact residual is lower than its float estimate
+ *       goes back to the heap), and the directions u_j are built and kept in double. A pass over the double
+ *       directions also builds the rows of the current items nearest the heap top, the likely next picks, so
+ *       most picks only extend a row by the few directions added since.</li>
  * </ul>
  * Items whose residual falls to {@link #RANK_TOLERANCE} or below are "used up" (the kernel's rank is spent); once
  * every remaining item is used up, the rest of the budget is filled by {@code fillScore} (METHOD.md section 5).
@@ -88,6 +90,10 @@ final class GreedyMapInference {
    */
   static int[] select(float[] x, int m, int dim, double[] scale, double[] diag, double[] logWeight,
       double[] fillScore, int k, int rankBound) {
+    if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+      throw new IllegalStateException("the greedy DPP selector needs the JDK Vector API: run java with "
+          + "--add-modules jdk.incubator.vector");
+    }
     return new GreedyMapInference(x, m, dim, scale, diag, logWeight).run(fillScore, k, rankBound);
   }
 
