@@ -13,8 +13,9 @@ import org.sakd.sakd.SubsetSelector;
  * Times SAKD's greedy DPP selection at the paper's dataset scales on seeded synthetic features: Gaussian clusters
  * (one per class, unit-variance centres plus unit-variance noise) and uniform quality in [0, 1).
  * Scales: UCF101 (global greedy), partitioned vs global at 20,000 samples (D = 1,024, k = 5%), Kinetics-400 (partitioned, D = 512 so
- * the 234,619 feature rows fit a 4 GiB heap: 480 MB). Run with -Xmx4g; {@code --json} prints one JSON object per
- * line, {@code --skip-kinetics} leaves out the largest scale.
+ * the 234,619 feature rows fit a 4 GiB heap: 480 MB). Run with {@code -Xmx4g --add-modules jdk.incubator.vector}
+ * (the selector's kernels use the JDK Vector API); {@code --json} prints one JSON object per line,
+ * {@code --skip-kinetics} leaves out the largest scale.
  */
 public final class DppBenchmark {
 

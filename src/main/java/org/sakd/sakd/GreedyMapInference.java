@@ -1,7 +1,12 @@
 package org.sakd.sakd;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ForkJoinTask;
+import java.util.function.IntPredicate;
 
 /**
  * Greedy MAP inference for a DPP whose kernel is low rank plus diagonal:
@@ -21,15 +26,17 @@ import java.util.concurrent.ForkJoinTask;
  *       it is chosen once it is current and still on top. This picks exactly the greedy argmax (ties: smallest
  *       id) while many items are never refreshed.</li>
  *   <li>Blocking: stale items are refreshed in blocks of up to {@link #BLOCK} taken from the heap top, as one
- *       small matrix product X_B·U (items × directions) split over two threads. The loops run along the
- *       direction index with U stored transposed, so they are plain multiply-adds into an array that C2
- *       vectorises (a dot-product reduction would not be), and each cached block of U serves many items
- *       instead of streaming the whole M×D feature matrix once per pick. This bulk work runs in float
- *       (8 lanes per AVX2 vector, half the memory traffic); its rounding (~1e-6 on a residual of 1) can only
- *       reorder candidates whose gains are that close.</li>
+ *       small matrix product X_B·U (items × directions) split over two threads: the register-blocked JDK Vector
+ *       API kernel of {@link DirectionPanels} over U packed in float panels, cache-blocked over the feature
+ *       dimensions, so each cached piece of U serves the whole block instead of the M×D feature matrix being
+ *       streamed once per pick. This bulk work runs in float (8 lanes per AVX2 vector, half the memory traffic);
+ *       each float x_i·u_t is computed the same way whichever refresh computes it, and its rounding (~1e-6 on a
+ *       residual of 1) can only reorder candidates whose gains are that close.</li>
  *   <li>Exact where it matters: the chosen item's Cholesky row c_j and residual d_j² are recomputed in double
- *       before it is accepted (an item whose exact residual is lower than its float estimate goes back to the
- *       heap), and the directions u_j are built and kept in double.</li>
+ *       ({@link ExactRow}) before it is accepted (an item whose exact residual is lower than its float estimate
+ *       goes back to the heap), and the directions u_j are built and kept in double. A pass over the double
+ *       directions also builds the rows of the current items nearest the heap top, the likely next picks, so
+ *       most picks only extend a row by the few directions added since.</li>
  * </ul>
  * Items whose residual falls to {@link #RANK_TOLERANCE} or below are "used up" (the kernel's rank is spent); once
  * every remaining item is used up, the rest of the budget is filled by {@code fillScore} (METHOD.md section 5).
@@ -42,10 +49,12 @@ final class GreedyMapInference {
   static final double RANK_TOLERANCE = 1e-9;
   /** Stale items refreshed together; about the number a pick needs on clustered features. */
   static final int BLOCK = 48;
-  /** Feature dimensions per cache block of the refresh: 16 rows of U^T stay in L1/L2 while a block's items pass. */
-  private static final int DIM_BLOCK = 16;
   /** Below this many multiply-adds a step runs on the calling thread only. */
   private static final long PARALLEL_WORK = 200_000;
+  /** Most rows built ahead in one pass over the directions. */
+  static final int LIKELY = 8;
+  /** Heap slots searched for them: the top five levels. */
+  private static final int NEAR_TOP = 31;
 
   private final float[] x;
   private final int m;
@@ -55,12 +64,12 @@ final class GreedyMapInference {
   private final double[] logWeight;
   private final double[] residual;
   private final int[] stamp;
-  /** u_t as rows, double (for the axpy that builds a new direction). */
+  /** u_t as rows, double (for the exact Cholesky row of a chosen item and the next direction). */
   private double[][] directions;
-  /** u_t transposed, double: directionsT[d][t] (for the exact c_j of a chosen item). */
-  private final double[][] directionsT;
-  /** u_t transposed, float (for the bulk refresh). */
-  private final float[][] directionsTf;
+  /** u_t in float, packed for the bulk refresh. */
+  private DirectionPanels panels;
+  /** Exact rows built ahead for items likely to be chosen next, by item. */
+  private final Map<Integer, ExactRow> likely = new HashMap<>();
   private int used;
 
   private GreedyMapInference(float[] x, int m, int dim, double[] scale, double[] diag, double[] logWeight) {
@@ -72,8 +81,6 @@ final class GreedyMapInference {
     this.logWeight = logWeight;
     this.residual = diag.clone();
     this.stamp = new int[m];
-    this.directionsT = new double[dim][];
-    this.directionsTf = new float[dim][];
   }
 
   /**
@@ -83,6 +90,10 @@ final class GreedyMapInference {
    */
   static int[] select(float[] x, int m, int dim, double[] scale, double[] diag, double[] logWeight,
       double[] fillScore, int k, int rankBound) {
+    if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+      throw new IllegalStateException("the greedy DPP selector needs the JDK Vector API: run java with "
+          + "--add-modules jdk.incubator.vector");
+    }
     return new GreedyMapInference(x, m, dim, scale, diag, logWeight).run(fillScore, k, rankBound);
   }
 
@@ -105,12 +116,9 @@ final class GreedyMapInference {
     int[] picked = new int[k];
     boolean[] chosen = new boolean[m];
     int count = 0;
-    int capacity = Math.max(1, Math.min(Math.min(k, rankBound), 64));
-    directions = new double[capacity][];
-    for (int d = 0; d < dim; d++) {
-      directionsT[d] = new double[capacity];
-      directionsTf[d] = new float[capacity];
-    }
+    int expected = Math.max(1, Math.min(k, rankBound));
+    directions = new double[Math.min(expected, 64)][];
+    panels = new DirectionPanels(dim, Math.min(expected, 64));
     MaxHeap heap = new MaxHeap(m);
     for (int i = 0; i < m; i++) {
       if (residual[i] > RANK_TOLERANCE) {
@@ -121,11 +129,8 @@ final class GreedyMapInference {
     while (count < k && used < rankBound && !heap.isEmpty()) {
       if (stamp[heap.peek()] == used) {
         int top = heap.pop();
-        double[] c = exactRow(top);
-        double exact = diag[top];
-        for (double v : c) {
-          exact -= v * v;
-        }
+        ExactRow row = exactRow(top, heap);
+        double exact = row.residual(diag[top]);
         if (exact <= RANK_TOLERANCE) {
           continue;
         }
@@ -133,10 +138,11 @@ final class GreedyMapInference {
         residual[top] = exact;
         if (exact < estimate && !heap.isEmpty() && heap.before(heap.peek(), gain(top), top)) {
           heap.push(top, gain(top));
+          likely.put(top, row);
           continue;
         }
         if (count + 1 < k) {
-          addDirection(top, c);
+          addDirection(row, exact);
         }
         picked[count++] = top;
         chosen[top] = true;
@@ -166,128 +172,124 @@ final class GreedyMapInference {
     return logWeight[i] + Math.log(residual[i]);
   }
 
-  /** Brings the residuals of {@code items[0..n)} up to date with every direction added since their last refresh. */
+  /**
+   * Brings the residuals of {@code items[0..n)} up to date with every direction added since their last refresh:
+   * the float projections x_i·u_t come from {@link DirectionPanels#project}, the residual update is in double.
+   */
   private void refresh(int[] items, int n) {
-    float[][] acc = new float[n][];
-    long work = 0;
+    // Sorted by stamp so that the items of a kernel group need about the same panels.
+    long[] keyed = new long[n];
     for (int b = 0; b < n; b++) {
-      acc[b] = new float[used];
-      work += (long) (used - stamp[items[b]]) * dim; 
+      keyed[b] = ((long) stamp[items[b]] << 32) | b;
     }
-    if (work < PARALLEL_WORK || n < 2) {
-      project(items, 0, n, acc);
+    Arrays.sort(keyed);
+    int groups = (n + DirectionPanels.GROUP - 1) / DirectionPanels.GROUP;
+    int rows = groups * DirectionPanels.GROUP;
+    int stride = DirectionPanels.panelsFor(used) * DirectionPanels.WIDTH;
+    int[] order = new int[rows];
+    int[] rowOffset = new int[rows];
+    int[] firstPanel = new int[rows];
+    long[] groupWork = new long[groups];
+    long work = 0;
+    for (int r = 0; r < rows; r++) {
+      int i = items[(int) keyed[Math.min(r, n - 1)]]; // padding rows repeat the last item; their output is unused
+      order[r] = i;
+      rowOffset[r] = i * dim;
+      firstPanel[r] = stamp[i] / DirectionPanels.WIDTH;
+    }
+    for (int g = 0; g < groups; g++) {
+      groupWork[g] = (long) (stride - firstPanel[g * DirectionPanels.GROUP] * DirectionPanels.WIDTH) * dim;
+      work += groupWork[g];
+    }
+    float[] out = new float[rows * stride];
+    if (work * DirectionPanels.GROUP < PARALLEL_WORK || groups < 2) {
+      panels.project(x, rowOffset, firstPanel, 0, rows, out, stride);
     } else {
-      // Split the block into two halves of about equal work.
+      // Split the groups into two runs of about equal work.
       long half = 0;
       int cut = 0;
-      while (cut < n - 1 && half + (long) (used - stamp[items[cut]]) * dim <= work / 2) {
-        half += (long) (used - stamp[items[cut++]]) * dim;
+      while (cut < groups - 1 && half + groupWork[cut] <= work / 2) {
+        half += groupWork[cut++];
       }
-      int split = Math.max(1, cut);
+      int split = Math.max(1, cut) * DirectionPanels.GROUP;
       ForkJoinTask.invokeAll(
-          ForkJoinTask.adapt(() -> project(items, 0, split, acc)),
-          ForkJoinTask.adapt(() -> project(items, split, n, acc)));
+          ForkJoinTask.adapt(() -> panels.project(x, rowOffset, firstPanel, 0, split, out, stride)),
+          ForkJoinTask.adapt(() -> panels.project(x, rowOffset, firstPanel, split, rows, out, stride)));
     }
-    for (int b = 0; b < n; b++) {
-      int i = items[b];
+    for (int r = 0; r < n; r++) {
+      int i = order[r];
       double s = scale[i];
-      double r = residual[i];
-      float[] a = acc[b];
+      double res = residual[i];
+      int base = r * stride;
       for (int t = stamp[i]; t < used; t++) {
-        double e = s * a[t];
-        r -= e * e;
+        double e = s * out[base + t];
+        res -= e * e;
       }
-      residual[i] = r;
+      residual[i] = res;
       stamp[i] = used;
     }
   }
 
-  /** acc[b][t] = x_{items[b]}·u_t for t in [stamp, used), b in [lo, hi), accumulated along t so the inner loop vectorises. */
-  private void project(int[] items, int lo, int hi, float[][] acc) {
-    project(x, dim, directionsTf, stamp, used, items, lo, hi, acc);
+  /**
+   * The exact row of {@code top}, about to be chosen. Each full pass over the double directions streams D·used
+   * doubles from memory, so a pass is shared: it also builds the rows of the current items nearest the heap top
+   * ({@link #LIKELY} at most), which are likely the next picks (on clustered features 7 picks in 10 come from that
+   * set). Their rows are then only extended by the few directions added since, instead of another full pass.
+   */
+  private ExactRow exactRow(int top, MaxHeap heap) {
+    ExactRow cached = likely.remove(top);
+    if (cached != null) {
+      cached.extend(directions, used);
+      return cached;
+    }
+    likely.clear();
+    List<ExactRow> rows = new ArrayList<>();
+    ExactRow row = newRow(top);
+    rows.add(row);
+    for (int id : heap.nearTop(LIKELY, i -> stamp[i] == used)) {
+      ExactRow candidate = newRow(id);
+      likely.put(id, candidate);
+      rows.add(candidate);
+    }
+    boolean parallel = (long) used * dim * rows.size() >= PARALLEL_WORK;
+    if (rows.size() == 1) {
+      // One row: split its directions between the two threads, each with its own part of g − Σ c_t·u_t.
+      row.reserve(used);
+      double[] part = new double[dim];
+      int half = used / 2;
+      runPair(parallel, () -> row.extend(directions, half), () -> row.accumulate(directions, half, used, part));
+      row.merge(part, used);
+    } else {
+      int split = (rows.size() + 1) / 2;
+      runPair(parallel, () -> extendAll(rows.subList(0, split)), () -> extendAll(rows.subList(split, rows.size())));
+    }
+    return row;
   }
 
-  /** Static, with everything in locals, so C2 compiles one tight loop nest without field reloads. */
-  private static void project(float[] x, int dim, float[][] uT, int[] stamp, int used, int[] items, int lo, int hi,
-      float[][] acc) {
-    for (int d0 = 0; d0 < dim; d0 += DIM_BLOCK) {
-      int d1 = Math.min(dim, d0 + DIM_BLOCK);
-      for (int b = lo; b < hi; b++) {
-        float[] a = acc[b];
-        int from = stamp[items[b]];
-        if (from == used) {
-          continue;
-        }
-        int off = items[b] * dim;
-        for (int d = d0; d < d1; d++) {
-          Kernels.axpy(x[off + d], uT[d], a, from, used);
-        }
+  private ExactRow newRow(int i) {
+    return new ExactRow(x, i * dim, dim, scale[i]);
+  }
+
+  /** Extends several rows over all directions, direction by direction, so each u_t is read from memory once. */
+  private void extendAll(List<ExactRow> rows) {
+    for (ExactRow r : rows) {
+      r.reserve(used);
+    }
+    for (int t = 0; t < used; t++) {
+      for (ExactRow r : rows) {
+        r.extend(directions, t + 1);
       }
     }
   }
 
-  /** c_j,t = g_j·u_t for every direction so far, in double; split over the feature dimensions. */
-  private double[] exactRow(int j) {
-    int off = j * dim;
-    double s = scale[j];
-    int half = dim / 2;
-    double[] c0 = new double[used];
-    if (used == 0) {
-      return c0;
-    }
-    double[] c1 = new double[used];
-    runPair((long) used * dim >= PARALLEL_WORK,
-        () -> projectExact(off, s, 0, half, c0), () -> projectExact(off, s, half, dim, c1));
-    for (int t = 0; t < used; t++) {
-      c0[t] += c1[t];
-    }
-    return c0;
-  }
-
-  /** u_j = (g_j − Σ_t c_j,t u_t)/d_j for the newly chosen j, whose exact residual d_j² is in place. */
-  private void addDirection(int j, double[] c) {
-    int off = j * dim;
-    double s = scale[j];
-    int half = dim / 2;
-    double[] u = new double[dim];
-    double inv = 1.0 / Math.sqrt(residual[j]);
-    runPair((long) used * dim >= PARALLEL_WORK,
-        () -> subtract(off, s, c, inv, u, 0, half), () -> subtract(off, s, c, inv, u, half, dim));
+  /** Adds u_j = (g_j − Σ_t c_j,t u_t)/d_j for the newly chosen j with exact residual d_j². */
+  private void addDirection(ExactRow row, double exactResidual) {
+    double[] u = row.direction(exactResidual);
     if (used == directions.length) {
-      int capacity = directions.length * 2;
-      directions = Arrays.copyOf(directions, capacity);
-      for (int d = 0; d < dim; d++) {
-        directionsT[d] = Arrays.copyOf(directionsT[d], capacity);
-        directionsTf[d] = Arrays.copyOf(directionsTf[d], capacity);
-      }
+      directions = Arrays.copyOf(directions, directions.length * 2);
     }
-    for (int d = 0; d < dim; d++) {
-      directionsT[d][used] = u[d];
-      directionsTf[d][used] = (float) u[d];
-    }
+    panels.add(u);
     directions[used++] = u;
-  }
-
-  private void projectExact(int off, double s, int d0, int d1, double[] c) {
-    for (int d = d0; d < d1; d++) {
-      double xd = x[off + d];
-      if (xd != 0.0) {
-        Kernels.axpy(s * xd, directionsT[d], c, 0, used);
-      }
-    }
-  }
-
-  private void subtract(int off, double s, double[] c, double inv, double[] u, int d0, int d1) {
-    double[] part = new double[dim];
-    for (int d = d0; d < d1; d++) {
-      part[d] = s * x[off + d];
-    }
-    for (int t = 0; t < used; t++) {
-      Kernels.axpy(-c[t], directions[t], part, d0, d1);
-    }
-    for (int d = d0; d < d1; d++) {
-      u[d] = part[d] * inv;
-    }
   }
 
   private static void runPair(boolean parallel, Runnable a, Runnable b) {
@@ -356,6 +358,18 @@ final class GreedyMapInference {
       ids[pos] = lastId;
       keys[pos] = lastKey;
       return top;
+    }
+
+    /** Up to {@code most} ids from the first {@link #NEAR_TOP} heap slots that pass {@code keep}, in slot order. */
+    int[] nearTop(int most, IntPredicate keep) {
+      int[] found = new int[most];
+      int n = 0;
+      for (int pos = 0; pos < Math.min(size, NEAR_TOP) && n < most; pos++) {
+        if (keep.test(ids[pos])) {
+          found[n++] = ids[pos];
+        }
+      }
+      return Arrays.copyOf(found, n);
     }
 
     /** Whether the entry for {@code id} on top of the heap ranks before (key, otherId). */

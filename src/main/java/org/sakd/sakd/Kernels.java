@@ -1,13 +1,43 @@
 package org.sakd.sakd;
 
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * Inner loops of the selectors. C2 (JDK 17) vectorises a plain multiply-add into an array, but not a float or
- * double dot-product reduction (strict FP order), so the hot loops are written in the axpy form; the one
- * reduction left is unrolled by hand with independent accumulators so the CPU can overlap the multiply-adds.
+ * double dot-product reduction (strict FP order), so reductions either use the JDK Vector API (incubator module
+ * jdk.incubator.vector) or are unrolled by hand with independent accumulators so the CPU can overlap the
+ * multiply-adds. The float bulk kernel of the greedy lives in {@link DirectionPanels}.
  */
 final class Kernels {
 
+  private static final VectorSpecies<Double> D4 = DoubleVector.SPECIES_256;
+
   private Kernels() {}
+
+  /**
+   * Σ a[i]·b[i] over i in [0, n) in double with the JDK Vector API: four independent 4-lane fused multiply-add
+   * accumulators (so the adds overlap), summed at the end.
+   */
+  static double dot(double[] a, double[] b, int n) {
+    DoubleVector s0 = DoubleVector.zero(D4);
+    DoubleVector s1 = DoubleVector.zero(D4);
+    DoubleVector s2 = DoubleVector.zero(D4);
+    DoubleVector s3 = DoubleVector.zero(D4);
+    int i = 0;
+    for (; i + 15 < n; i += 16) {
+      s0 = DoubleVector.fromArray(D4, a, i).fma(DoubleVector.fromArray(D4, b, i), s0);
+      s1 = DoubleVector.fromArray(D4, a, i + 4).fma(DoubleVector.fromArray(D4, b, i + 4), s1);
+      s2 = DoubleVector.fromArray(D4, a, i + 8).fma(DoubleVector.fromArray(D4, b, i + 8), s2);
+      s3 = DoubleVector.fromArray(D4, a, i + 12).fma(DoubleVector.fromArray(D4, b, i + 12), s3);
+    }
+    double s = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+    for (; i < n; i++) {
+      s += a[i] * b[i];
+    }
+    return s;
+  }
 
   /**
    * y[i] += a·x[i] for i in [from, to), in float. Both arrays use the same index: with different offsets C2
