@@ -55,7 +55,9 @@ public final class FeatureGenerator extends AbstractBlock {
         NDArray ft = inputs.get(1);
         NDArray h = Activation.relu(encoderHidden.forward(ps, new NDList(ft.concat(fs, 1)), training).head());
         NDArray mu = encoderMean.forward(ps, new NDList(h), training).head();
-        NDArray logVar = encoderLogVariance.forward(ps, new NDList(h), training).head();
+        // log σ² is clipped to [-10, 10], as VAE implementations commonly do: unclipped, large teacher features
+        // (an untrained or un-normalised teacher) drive exp(log σ²) past the float range and the loss to infinity.
+        NDArray logVar = encoderLogVariance.forward(ps, new NDList(h), training).head().clip(-10, 10);
         NDArray z;
         if (training) {
             NDArray noise = mu.getManager().randomNormal(mu.getShape(), mu.getDataType());

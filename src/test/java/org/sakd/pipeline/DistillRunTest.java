@@ -68,6 +68,18 @@ class DistillRunTest {
     or.epochs().forEach(e -> assertEquals(Math.round(0.34 * n), e.trainedSamples()));
   }
 
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"dkd", "ctkd", "crosskd", "dualkd", "gkd"})
+  void everyBaseMethodRunsThroughThePipeline(String method) {
+    Settings s = tiny.settings(dir, List.of("run.name=m-" + method, "distill.method=" + method, "train.epochs=2"));
+    DistillRun.Outcome o = tiny.run(s, false, Integer.MAX_VALUE);
+    assertEquals(2, o.epochs().size());
+    for (EpochRecord e : o.epochs()) {
+      assertTrue(Double.isFinite(e.trainLoss()), method + " loss " + e.trainLoss());
+      assertEquals(Math.round(0.34 * tiny.index.train().size()), e.trainedSamples());
+    }
+  }
+
   @Test
   void killedAndResumedRunMakesTheSameSelections() throws Exception {
     Settings full = tiny.settings(dir, List.of("run.name=full", "train.epochs=4"));
