@@ -22,7 +22,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
-    description = "Top-1 / Top-5 of a checkpoint on the test split (centre clip).")
+    description = "Top-1 / Top-5 of a checkpoint on the test split: the centre clip, or eval.views evenly spaced "
+        + "temporal views averaged.")
 final class EvaluateCommand implements Callable<Integer> {
   @Mixin SettingsOptions options;
 
@@ -44,12 +45,13 @@ final class EvaluateCommand implements Callable<Integer> {
     try (NDManager root = NDManager.newBaseManager();
         Network net = Network.create(c.getModel(), index.classes().size(), root, s.run().seed())) {
       net.loadParameterBytes(c.getParameters().toByteArray());
-      Evaluation.Result r = Evaluation.run(net, index.test(), loader, pool, s.eval().batchSize(), 2);
+      Evaluation.Result r = Evaluation.run(net, index.test(), loader, pool, s.eval().batchSize(), 2, s.eval().views());
       if (json) {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("top1", r.top1());
         o.put("top5", r.top5());
         o.put("samples", r.samples());
+        o.put("views", s.eval().views());
         o.put("skipped", loader.failures().size());
         System.out.println(Json.write(o));
       } else {

@@ -53,7 +53,7 @@ public record Settings(
       String lrSchedule, int warmupEpochs, int[] stepEpochs, double stepGamma, List<String> devices,
       int checkpointEvery, int computeThreads) {}
 
-  public record Eval(int batchSize) {}
+  public record Eval(int batchSize, int views) {}
 
   public record Distill(String method, String mode) {}
 
@@ -159,7 +159,7 @@ public record Settings(
         r.doubleIn("train.step-gamma", 0, 1, true), devices(r), r.intIn("train.checkpoint-every", 1, 100000),
         r.intIn("train.compute-threads", 0, 4096));
     Pipeline pipeline = new Pipeline(r.intIn("pipeline.buffer", 0, 1 << 20));
-    Eval eval = new Eval(r.intIn("eval.batch-size", 1, 65536));
+    Eval eval = new Eval(r.intIn("eval.batch-size", 1, 65536), r.intIn("eval.views", 1, 30));
     Distill distill = new Distill(r.oneOf("distill.method", METHODS), r.oneOf("distill.mode", MODES));
     Sakd sakd = new Sakd(
         r.intIn("sakd.interval", 1, 100000), r.doubleIn("sakd.ratio", 0, 1, true),

@@ -7,4 +7,12 @@ package org.sakd.data;
  */
 public interface ClipSource {
     Clip load(Sample s, boolean train, long seed);
+
+    /**
+     * Test view {@code view} of {@code views} (multi-view evaluation). Sources without a time axis have one view:
+     * by default every view is the test clip.
+     */
+    default Clip loadView(Sample s, int view, int views) {
+        return load(s, false, 0);
+    }
 }

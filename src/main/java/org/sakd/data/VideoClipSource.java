@@ -16,6 +16,12 @@ public final class VideoClipSource implements ClipSource {
         return decoder.decode(s.path(), spec, train, seed);
     }
 
+    @Override
+    public Clip loadView(Sample s, int view, int views) {
+        if (s.path() == null) throw new IllegalArgumentException("video sample " + s.id() + " has no path");
+        return decoder.decodeView(s.path(), spec, view, views);
+    }
+
     public ClipSpec spec() {
         return spec;
     }

@@ -81,6 +81,27 @@ public final class VideoDecoder {
         return idx;
     }
 
+    /**
+     * Frame numbers of test view {@code view} of {@code views}: the windows sit at evenly spaced positions,
+     * (2·view + 1)/(2·views) of the way through the room left by the clip's span (one view = the centre clip,
+     * as {@link #frameIndices} with {@code train = false}); a short video loops from {@code total·view/views}.
+     */
+    public static int[] viewIndices(int total, int frames, int stride, int view, int views) {
+        if (total < 1) throw new IllegalArgumentException("video must have >= 1 frame, got " + total);
+        if (views < 1 || view < 0 || view >= views) throw new IllegalArgumentException("view " + view + " of " + views);
+        long span = (long) frames * stride;
+        int[] idx = new int[frames];
+        if (span <= total) {
+            long room = total - span;
+            int start = (int) (room * (2L * view + 1) / (2L * views));
+            for (int i = 0; i < frames; i++) idx[i] = start + i * stride;
+        } else {
+            int start = (int) ((long) total * view / views);
+            for (int i = 0; i < frames; i++) idx[i] = (int) ((start + (long) i * stride) % total);
+        }
+        return idx;
+    }
+
     /** Header facts without decoding a frame. */
     public VideoInfo probe(Path file) {
         FFmpegFrameGrabber g = open(file);
@@ -119,12 +140,21 @@ public final class VideoDecoder {
      * otherwise; short side resized to {@code spec.shortSide()} first.
      */
     public Clip decode(Path file, ClipSpec spec, boolean train, long seed) {
+        return decode(file, spec, train, seed, 0, 1);
+    }
+
+    /** Test view {@code view} of {@code views} (evenly spaced temporal windows, centre crop); see {@link #viewIndices}. */
+    public Clip decodeView(Path file, ClipSpec spec, int view, int views) {
+        return decode(file, spec, false, 0, view, views);
+    }
+
+    private Clip decode(Path file, ClipSpec spec, boolean train, long seed, int view, int views) {
         FFmpegFrameGrabber g = open(file);
         int total;
         try {
             total = declaredFrames(g);
             if (total > 0) {
-                Clip clip = tryDecode(g, file, spec, train, seed, total);
+                Clip clip = tryDecode(g, file, spec, train, seed, total, view, views);
                 if (clip != null) return clip;
             }
         } finally {
@@ -134,7 +164,7 @@ public final class VideoDecoder {
         total = countFrames(file).frames();
         g = open(file);
         try {
-            Clip clip = tryDecode(g, file, spec, train, seed, total);
+            Clip clip = tryDecode(g, file, spec, train, seed, total, view, views);
             if (clip == null) throw new VideoDecodeException(file, VideoDecodeException.Reason.TRUNCATED, "frame count changed between reads");
             return clip;
         } finally {
@@ -197,9 +227,11 @@ public final class VideoDecoder {
     }
 
     /** Null when the stream ended early but close to the declared count (retry with the exact count). */
-    private Clip tryDecode(FFmpegFrameGrabber g, Path file, ClipSpec spec, boolean train, long seed, int total) {
+    private Clip tryDecode(FFmpegFrameGrabber g, Path file, ClipSpec spec, boolean train, long seed, int total,
+                           int view, int views) {
         Random rng = new Random(seed);
-        int[] idx = frameIndices(total, spec.frames(), spec.stride(), train, rng);
+        int[] idx = train || views == 1 ? frameIndices(total, spec.frames(), spec.stride(), train, rng)
+                : viewIndices(total, spec.frames(), spec.stride(), view, views);
         int srcW = g.getImageWidth(), srcH = g.getImageHeight();
         int shortSrc = Math.min(srcW, srcH);
         int scaledW = srcW <= srcH ? spec.shortSide() : (int) Math.round((double) srcW * spec.shortSide() / shortSrc);

@@ -20,8 +20,16 @@ public final class DecoderActor extends AbstractBehavior<DecoderActor.Command> {
 
   public sealed interface Command {}
 
-  /** Decode {@code sample}; {@code train} selects random (seeded) or centre sampling. */
-  public record Decode(Sample sample, boolean train, long seed, ActorRef<Decoded> replyTo) implements Command {}
+  /**
+   * Decode {@code sample}; {@code train} selects random (seeded) or test sampling; a test clip is view {@code view}
+   * of {@code views} evenly spaced temporal windows (one view: the centre clip).
+   */
+  public record Decode(Sample sample, boolean train, long seed, int view, int views, ActorRef<Decoded> replyTo)
+      implements Command {
+    public Decode(Sample sample, boolean train, long seed, ActorRef<Decoded> replyTo) {
+      this(sample, train, seed, 0, 1, replyTo);
+    }
+  }
 
   /** The reply: the clip, or empty when the file was bad (the reason is in the loader's failures). */
   public record Decoded(Sample sample, Optional<Clip> clip) {}
@@ -43,7 +51,9 @@ public final class DecoderActor extends AbstractBehavior<DecoderActor.Command> {
   }
 
   private Behavior<Command> onDecode(Decode d) {
-    d.replyTo().tell(new Decoded(d.sample(), loader.load(d.sample(), d.train(), d.seed())));
+    d.replyTo().tell(new Decoded(d.sample(), d.train() || d.views() == 1
+        ? loader.load(d.sample(), d.train(), d.seed())
+        : loader.loadView(d.sample(), d.view(), d.views())));
     return this;
   }
 }

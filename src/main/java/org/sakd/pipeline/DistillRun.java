@@ -70,7 +70,7 @@ public final class DistillRun {
       StudentReplica scorerReplica = s.distill().mode().equals("sakd") ? replica(s, classes, teacherDim, in.studentInit(), root) : null;
       EpochCoordinator.Spec spec = new EpochCoordinator.Spec(s, in.index().train(), in.index().test(), log,
           new CheckpointStore(in.runDir().resolve("checkpoints")), in.resume(), gauge, s.model().student(),
-          in.stopAfterEpoch());
+          in.stopAfterEpoch(), classes);
       Behavior<Object> guardian = Behaviors.setup(ctx -> {
         DispatcherSelector compute = DispatcherSelector.fromConfig("sakd-compute-dispatcher");
         var decoders = ctx.spawn(Routers.pool(s.data().decoders(),

@@ -62,7 +62,7 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
 
   /** Where the run's inputs and outputs are. */
   public record Spec(Settings settings, List<Sample> train, List<Sample> test, RunLog log, CheckpointStore store,
-      boolean resume, PipelineGauge gauge, String studentName, int stopAfterEpoch) {}
+      boolean resume, PipelineGauge gauge, String studentName, int stopAfterEpoch, int classes) {}
 
   /** The stage actors this coordinator drives. */
   public record Stages(ActorRef<DecoderActor.Command> decoders, ActorRef<InterrupterActor.Command> interrupter,
@@ -447,23 +447,29 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
     });
   }
 
+  /** Decode test views → batch → student (replica 0, eval mode); eval.views views are softmax-averaged. */
   private CompletionStage<TopK> validationPass() {
-    TopK topk = new TopK();
-    Progress bar = new Progress("validate", spec.test().size());
-    return Source.from(spec.test())
-        .mapAsync(decodeParallelism, smp -> this.<DecoderActor.Command, DecoderActor.Decoded>ask(stages.decoders(),
-            r -> new DecoderActor.Decode(smp, false, 0, r)))
-        .filter(d -> d.clip().isPresent())
-        .grouped(s.eval().batchSize())
-        .map(EpochCoordinator::batchOf)
-        .mapAsync(1, batch -> this.<TrainerActor.Command, TrainerActor.Logits>ask(stages.trainers().get(0),
-            r -> new TrainerActor.Evaluate(batch, r)))
-        .runWith(Sink.foreach(l -> {
-          topk.add(l.logits(), l.classes(), l.labels());
-          bar.step(l.labels().length, Double.NaN);
-        }), mat)
-        .thenApply(d -> topk)
-        .whenComplete((x, e) -> bar.close());
+    int views = s.eval().views();
+    org.sakd.train.ViewVotes votes = new org.sakd.train.ViewVotes(spec.classes());
+    Progress bar = new Progress("validate", (long) spec.test().size() * views);
+    CompletionStage<Done> done = CompletableFuture.completedFuture(Done.getInstance());
+    for (int v = 0; v < views; v++) {
+      int view = v;
+      done = done.thenCompose(x -> Source.from(spec.test())
+          .mapAsync(decodeParallelism, smp -> this.<DecoderActor.Command, DecoderActor.Decoded>ask(stages.decoders(),
+              r -> new DecoderActor.Decode(smp, false, 0, view, views, r)))
+          .filter(d -> d.clip().isPresent())
+          .grouped(s.eval().batchSize())
+          .map(EpochCoordinator::batchOf)
+          .mapAsync(1, batch -> this.<TrainerActor.Command, TrainerActor.Logits>ask(stages.trainers().get(0),
+              r -> new TrainerActor.Evaluate(batch, r)).thenApply(l -> new Object[] {batch.ids(), l}))
+          .runWith(Sink.foreach(p -> {
+            TrainerActor.Logits l = (TrainerActor.Logits) p[1];
+            votes.add((int[]) p[0], l.labels(), l.logits());
+            bar.step(l.labels().length, Double.NaN);
+          }), mat));
+    }
+    return done.thenApply(d -> votes.topK()).whenComplete((x, e) -> bar.close());
   }
 
   // ---- checkpoint and reports ----------------------------------------------------------------------------

@@ -36,16 +36,20 @@ public final class BatchPrefetcher implements Iterator<BatchPrefetcher.Loaded> {
   private final List<List<Sample>> batches = new ArrayList<>();
   private final ArrayDeque<List<Future<Optional<Clip>>>> inFlight = new ArrayDeque<>();
   private final ArrayDeque<List<Sample>> inFlightSamples = new ArrayDeque<>();
-  private final ClipLoader loader;
+  private final java.util.function.Function<Sample, Optional<Clip>> load;
   private final ExecutorService pool;
-  private final boolean train;
-  private final long seed;
-  private final int epoch;
   private final int depth;
   private int next;
 
+  /** Training or centre-clip batches: clips drawn with the seed of (run seed, epoch, sample). */
   public BatchPrefetcher(List<Sample> order, int batchSize, ClipLoader loader, ExecutorService pool, boolean train,
       long seed, int epoch, int depth) {
+    this(order, batchSize, s -> loader.load(s, train, ClipLoader.clipSeed(seed, epoch, s.index())), pool, depth);
+  }
+
+  /** Batches of whatever {@code load} returns for each sample (e.g. one test view). */
+  public BatchPrefetcher(List<Sample> order, int batchSize, java.util.function.Function<Sample, Optional<Clip>> load,
+      ExecutorService pool, int depth) {
     for (int i = 0; i < order.size(); i += batchSize) {
       batches.add(order.subList(i, Math.min(order.size(), i + batchSize)));
     }
@@ -56,11 +60,8 @@ public final class BatchPrefetcher implements Iterator<BatchPrefetcher.Loaded> {
       batches.remove(last);
       batches.set(last - 1, joined);
     }
-    this.loader = loader;
+    this.load = load;
     this.pool = pool;
-    this.train = train;
-    this.seed = seed;
-    this.epoch = epoch;
     this.depth = Math.max(1, depth);
     fill();
   }
@@ -74,7 +75,7 @@ public final class BatchPrefetcher implements Iterator<BatchPrefetcher.Loaded> {
       List<Sample> b = batches.get(next++);
       List<Future<Optional<Clip>>> fs = new ArrayList<>(b.size());
       for (Sample s : b) {
-        fs.add(pool.submit(() -> loader.load(s, train, ClipLoader.clipSeed(seed, epoch, s.index()))));
+        fs.add(pool.submit(() -> load.apply(s)));
       }
       inFlight.add(fs);
       inFlightSamples.add(b);

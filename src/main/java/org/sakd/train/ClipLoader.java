@@ -29,8 +29,17 @@ public final class ClipLoader {
   }
 
   public Optional<Clip> load(Sample s, boolean train, long seed) {
+    return guarded(s, () -> source.load(s, train, seed));
+  }
+
+  /** Test view {@code view} of {@code views} (multi-view evaluation). */
+  public Optional<Clip> loadView(Sample s, int view, int views) {
+    return guarded(s, () -> source.loadView(s, view, views));
+  }
+
+  private Optional<Clip> guarded(Sample s, java.util.function.Supplier<Clip> load) {
     try {
-      return Optional.of(source.load(s, train, seed));
+      return Optional.of(load.get());
     } catch (VideoDecodeException e) {
       failures.put(s.id(), e.reason() + ": " + e.getMessage());
     } catch (RuntimeException e) {

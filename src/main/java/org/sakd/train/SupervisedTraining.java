@@ -116,7 +116,7 @@ public final class SupervisedTraining {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         trainSeconds += seconds;
-        eval = Evaluation.run(net, index.test(), loader, pool, s.eval().batchSize(), 2);
+        eval = Evaluation.run(net, index.test(), loader, pool, s.eval().batchSize(), 2, s.eval().views());
         double meanLoss = lossCount == 0 ? Double.NaN : lossSum / lossCount;
         LOG.info(String.format(java.util.Locale.ROOT, "%s epoch %d/%d  loss %.4f  top1 %.2f  top5 %.2f  %.1fs",
             modelName, epoch + 1, t.epochs(), meanLoss, eval.top1(), eval.top5(), seconds));
@@ -148,7 +148,7 @@ public final class SupervisedTraining {
         }
       }
       if (eval == null) {
-        eval = Evaluation.run(net, index.test(), loader, pool, s.eval().batchSize(), 2);
+        eval = Evaluation.run(net, index.test(), loader, pool, s.eval().batchSize(), 2, s.eval().views());
       }
       Map<String, String> skipped = loader.failures();
       log.writeSkipped(skipped);

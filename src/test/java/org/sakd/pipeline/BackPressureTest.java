@@ -72,7 +72,8 @@ class BackPressureTest {
       var stages = new EpochCoordinator.Stages(decoders, KIT.spawn(InterrupterActor.create()),
           KIT.spawn(TeacherActor.create(teacher)), null, null, List.of(KIT.spawn(slowTrainer(trained))));
       var spec = new EpochCoordinator.Spec(s, tiny.index.train(), tiny.index.test(), new RunLog(s.run().runDir()),
-          new CheckpointStore(s.run().runDir().resolve("checkpoints")), false, gauge, "r3d-micro", Integer.MAX_VALUE);
+          new CheckpointStore(s.run().runDir().resolve("checkpoints")), false, gauge, "r3d-micro", Integer.MAX_VALUE,
+          tiny.index.classes().size());
       TestProbe<EpochCoordinator.RunResult> probe = KIT.createTestProbe();
       KIT.spawn(EpochCoordinator.create(spec, stages)).tell(new EpochCoordinator.Start(probe.getRef()));
       EpochCoordinator.RunResult r = probe.receiveMessage(Duration.ofSeconds(60));

@@ -56,7 +56,8 @@ class DistillRunTest {
   @Test
   void vanillaTrainsOnAllDataAndRandomOnTheBudget() {
     int n = tiny.index.train().size();
-    Settings v = tiny.settings(dir, List.of("run.name=vanilla", "distill.mode=vanilla", "train.epochs=2"));
+    Settings v = tiny.settings(dir, List.of("run.name=vanilla", "distill.mode=vanilla", "train.epochs=2",
+        "eval.views=3"));
     DistillRun.Outcome ov = tiny.run(v, false, Integer.MAX_VALUE);
     assertEquals(2, ov.epochs().size());
     ov.epochs().forEach(e -> assertEquals(n, e.trainedSamples()));
