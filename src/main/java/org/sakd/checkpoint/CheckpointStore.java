@@ -33,10 +33,8 @@ public final class CheckpointStore {
     try {
       Files.createDirectories(dir);
       Path tmp = Files.createTempFile(dir, name, ".tmp");
-      try (OutputStream out = Files.newOutputStream(tmp);
-          var channel = java.nio.channels.Channels.newChannel(out)) {
+      try (OutputStream out = Files.newOutputStream(tmp)) {
         checkpoint.writeTo(out);
-        out.flush();
       }
       try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
         ch.force(true);
