@@ -184,24 +184,9 @@ public final class ScanReport {
         return s.replaceAll("0+$", "").replaceAll("\\.$", "");
     }
 
-    /** A JSON string literal: quotes, backslashes and control characters escaped (RFC 8259, section 7). */
+    /** A JSON string literal (the project's one JSON writer escapes it). */
     static String quote(String s) {
-        StringBuilder sb = new StringBuilder("\"");
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) sb.append(String.format("\\u%04x", (int) c));
-                    else sb.append(c);
-                }
-            }
-        }
-        return sb.append('"').toString();
+        return org.sakd.monitor.Json.write(s);
     }
 
 }
