@@ -23,6 +23,11 @@ public record Settings(
 
   public record Pipeline(int buffer) {}
 
+  /** Bytes of decoded clips to keep in memory; none with per-epoch random training clips (they never repeat). */
+  public long clipCacheBytes() {
+    return data.trainSampling().equals("fixed") ? (long) data.clipCacheMb() << 20 : 0;
+  }
+
   public record Run(String name, Path dir, long seed) {
     public Path runDir() {
       return dir.resolve(name);
@@ -37,7 +42,7 @@ public record Settings(
 
   public record Data(
       String format, Path root, String splits, int split, String trainList, String valList, String classes,
-      String annotations, int decoders, String trainSampling, Clip clip, Synthetic synthetic) {
+      String annotations, int decoders, String trainSampling, int clipCacheMb, Clip clip, Synthetic synthetic) {
     /** Options passed to the dataset index loaders (keys as in {@code org.sakd.data.Datasets}). */
     public Map<String, String> options() {
       return Map.of(
@@ -147,7 +152,8 @@ public record Settings(
         r.oneOf("data.format", FORMATS), Path.of(nonEmpty(r, "data.root")), r.string("data.splits"),
         r.intIn("data.split", 1, 3), r.string("data.train-list"), r.string("data.val-list"),
         r.string("data.classes"), r.string("data.annotations"), r.intIn("data.decoders", 1, 256),
-        r.oneOf("data.train-sampling", Set.of("fixed", "random")), clip, syn);
+        r.oneOf("data.train-sampling", Set.of("fixed", "random")), r.intIn("data.clip-cache-mb", 0, 1 << 20), clip,
+        syn);
     Models model = new Models(nonEmpty(r, "model.teacher"), nonEmpty(r, "model.student"),
         r.string("model.teacher-checkpoint"), r.string("model.student-init"));
     Train train = new Train(

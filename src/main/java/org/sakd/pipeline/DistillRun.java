@@ -49,7 +49,7 @@ public final class DistillRun {
     Settings s = in.settings();
     RunLog log = new RunLog(in.runDir());
     log.write("config.conf", s.render());
-    ClipLoader loader = new ClipLoader(in.source());
+    ClipLoader loader = new ClipLoader(in.source(), s.clipCacheBytes());
     PipelineGauge gauge = new PipelineGauge();
     CompletableFuture<EpochCoordinator.RunResult> result = new CompletableFuture<>();
     long t0 = System.nanoTime();

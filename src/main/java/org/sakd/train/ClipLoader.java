@@ -15,9 +15,24 @@ import org.sakd.data.VideoDecodeException;
 public final class ClipLoader {
   private final ClipSource source;
   private final Map<String, String> failures = new ConcurrentSkipListMap<>();
+  private final Map<String, Clip> cache = new java.util.concurrent.ConcurrentHashMap<>();
+  private final long cacheBudget;
+  private final java.util.concurrent.atomic.AtomicLong cached = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong decodes = new java.util.concurrent.atomic.AtomicLong();
 
+  /** A loader without a clip cache. */
   public ClipLoader(ClipSource source) {
+    this(source, 0);
+  }
+
+  /**
+   * A loader that keeps up to {@code cacheBytes} of decoded clips in memory, keyed by (sample, sampling, seed):
+   * when the same clip is asked for again (fixed training sampling, test clips, the scoring pass) it is not decoded
+   * again. Clips are admitted until the budget is full, never evicted; clips are never modified after decoding.
+   */
+  public ClipLoader(ClipSource source, long cacheBytes) {
     this.source = source;
+    this.cacheBudget = cacheBytes;
   }
 
   /** Derives the clip RNG seed from the run seed, the epoch and the sample, so a resumed run draws the same clips. */
@@ -29,17 +44,32 @@ public final class ClipLoader {
   }
 
   public Optional<Clip> load(Sample s, boolean train, long seed) {
-    return guarded(s, () -> source.load(s, train, seed));
+    return guarded(s, s.index() + (train ? "/train/" : "/test/") + seed, () -> source.load(s, train, seed));
   }
 
   /** Test view {@code view} of {@code views} (multi-view evaluation). */
   public Optional<Clip> loadView(Sample s, int view, int views) {
-    return guarded(s, () -> source.loadView(s, view, views));
+    return guarded(s, s.index() + "/view/" + view + "/" + views, () -> source.loadView(s, view, views));
   }
 
-  private Optional<Clip> guarded(Sample s, java.util.function.Supplier<Clip> load) {
+  /** Clips decoded so far (cache hits not counted). */
+  public long decodes() {
+    return decodes.get();
+  }
+
+  private Optional<Clip> guarded(Sample s, String key, java.util.function.Supplier<Clip> load) {
+    Clip hit = cacheBudget > 0 ? cache.get(key) : null;
+    if (hit != null) {
+      return Optional.of(hit);
+    }
     try {
-      return Optional.of(load.get());
+      Clip clip = load.get();
+      decodes.incrementAndGet();
+      long bytes = 4L * clip.data().length;
+      if (cacheBudget > 0 && cached.get() + bytes <= cacheBudget && cache.putIfAbsent(key, clip) == null) {
+        cached.addAndGet(bytes);
+      }
+      return Optional.of(clip);
     } catch (VideoDecodeException e) {
       failures.put(s.id(), e.reason() + ": " + e.getMessage());
     } catch (RuntimeException e) {

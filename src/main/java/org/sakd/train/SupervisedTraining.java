@@ -44,7 +44,9 @@ public final class SupervisedTraining {
     RunLog log = new RunLog(runDir);
     log.write("config.conf", s.render());
     CheckpointStore store = new CheckpointStore(runDir.resolve("checkpoints"));
+    // training clips are re-drawn every epoch (augmentation), so only the test clips are worth caching
     ClipLoader loader = new ClipLoader(source);
+    ClipLoader testLoader = new ClipLoader(source, (long) s.data().clipCacheMb() << 20);
     Settings.Train t = s.train();
     LrSchedule schedule = LrSchedule.of(t);
     ExecutorService pool = Executors.newFixedThreadPool(s.data().decoders(), r -> {
@@ -116,7 +118,7 @@ public final class SupervisedTraining {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         trainSeconds += seconds;
-        eval = Evaluation.run(net, index.test(), loader, pool, s.eval().batchSize(), 2, s.eval().views());
+        eval = Evaluation.run(net, index.test(), testLoader, pool, s.eval().batchSize(), 2, s.eval().views());
         double meanLoss = lossCount == 0 ? Double.NaN : lossSum / lossCount;
         LOG.info(String.format(java.util.Locale.ROOT, "%s epoch %d/%d  loss %.4f  top1 %.2f  top5 %.2f  %.1fs",
             modelName, epoch + 1, t.epochs(), meanLoss, eval.top1(), eval.top5(), seconds));
@@ -148,9 +150,10 @@ public final class SupervisedTraining {
         }
       }
       if (eval == null) {
-        eval = Evaluation.run(net, index.test(), loader, pool, s.eval().batchSize(), 2, s.eval().views());
+        eval = Evaluation.run(net, index.test(), testLoader, pool, s.eval().batchSize(), 2, s.eval().views());
       }
-      Map<String, String> skipped = loader.failures();
+      Map<String, String> skipped = new java.util.TreeMap<>(loader.failures());
+      skipped.putAll(testLoader.failures());
       log.writeSkipped(skipped);
       if (!skipped.isEmpty()) {
         LOG.warn("{} clips could not be decoded and were skipped; see {}", skipped.size(), runDir.resolve("skipped.tsv"));
