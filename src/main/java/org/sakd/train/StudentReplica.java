@@ -106,15 +106,15 @@ public final class StudentReplica implements AutoCloseable {
       NDArray x = Batches.stack(scope, clips);
       NDArray y = Batches.labels(scope, labels);
       int n = clips.size();
-      NDArray tl = scope.create(teacher.logits(), new Shape(n, teacher.classes()));
-      NDArray tf = scope.create(teacher.features(), new Shape(n, teacher.featureDim()));
+      NDArray tl = Batches.floats(scope, teacher.logits(), new Shape(n, teacher.classes()));
+      NDArray tf = Batches.floats(scope, teacher.features(), new Shape(n, teacher.featureDim()));
       try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
         NDList out = student.forward(x, true);
         DistillLosses l = distiller.losses(new DistillInput(out.get(0), out.get(1), tl, tf, y, headWeight, headBias,
             epoch, true), store);
         NDArray loss = alpha == null
             ? SakdLoss.vanilla(l, distiller.ceWeight())
-            : SakdLoss.sakd(l, scope.create(alpha), distiller.ceWeight(), supervisor);
+            : SakdLoss.sakd(l, Batches.floats(scope, alpha, new Shape(alpha.length)), distiller.ceWeight(), supervisor);
         gc.backward(loss);
         return loss.getFloat();
       }
@@ -132,8 +132,8 @@ public final class StudentReplica implements AutoCloseable {
     try (NDManager scope = manager.newSubManager()) {
       int n = clips.size();
       NDList out = student.forward(Batches.stack(scope, clips), false);
-      NDArray tl = scope.create(teacher.logits(), new Shape(n, teacher.classes()));
-      NDArray tf = scope.create(teacher.features(), new Shape(n, teacher.featureDim()));
+      NDArray tl = Batches.floats(scope, teacher.logits(), new Shape(n, teacher.classes()));
+      NDArray tf = Batches.floats(scope, teacher.features(), new Shape(n, teacher.featureDim()));
       DistillLosses l = distiller.losses(new DistillInput(out.get(0), out.get(1), tl, tf,
           Batches.labels(scope, labels), headWeight, headBias, epoch, false), store);
       float[] kd = l.kd().toFloatArray();
