@@ -34,23 +34,29 @@ import org.sakd.train.StudentReplica;
  * Training throughput of the actor pipeline against a plain sequential DJL loop doing the same work on the same
  * data and models: decode → teacher forward → student forward → backward → SGD step, one batch after another.
  * The pipeline overlaps decoding with compute. Both use vanilla KD with per-epoch random clip sampling (no teacher
- * cache), so every clip costs one decode and one teacher forward in both. Usage: [--json] [--epochs N].
+ * cache), so every clip costs one decode and one teacher forward in both. Usage: [--json] [--epochs N] (default 4; the first epoch of each is warm-up and not counted).
  */
 public final class PipelineBenchmark {
   private PipelineBenchmark() {}
 
   public static void main(String[] args) throws Exception {
     boolean json = List.of(args).contains("--json");
-    int epochs = 2;
+    int epochs = 4;
     for (int i = 0; i < args.length - 1; i++) {
       if (args[i].equals("--epochs")) {
         epochs = Integer.parseInt(args[i + 1]);
       }
     }
     Path work = Files.createTempDirectory("sakd-bench-pipeline");
-    Settings s = Settings.load(null, List.of("run.dir=\"" + work.resolve("runs") + "\"", "run.name=bench",
-        "data.root=\"" + work.resolve("data") + "\"", "distill.mode=vanilla", "data.train-sampling=random",
-        "train.epochs=" + epochs, "train.warmup-epochs=0"));
+    List<String> settings = new java.util.ArrayList<>(List.of("run.dir=\"" + work.resolve("runs") + "\"",
+        "run.name=bench", "data.root=\"" + work.resolve("data") + "\"", "distill.mode=vanilla",
+        "data.train-sampling=random", "train.epochs=" + epochs, "train.warmup-epochs=0"));
+    for (String a : args) {
+      if (a.contains("=")) {
+        settings.add(a);   // any setting, e.g. data.decoders=1
+      }
+    }
+    Settings s = Settings.load(null, settings);
     s.applyComputeThreads();
     Settings.Synthetic y = s.data().synthetic();
     SyntheticActions.generate(s.data().root(), new SyntheticSpec(y.classes(), y.groups(), y.clipsPerGroup(),
@@ -67,14 +73,24 @@ public final class PipelineBenchmark {
 
     double teacherRate = trainingRate(s.model().teacher(), index, source, s.train().batchSize());
     double studentRate = trainingRate(s.model().student(), index, source, s.train().batchSize());
-    double plain = 0;
+    // the first epoch of each warms the JIT and the allocator; the others count
+    double plainSum = 0;
     for (int e = 0; e < epochs; e++) {
-      plain = plainLoop(s, index, source, teacherBytes, e);   // the last epoch counts (JIT warm)
+      double rate = plainLoop(s, index, source, teacherBytes, e);
+      if (e > 0) {
+        plainSum += 1 / rate;
+      }
     }
+    double plain = (epochs - 1) / plainSum;
     DistillRun.Outcome o = DistillRun.run(new DistillRun.Inputs(s, index, source, s.model().teacher(), teacherBytes,
         null, s.run().runDir(), false, Integer.MAX_VALUE));
-    EpochRecord last = o.epochs().get(o.epochs().size() - 1);
-    double pipeline = last.trainedSamples() / last.trainSeconds();
+    double clips = 0;
+    double seconds = 0;
+    for (EpochRecord e : o.epochs().subList(1, o.epochs().size())) {
+      clips += e.trainedSamples();
+      seconds += e.trainSeconds();
+    }
+    double pipeline = clips / seconds;
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("clips", index.train().size());
     r.put("teacher", s.model().teacher());
