@@ -75,6 +75,8 @@ public final class PipelineBenchmark {
     double studentRate = trainingRate(s.model().student(), index, source, s.train().batchSize());
     // the first epoch of each warms the JIT and the allocator; the others count
     double plainSum = 0;
+    long pc0 = cpuNanos();
+    long pw0 = System.nanoTime();
     for (int e = 0; e < epochs; e++) {
       double rate = plainLoop(s, index, source, teacherBytes, e);
       if (e > 0) {
@@ -82,8 +84,12 @@ public final class PipelineBenchmark {
       }
     }
     double plain = (epochs - 1) / plainSum;
+    double plainCores = (cpuNanos() - pc0) / (double) (System.nanoTime() - pw0);
+    long cpu0 = cpuNanos();
+    long wall0 = System.nanoTime();
     DistillRun.Outcome o = DistillRun.run(new DistillRun.Inputs(s, index, source, s.model().teacher(), teacherBytes,
         null, s.run().runDir(), false, Integer.MAX_VALUE));
+    double pipelineCores = (cpuNanos() - cpu0) / (double) (System.nanoTime() - wall0);
     double clips = 0;
     double seconds = 0;
     for (EpochRecord e : o.epochs().subList(1, o.epochs().size())) {
@@ -102,6 +108,8 @@ public final class PipelineBenchmark {
     r.put("plain_clips_per_s", plain);
     r.put("pipeline_clips_per_s", pipeline);
     r.put("ratio", pipeline / plain);
+    r.put("plain_cores_busy", plainCores);
+    r.put("pipeline_cores_busy", pipelineCores);
     r.put("peak_decoded_in_flight", o.peakDecodedInFlight());
     r.put("bound", o.decodeBound());
     if (json) {
@@ -110,8 +118,8 @@ public final class PipelineBenchmark {
       System.out.printf(Locale.ROOT, "cross-entropy training on decoded clips: teacher %s %.1f clips/s, student %s %.1f "
           + "clips/s%n", s.model().teacher(), teacherRate, s.model().student(), studentRate);
       System.out.printf(Locale.ROOT, "plain loop %.1f clips/s, actor pipeline %.1f clips/s: ratio %.2f "
-          + "(peak %d decoded clips in flight, bound %d)%n", plain, pipeline, pipeline / plain,
-          o.peakDecodedInFlight(), o.decodeBound());
+          + "(peak %d decoded clips in flight, bound %d); cores busy: plain %.2f, pipeline %.2f%n", plain, pipeline,
+          pipeline / plain, o.peakDecodedInFlight(), o.decodeBound(), plainCores, pipelineCores);
     }
   }
 
@@ -143,6 +151,12 @@ public final class PipelineBenchmark {
       }
       return 10.0 * batch / ((System.nanoTime() - t0) / 1e9);
     }
+  }
+
+  /** CPU time of the whole process (all threads). */
+  static long cpuNanos() {
+    var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
   }
 
   /** One epoch of the sequential loop; returns clips per second. */
