@@ -367,6 +367,8 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
         .via(noSingletonBatches())
         .mapAsync(1, batch -> this.<TeacherActor.Command, TeacherOutputs>ask(stages.teacher(),
             r -> new TeacherActor.Infer(batch, fixedSampling(), r)).thenApply(t -> new Object[] {batch, t}))
+        // one batch of slack, so the teacher starts the next batch while the trainer has not pulled the last one
+        .buffer(1, OverflowStrategy.backpressure())
         .mapAsync(1, p -> {
           ClipBatch batch = (ClipBatch) p[0];
           double rate = lr.lr(epoch + (double) (counter[0]++) / Math.max(1, batches));

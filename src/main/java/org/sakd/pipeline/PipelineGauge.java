@@ -29,10 +29,10 @@ public final class PipelineGauge {
 
   /**
    * The most decoded clips the training stream can hold: the decode stage's parallelism, the buffer, the batch
-   * being grouped, the batch held back (so a last one-clip batch can join it), and one batch each at the teacher and
-   * trainer stages (plus the one clip a merged last batch carries).
+   * being grouped, the batch held back (so a last one-clip batch can join it), one batch each at the teacher and
+   * trainer stages and one in the slack between them (plus the one clip a merged last batch carries).
    */
   public static int bound(int decodeParallelism, int buffer, int batchSize) {
-    return decodeParallelism + buffer + 4 * batchSize + 1;
+    return decodeParallelism + buffer + 5 * batchSize + 1;
   }
 }
