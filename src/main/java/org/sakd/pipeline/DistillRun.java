@@ -53,6 +53,7 @@ public final class DistillRun {
     PipelineGauge gauge = new PipelineGauge();
     CompletableFuture<EpochCoordinator.RunResult> result = new CompletableFuture<>();
     long t0 = System.nanoTime();
+    List<NDManager> deviceManagers = new ArrayList<>();
     try (NDManager root = NDManager.newBaseManager()) {
       int classes = in.index().classes().size();
       Network teacher = Network.create(in.teacherModel(), classes, root, s.run().seed());
@@ -60,7 +61,6 @@ public final class DistillRun {
       int teacherDim = teacher.classifier().featureDim();
       org.sakd.model.ModelInfo.checkForward(teacher.block(), teacher.manager(), 1);
       List<StudentReplica> replicas = new ArrayList<>();
-      List<NDManager> deviceManagers = new ArrayList<>();
       for (String device : s.train().devices()) {
         NDManager m = NDManager.newBaseManager(device(device));
         deviceManagers.add(m);
@@ -125,7 +125,6 @@ public final class DistillRun {
         system.terminate();
         system.getWhenTerminated().toCompletableFuture().join();
       }
-      deviceManagers.forEach(NDManager::close);
       if (r.failure() != null) {
         throw new IllegalStateException("distillation run " + in.runDir() + " failed: " + r.failure().getMessage()
             + " (resume with --resume)", r.failure());
@@ -135,6 +134,9 @@ public final class DistillRun {
       return new Outcome(r.epochs(), skipped, gauge.peak(),
           PipelineGauge.bound(2 * s.data().decoders(), s.pipeline().buffer(), s.train().batchSize()),
           (System.nanoTime() - t0) / 1e9);
+    } finally {
+      // the replicas' networks live in these managers; the actors closed their own scopes when they stopped
+      deviceManagers.forEach(NDManager::close);
     }
   }
 

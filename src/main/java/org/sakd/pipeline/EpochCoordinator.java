@@ -89,7 +89,8 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
   private final List<EpochRecord> history = new ArrayList<>();
   private int[] subset;
   private float[] alpha;
-  private long step;
+  /** Training step ids for the gradient exchange; advanced by the training stream, not the actor's thread. */
+  private final java.util.concurrent.atomic.AtomicLong step = new java.util.concurrent.atomic.AtomicLong();
 
   private EpochCoordinator(ActorContext<Command> ctx, Spec spec, Stages stages) {
     super(ctx);
@@ -416,7 +417,7 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
 
   /** Splits the batch over the replicas; each trains its shard, all apply the same all-reduced step. */
   private CompletionStage<Double> trainStep(ClipBatch batch, TeacherOutputs t, float[] alphaAll, double rate) {
-    long id = step++;
+    long id = step.getAndIncrement();
     int r = stages.trainers().size();
     List<CompletableFuture<TrainerActor.Trained>> parts = new ArrayList<>();
     int n = batch.size();
