@@ -24,7 +24,7 @@ import org.sakd.distill.Distillers;
 import org.sakd.distill.Supervisor;
 import org.sakd.monitor.Json;
 import org.sakd.pipeline.DistillRun;
-import org.sakd.pipeline.EpochRecord;
+import org.sakd.train.EpochRecord;
 import org.sakd.train.Batches;
 import org.sakd.train.ClipLoader;
 import org.sakd.train.Network;
@@ -140,14 +140,7 @@ public final class PipelineBenchmark {
         if (step == 2) {
           t0 = System.nanoTime();
         }
-        try (NDManager scope = net.manager().newSubManager()) {
-          var x = Batches.stack(scope, clips);
-          var y = Batches.labels(scope, labels);
-          try (var gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
-            gc.backward(org.sakd.train.Losses.crossEntropy(net.forward(x, true).get(0), y).mean());
-          }
-        }
-        opt.step(0.01);
+        org.sakd.train.SupervisedTraining.step(net, opt, clips, labels, 0.01);
       }
       return 10.0 * batch / ((System.nanoTime() - t0) / 1e9);
     }

@@ -5,8 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.sakd.pipeline.EpochRecord;
-import org.sakd.pipeline.TrainerActor;
+import org.sakd.train.EpochRecord;
 import org.sakd.proto.CheckpointProto;
 import org.sakd.proto.EpochRecordProto;
 import org.sakd.proto.NamedTensor;
@@ -44,11 +43,6 @@ public final class Checkpoints {
     return v;
   }
 
-  public static TrainerActor.State trainerState(CheckpointProto c) {
-    return new TrainerActor.State(c.getParameters().toByteArray(), c.getExtras().toByteArray(),
-        tensors(c.getOptimizerList()), Double.NaN);
-  }
-
   public static List<EpochRecord> history(CheckpointProto c) {
     List<EpochRecord> out = new ArrayList<>();
     for (EpochRecordProto e : c.getHistoryList()) {
@@ -75,11 +69,16 @@ public final class Checkpoints {
     return b.build();
   }
 
-  public static CheckpointProto build(int epoch, String model, TrainerActor.State state, SelectionStateProto selection,
-      long seed, List<EpochRecord> history, String config) {
+  /**
+   * One checkpoint: the trained network's parameters, the distiller's extra parameters (empty when none), the
+   * optimizer's momentum, the selection state (null when none), the history up to and including {@code epoch}.
+   */
+  public static CheckpointProto build(int epoch, String model, byte[] parameters, byte[] extras,
+      Map<String, float[]> optimizer, SelectionStateProto selection, long seed, List<EpochRecord> history,
+      String config) {
     CheckpointProto.Builder b = CheckpointProto.newBuilder().setEpoch(epoch).setModel(model)
-        .setParameters(ByteString.copyFrom(state.student())).setExtras(ByteString.copyFrom(state.extras()))
-        .addAllOptimizer(tensors(state.optimizer())).setSeed(seed).setConfig(config);
+        .setParameters(ByteString.copyFrom(parameters)).setExtras(ByteString.copyFrom(extras))
+        .addAllOptimizer(tensors(optimizer)).setSeed(seed).setConfig(config);
     if (selection != null) {
       b.setSelection(selection);
     }

@@ -17,7 +17,7 @@ import org.sakd.data.DatasetIndex;
 import org.sakd.monitor.RunLog;
 import org.sakd.monitor.Summary;
 import org.sakd.monitor.SummaryRow;
-import org.sakd.pipeline.EpochRecord;
+import org.sakd.train.EpochRecord;
 import org.sakd.proto.CheckpointProto;
 import org.sakd.train.SupervisedTraining;
 import org.slf4j.Logger;

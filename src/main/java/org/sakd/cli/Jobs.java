@@ -12,7 +12,7 @@ import org.sakd.data.DatasetIndex;
 import org.sakd.monitor.Plots;
 import org.sakd.monitor.SummaryRow;
 import org.sakd.pipeline.DistillRun;
-import org.sakd.pipeline.EpochRecord;
+import org.sakd.train.EpochRecord;
 import org.sakd.proto.CheckpointProto;
 
 /** The pieces the distill and demo commands share: loading checkpoints, running one distillation, plotting it. */

@@ -1,5 +1,6 @@
 package org.sakd.pipeline;
 
+import org.sakd.train.EpochRecord;
 import ai.djl.ndarray.NDManager;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;

@@ -1,5 +1,6 @@
 package org.sakd.pipeline;
 
+import org.sakd.train.EpochRecord;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -150,7 +151,8 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
             .thenCompose(st -> broadcast(st))
             .thenApply(x -> new Ready(0, List.of(), null, null, null));
       }
-      TrainerActor.State st = Checkpoints.trainerState(last);
+      TrainerActor.State st = new TrainerActor.State(last.getParameters().toByteArray(),
+          last.getExtras().toByteArray(), Checkpoints.tensors(last.getOptimizerList()), Double.NaN);
       CompletionStage<?> sel = stages.selector() != null && last.hasSelection()
           ? ask(stages.selector(), (ActorRef<Done> r) -> new SelectorActor.Restore(last.getSelection(), r))
           : CompletableFuture.completedFuture(Done.getInstance());
@@ -496,8 +498,8 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
       }
       List<EpochRecord> all = new ArrayList<>(history);
       all.add(rec);
-      CheckpointProto c = Checkpoints.build(rec.epoch(), spec.studentName(), first, selState, s.run().seed(), all,
-          s.render());
+      CheckpointProto c = Checkpoints.build(rec.epoch(), spec.studentName(), first.student(), first.extras(),
+          first.optimizer(), selState, s.run().seed(), all, s.render());
       if ((rec.epoch() + 1) % s.train().checkpointEvery() == 0 || rec.epoch() + 1 == s.train().epochs()) {
         spec.store().save(CheckpointStore.LAST, c);
       }
@@ -525,18 +527,7 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
   }
 
   private void report(EpochRecord r) {
-    Map<String, Object> row = new LinkedHashMap<>();
-    row.put("mode", mode());
-    row.put("epoch", r.epoch());
-    row.put("train_loss", r.trainLoss());
-    row.put("top1", r.top1());
-    row.put("top5", r.top5());
-    row.put("seconds", r.epochSeconds());
-    row.put("score_seconds", r.scoreSeconds());
-    row.put("trained_samples", r.trainedSamples());
-    row.put("mean_alpha", r.meanAlpha());
-    row.put("lr", lr.lr(r.epoch()));
-    row.put("rss_mb", RunLog.rssMiB());
+    Map<String, Object> row = r.metricsRow(mode(), lr.lr(r.epoch()));
     spec.log().metrics(row);
     spec.log().event("epoch", row);
     LOG.info(String.format(Locale.ROOT,

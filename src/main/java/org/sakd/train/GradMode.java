@@ -11,6 +11,12 @@ import ai.djl.engine.Engine;
 public final class GradMode {
   private static final boolean PYTORCH = "PyTorch".equals(Engine.getInstance().getEngineName());
 
+  /**
+   * DJL's PyTorch engine allows one gradient collector at a time per JVM: every backward pass (trainer replicas,
+   * supervised training) holds this lock while its collector is open.
+   */
+  public static final java.util.concurrent.locks.ReentrantLock BACKWARD = new java.util.concurrent.locks.ReentrantLock();
+
   private GradMode() {}
 
   public static void off() {

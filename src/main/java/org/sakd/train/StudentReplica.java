@@ -33,8 +33,6 @@ public final class StudentReplica implements AutoCloseable {
   /** Teacher rows for a batch, row-major. */
   public record TeacherRows(float[] logits, int classes, float[] features, int featureDim) {}
 
-  private static final java.util.concurrent.locks.ReentrantLock BACKWARD = new java.util.concurrent.locks.ReentrantLock();
-
   private final Network student;
   private final Distiller distiller;
   private final Supervisor supervisor;
@@ -99,8 +97,7 @@ public final class StudentReplica implements AutoCloseable {
     if (clips.isEmpty()) {
       return Double.NaN;
     }
-    // DJL's PyTorch engine allows one gradient collector at a time per JVM: replicas in one JVM take turns.
-    BACKWARD.lock();
+    GradMode.BACKWARD.lock();
     GradMode.off();
     try (NDManager scope = manager.newSubManager()) {
       NDArray x = Batches.stack(scope, clips);
@@ -119,7 +116,7 @@ public final class StudentReplica implements AutoCloseable {
         return loss.getFloat();
       }
     } finally {
-      BACKWARD.unlock();
+      GradMode.BACKWARD.unlock();
     }
   }
 

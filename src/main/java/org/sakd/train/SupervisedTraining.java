@@ -21,7 +21,6 @@ import org.sakd.data.Sample;
 import org.sakd.monitor.Progress;
 import org.sakd.monitor.RunLog;
 import org.sakd.proto.CheckpointProto;
-import org.sakd.proto.EpochRecordProto;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,7 +65,7 @@ public final class SupervisedTraining {
       org.sakd.model.ModelInfo.checkForward(net.block(), net.manager(), 1);
       int startEpoch = 0;
       double best = -1;
-      List<EpochRecordProto> history = new ArrayList<>();
+      List<EpochRecord> history = new ArrayList<>();
       if (resume) {
         var last = store.load(CheckpointStore.LAST);
         if (last.isPresent()) {
@@ -75,7 +74,7 @@ public final class SupervisedTraining {
           opt.restore(org.sakd.checkpoint.Checkpoints.tensors(c.getOptimizerList()));
           startEpoch = c.getEpoch() + 1;
           best = c.getBestTop1();
-          history.addAll(c.getHistoryList());
+          history.addAll(org.sakd.checkpoint.Checkpoints.history(c));
           LOG.info("resumed {} after epoch {}", runDir, c.getEpoch());
         }
       }
@@ -90,6 +89,7 @@ public final class SupervisedTraining {
         int nb = batches.batchCount();
         double lossSum = 0;
         int lossCount = 0;
+        int trained = 0;
         try (Progress bar = new Progress("train " + modelName + " " + (epoch + 1) + "/" + t.epochs(), order.size())) {
           BatchPrefetcher.Loaded carry = null;
           for (int b = 0; b < nb; b++) {
@@ -110,9 +110,10 @@ public final class SupervisedTraining {
               continue;
             }
             double lr = schedule.lr(epoch + (double) b / nb);
-            double loss = step(net, opt, batch, lr);
+            double loss = step(net, opt, batch.clips(), batch.labels(), lr);
             lossSum += loss;
             lossCount++;
+            trained += batch.clips().size();
             bar.step(batch.clips().size(), loss);
           }
         }
@@ -122,25 +123,14 @@ public final class SupervisedTraining {
         double meanLoss = lossCount == 0 ? Double.NaN : lossSum / lossCount;
         LOG.info(String.format(java.util.Locale.ROOT, "%s epoch %d/%d  loss %.4f  top1 %.2f  top5 %.2f  %.1fs",
             modelName, epoch + 1, t.epochs(), meanLoss, eval.top1(), eval.top5(), seconds));
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("mode", "supervised");
-        row.put("epoch", epoch);
-        row.put("train_loss", meanLoss);
-        row.put("top1", eval.top1());
-        row.put("top5", eval.top5());
-        row.put("seconds", seconds);
-        row.put("trained_samples", order.size());
-        row.put("lr", schedule.lr(epoch));
-        row.put("rss_mb", RunLog.rssMiB());
+        EpochRecord rec = new EpochRecord(epoch, false, trained, meanLoss, eval.top1(), eval.top5(), 0, seconds,
+            0, Double.NaN);
+        Map<String, Object> row = rec.metricsRow("supervised", schedule.lr(epoch));
         log.metrics(row);
         log.event("epoch", row);
-        history.add(EpochRecordProto.newBuilder().setEpoch(epoch).setTrainLoss(meanLoss).setTop1(eval.top1())
-            .setTop5(eval.top5()).setSeconds(seconds).setTrainedSamples(order.size()).build());
-        CheckpointProto.Builder ckpt = CheckpointProto.newBuilder().setEpoch(epoch).setModel(modelName)
-            .setParameters(com.google.protobuf.ByteString.copyFrom(net.parameterBytes())).setSeed(s.run().seed())
-            .setBestTop1(Math.max(best, eval.top1())).addAllHistory(history).setConfig(s.render());
-        ckpt.addAllOptimizer(org.sakd.checkpoint.Checkpoints.tensors(opt.state()));
-        CheckpointProto c = ckpt.build();
+        history.add(rec);
+        CheckpointProto c = org.sakd.checkpoint.Checkpoints.build(epoch, modelName, net.parameterBytes(), new byte[0],
+            opt.state(), null, s.run().seed(), history, s.render());
         if (eval.top1() > best) {
           best = eval.top1();
           store.save(CheckpointStore.BEST, c);
@@ -166,18 +156,22 @@ public final class SupervisedTraining {
     }
   }
 
-  /** One SGD step on a decoded batch; returns the mean loss. */
-  static double step(Network net, SgdOptimizer opt, BatchPrefetcher.Loaded batch, double lr) {
+  /** One cross-entropy SGD step on a decoded batch; returns the mean loss. */
+  public static double step(Network net, SgdOptimizer opt, List<org.sakd.data.Clip> clips, int[] labels, double lr) {
     double loss;
+    GradMode.BACKWARD.lock();
     try (NDManager scope = net.manager().newSubManager()) {
-      NDArray x = Batches.stack(scope, batch.clips());
-      NDArray y = Batches.labels(scope, batch.labels());
+      GradMode.off();
+      NDArray x = Batches.stack(scope, clips);
+      NDArray y = Batches.labels(scope, labels);
       try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
         NDArray logits = net.forward(x, true).get(0);
         NDArray l = Losses.crossEntropy(logits, y).mean();
         gc.backward(l);
         loss = l.getFloat();
       }
+    } finally {
+      GradMode.BACKWARD.unlock();
     }
     opt.step(lr);
     return loss;

@@ -69,4 +69,22 @@ class KillResumeTest {
     }
     assertTrue(Files.readString(dir.resolve("runs/killed/summary.json")).contains("\"mode\": \"sakd\""));
   }
+
+  @Test
+  void supervisedTrainingResumesWithItsHistory() {
+    List<String> first = new ArrayList<>(List.of("train-teacher", "--set", "run.name=sup", "--set", "train.epochs=1"));
+    first.addAll(common());
+    assertEquals(0, Main.execute(first.toArray(String[]::new)));
+    List<String> more = new ArrayList<>(List.of("train-teacher", "--set", "run.name=sup", "--set", "train.epochs=2",
+        "--resume"));
+    more.addAll(common());
+    assertEquals(0, Main.execute(more.toArray(String[]::new)));
+    CheckpointProto last = new CheckpointStore(dir.resolve("runs/sup/checkpoints")).load(CheckpointStore.LAST)
+        .orElseThrow();
+    assertEquals(1, last.getEpoch());
+    assertEquals(2, last.getHistoryCount());
+    assertEquals(0, last.getHistory(0).getEpoch());
+    assertTrue(last.getHistory(1).getTrainedSamples() > 0);
+    assertTrue(last.getOptimizerCount() > 0, "momentum is checkpointed");
+  }
 }

@@ -1,5 +1,6 @@
 package org.sakd.pipeline;
 
+import org.sakd.train.EpochRecord;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
