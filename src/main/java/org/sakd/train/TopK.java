@@ -6,7 +6,10 @@ public final class TopK {
   private long top1;
   private long top5;
 
-  /** Adds a batch of logits (row-major N×K) with their labels. */
+  /**
+   * Adds a batch of logits (row-major N×K) with their labels. A row with a non-finite logit counts as wrong for
+   * Top-1 and Top-5: every comparison with NaN is false, so a NaN row would otherwise rank its target first.
+   */
   public void add(float[] logits, int classes, int[] labels) {
     int n = labels.length;
     for (int i = 0; i < n; i++) {
@@ -14,6 +17,10 @@ public final class TopK {
       int higher = 0;
       for (int k = 0; k < classes; k++) {
         float v = logits[i * classes + k];
+        if (!Float.isFinite(v)) {
+          higher = Integer.MAX_VALUE;
+          break;
+        }
         // ties broken against the target so that a constant output never counts as correct
         if (v > target || (v == target && k < labels[i])) {
           higher++;

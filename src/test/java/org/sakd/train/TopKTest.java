@@ -25,4 +25,14 @@ class TopKTest {
     t.add(new float[] {1, 1, 1}, 3, new int[] {2});
     assertEquals(0, t.top1());
   }
+
+  @Test
+  void nonFiniteLogitsAreNeverCorrect() {
+    TopK t = new TopK();
+    float nan = Float.NaN;
+    t.add(new float[] {nan, nan, nan, 0, 5, 1, 9, Float.POSITIVE_INFINITY, 0}, 3, new int[] {0, 1, 0});
+    assertEquals(3, t.samples());
+    assertEquals(0, t.top1());
+    assertEquals(0, t.top5());
+  }
 }
