@@ -76,8 +76,12 @@ public final class SgdOptimizer implements AutoCloseable {
       int n = Math.toIntExact(w.size());
       float[] part = new float[n];
       System.arraycopy(flat, off, part, 0, n);
-      try (NDArray g = w.getGradient()) {
-        g.set(part);
+      // Copy INTO the gradient's own storage. NDArray.set(float[]) on DJL's PyTorch engine does not copy: it
+      // re-points the tensor at a fresh Java direct buffer (torchSet → Tensor::set_ with a non-owning DataPtr)
+      // held only by the temporary wrapper g, so after g closes the parameter's .grad lives in memory the GC
+      // frees — a use-after-free on the next backward. Indexed assignment (index_put_) writes in place.
+      try (NDManager scope = stateManager.newSubManager(); NDArray g = w.getGradient()) {
+        g.set(new ai.djl.ndarray.index.NDIndex("..."), scope.create(part, w.getShape()));
       }
       off += n;
     }

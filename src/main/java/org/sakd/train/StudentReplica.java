@@ -112,8 +112,10 @@ public final class StudentReplica implements AutoCloseable {
         NDArray loss = alpha == null
             ? SakdLoss.vanilla(l, distiller.ceWeight())
             : SakdLoss.sakd(l, Batches.floats(scope, alpha, new Shape(alpha.length)), distiller.ceWeight(), supervisor);
+        float value = loss.getFloat();
+        NonFiniteLossException.check("training", epoch, value);
         gc.backward(loss);
-        return loss.getFloat();
+        return value;
       }
     } finally {
       GradMode.BACKWARD.unlock();

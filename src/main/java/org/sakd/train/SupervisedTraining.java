@@ -166,8 +166,9 @@ public final class SupervisedTraining {
       try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
         NDArray logits = net.forward(x, true).get(0);
         NDArray l = Losses.crossEntropy(logits, y).mean();
-        gc.backward(l);
         loss = l.getFloat();
+        NonFiniteLossException.check("cross-entropy training", -1, loss);
+        gc.backward(l);
       }
     } finally {
       GradMode.BACKWARD.unlock();

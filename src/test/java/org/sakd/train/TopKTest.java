@@ -30,7 +30,7 @@ class TopKTest {
   void nonFiniteLogitsAreNeverCorrect() {
     TopK t = new TopK();
     float nan = Float.NaN;
-    t.add(new float[] {nan, nan, nan, 0, 5, 1, 9, Float.POSITIVE_INFINITY, 0}, 3, new int[] {0, 1, 0});
+    t.add(new float[] {nan, nan, nan, nan, 5, 1, 9, Float.POSITIVE_INFINITY, 0}, 3, new int[] {0, 1, 0});
     assertEquals(3, t.samples());
     assertEquals(0, t.top1());
     assertEquals(0, t.top5());
