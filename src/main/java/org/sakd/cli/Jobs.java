@@ -40,19 +40,24 @@ final class Jobs {
     return teacher;
   }
 
+  /** The parameters of model.student-init (checked to be a checkpoint of model.student), or null when unset. */
+  static byte[] studentInit(Settings s) {
+    if (s.model().studentInit().isBlank()) {
+      return null;
+    }
+    CheckpointProto st = checkpoint("model.student-init", s.model().studentInit());
+    if (!st.getModel().equals(s.model().student())) {
+      throw new SettingsException("model.student-init", s.model().studentInit(),
+          "a checkpoint of model.student = " + s.model().student() + " (it holds " + st.getModel() + ")");
+    }
+    return st.getParameters().toByteArray();
+  }
+
   /** Runs one distillation with the actor pipeline; returns its table row and the epoch records. */
   static Map.Entry<SummaryRow, List<EpochRecord>> distill(Settings s, DatasetIndex index, ClipSource source,
       String label, boolean resume) {
     CheckpointProto teacher = teacherCheckpoint(s);
-    byte[] init = null;
-    if (!s.model().studentInit().isBlank()) {
-      CheckpointProto st = checkpoint("model.student-init", s.model().studentInit());
-      if (!st.getModel().equals(s.model().student())) {
-        throw new SettingsException("model.student", s.model().student(),
-            "the model of the student-init checkpoint (" + st.getModel() + ")");
-      }
-      init = st.getParameters().toByteArray();
-    }
+    byte[] init = studentInit(s);
     Path runDir = s.run().runDir();
     DistillRun.Outcome o = DistillRun.run(new DistillRun.Inputs(s, index, source, teacher.getModel(),
         teacher.getParameters().toByteArray(), init, runDir, resume, Integer.MAX_VALUE));

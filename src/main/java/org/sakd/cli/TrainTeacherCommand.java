@@ -24,7 +24,10 @@ final class TrainTeacherCommand implements Callable<Integer> {
     Settings s = options.load();
     DatasetIndex index = DataSetup.open(s);
     String model = s.train().model().equals("teacher") ? s.model().teacher() : s.model().student();
-    var result = SupervisedTraining.run(s, index, ClipSources.forIndex(index, DataSetup.clipSpec(s)), model, null,
+    // a student trained alone can start from a pre-trained backbone (model.student-init; another class count gets a
+    // fresh head), like the distilled students
+    byte[] init = s.train().model().equals("student") ? Jobs.studentInit(s) : null;
+    var result = SupervisedTraining.run(s, index, ClipSources.forIndex(index, DataSetup.clipSpec(s)), model, init,
         s.run().runDir(), resume);
     System.out.printf(Locale.ROOT, "%s: top1 %.2f  top5 %.2f  (%d test clips, %.1f s/epoch); best checkpoint %s%n",
         result.model(), result.top1(), result.top5(), result.testSamples(), result.secondsPerEpoch(),

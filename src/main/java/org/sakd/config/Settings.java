@@ -64,7 +64,14 @@ public record Settings(
 
   public record Sakd(
       int interval, double ratio, double eta, double lambda, double gamma, String schedule, String selector,
-      String supervisor, int scoreBatchSize, int partitionThreshold, int shards) {}
+      String supervisor, int scoreBatchSize, int partitionThreshold, int shards, String direction, String alphaForm) {
+
+    /** The readings of METHOD.md §2.5 and §4 these settings choose, for the selection stage. */
+    public org.sakd.sakd.SelectionPolicy policy() {
+      return new org.sakd.sakd.SelectionPolicy(lambda, org.sakd.sakd.Direction.parse(direction),
+          org.sakd.sakd.AlphaForm.parse(alphaForm), eta);
+    }
+  }
 
   public static final Set<String> FORMATS = Set.of("ucf101", "kinetics", "ssv2", "cifar100", "imagefolder", "synthetic");
   public static final Set<String> METHODS = Set.of("kd", "dkd", "ctkd", "crosskd", "dualkd", "gkd");
@@ -171,10 +178,11 @@ public record Settings(
         r.intIn("sakd.interval", 1, 100000), r.doubleIn("sakd.ratio", 0, 1, true),
         r.doubleIn("sakd.eta", 0, 1, true), r.doubleIn("sakd.lambda", 0, 1, false),
         r.doubleIn("sakd.gamma", 0, 1, false), r.oneOf("sakd.schedule", Set.of("poly", "linear", "cosine")),
-        r.oneOf("sakd.selector", Set.of("dpp", "dpp-additive", "random", "topk")),
+        r.oneOf("sakd.selector", Set.of("dpp", "dpp-greedy", "dpp-sample", "dpp-additive", "random", "topk")),
         r.oneOf("sakd.supervisor", Set.of("gt+teacher", "teacher", "gt")),
         r.intIn("sakd.score-batch-size", 1, 65536), r.intIn("sakd.partition-threshold", 2, Integer.MAX_VALUE),
-        r.intIn("sakd.shards", 1, 4096));
+        r.intIn("sakd.shards", 1, 4096), r.oneOf("sakd.direction", Set.of("difficulty-high", "easy-high")),
+        r.oneOf("sakd.alpha-form", Set.of("code", "unit", "beta-over-eta")));
         Demo demo = new Demo(r.intIn("demo.teacher-epochs", 1, 100000), r.intIn("demo.pretrain-epochs", 0, 100000),
         r.intIn("demo.epochs", 1, 100000), r.intIn("demo.star-interval", 1, 100000),
         r.doubleIn("demo.scratch-lr", 0, 100, true));

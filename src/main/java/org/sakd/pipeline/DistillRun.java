@@ -84,7 +84,7 @@ public final class DistillRun {
         ActorRef<SelectorActor.Command> selector = null;
         if (scorerReplica != null) {
           scorer = ctx.spawn(ScorerActor.create(scorerReplica), "scorer", compute);
-          selector = ctx.spawn(SelectorActor.create(in.index().train().size(), s.sakd().lambda(),
+          selector = ctx.spawn(SelectorActor.create(in.index().train().size(), s.sakd().policy(),
               Selectors.create(s.sakd().selector(), s.sakd().gamma(), s.sakd().partitionThreshold(),
                   s.sakd().shards())), "selector");
         }
@@ -159,10 +159,28 @@ public final class DistillRun {
     Distiller d = Distillers.create(s.distill().method(), Distillers.defaults(s.distill().method()));
     Network student = Network.create(s.model().student(), classes, root, s.run().seed());
     if (init != null) {
-      student.loadParameterBytes(init);
+      String how = pretrained(student, init, s);
+      if (LOGGED_INIT.add(s.run().runDir())) {
+        LOG.info("student-init {}: {}", s.model().studentInit(), how);
+      }
     }
     return new StudentReplica(student, d, Supervisor.parse(s.sakd().supervisor()), teacherDim, s.train().momentum(),
         s.train().weightDecay(), s.train().nesterov());
+  }
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DistillRun.class);
+  /** Runs whose student-init line was logged (the replicas and the scorer all load it; one line per run). */
+  private static final java.util.Set<java.nio.file.Path> LOGGED_INIT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** Loads model.student-init into {@code student}; a checkpoint that cannot be bridged is a settings error. */
+  static String pretrained(Network student, byte[] init, Settings s) {
+    try {
+      return student.loadPretrained(init);
+    } catch (IllegalArgumentException e) {
+      throw new org.sakd.config.SettingsException("model.student-init", s.model().studentInit(),
+          "a checkpoint of " + s.model().student() + " (only the classifier head may have another class count); "
+              + e.getMessage());
+    }
   }
 
   /** Actor system settings: SLF4J logging, the decoder and compute dispatchers, no JVM exit on shutdown. */

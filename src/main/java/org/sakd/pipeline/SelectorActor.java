@@ -35,7 +35,7 @@ public final class SelectorActor extends AbstractBehavior<SelectorActor.Command>
   public record Restore(SelectionStateProto state, ActorRef<Done> replyTo) implements Command {}
 
   private final int samples;
-  private final double lambda;
+  private final org.sakd.sakd.SelectionPolicy policy;
   private final SubsetSelector selector;
   private SelectionState state;
   private double[] kd;
@@ -43,17 +43,18 @@ public final class SelectorActor extends AbstractBehavior<SelectorActor.Command>
   private boolean[] scored;
   private int dim = -1;
 
-  private SelectorActor(ActorContext<Command> ctx, int samples, double lambda, SubsetSelector selector) {
+  private SelectorActor(ActorContext<Command> ctx, int samples, org.sakd.sakd.SelectionPolicy policy,
+      SubsetSelector selector) {
     super(ctx);
     this.samples = samples;
-    this.lambda = lambda;
+    this.policy = policy;
     this.selector = selector;
     this.state = new SelectionState(samples);
     resetPass();
   }
 
-  public static Behavior<Command> create(int samples, double lambda, SubsetSelector selector) {
-    return Behaviors.setup(ctx -> new SelectorActor(ctx, samples, lambda, selector));
+  public static Behavior<Command> create(int samples, org.sakd.sakd.SelectionPolicy policy, SubsetSelector selector) {
+    return Behaviors.setup(ctx -> new SelectorActor(ctx, samples, policy, selector));
   }
 
   @Override
@@ -110,7 +111,7 @@ public final class SelectorActor extends AbstractBehavior<SelectorActor.Command>
         raw[i] = min;
       }
     }
-    SelectionRound round = state.applyRound(m.epoch(), raw, features, dim, m.beta(), m.shufflePhase(), lambda,
+    SelectionRound round = state.applyRound(m.epoch(), raw, features, dim, m.beta(), m.shufflePhase(), policy,
         selector, m.ratio(), new java.util.Random(m.seed()));
     m.replyTo().tell(new Selection(m.epoch(), round.selected(), round.alpha(), round.difficulty(), count));
     resetPass();

@@ -31,15 +31,20 @@ public final class SelectionState {
   }
 
   /**
-   * One selection round at {@code epoch}: d from the KD terms and the history prior, α and F updated, k =
-   * round(ratio·N) samples selected with q = d, and c_i += 1 for each of them.
+   * One selection round at {@code epoch}: d from the KD terms and the history prior, q = d or 1 − d by the
+   * policy's direction, α (at the policy's scale) and F updated, k = round(ratio·N) samples selected with quality
+   * q, and c_i += 1 for each of them.
    *
    * @param kdTerms ℓ_i, the base method's per-sample KD term on the interrupted clip
    * @param features f_i, the teacher's pooled features of the interrupted clips (samples × dim, row-major)
    * @param shufflePhase β ≥ η: the feature bank stays frozen
    */
   public SelectionRound applyRound(int epoch, double[] kdTerms, float[] features, int dim, double beta,
-      boolean shufflePhase, double lambda, SubsetSelector selector, double ratio, Random rng) {
+      boolean shufflePhase, SelectionPolicy policy, SubsetSelector selector, double ratio, Random rng) {
+    if (policy == null) {
+      throw new IllegalArgumentException("a selection policy is required");
+    }
+    double lambda = policy.lambda();
     if (epoch <= lastEpoch) {
       throw new IllegalArgumentException("selection epoch " + epoch + " is not after the last one (" + lastEpoch + ")");
     }
@@ -50,11 +55,12 @@ public final class SelectionState {
       throw new IllegalArgumentException("feature dim changed from " + bank.dim() + " to " + dim);
     }
     double[] d = DifficultyScores.normalise(kdTerms, counts);
-    float[] newAlpha = DistillationStrength.update(alpha, d, beta, lambda);
+    double[] q = policy.direction().quality(d);
+    float[] newAlpha = DistillationStrength.update(alpha, q, policy.alphaForm().strength(beta, policy.eta()), lambda);
     FeatureBank nextBank = bank != null ? bank : new FeatureBank(samples, dim);
     nextBank.update(features, shufflePhase, lambda);
     int k = Selectors.budget(ratio, samples);
-    int[] selected = selector.select(nextBank.selectionInput(d), k, rng);
+    int[] selected = selector.select(nextBank.selectionInput(q), k, rng);
     checkSubset(selected, k);
     for (int i : selected) {
       counts[i]++;

@@ -119,6 +119,65 @@ public final class Network implements AutoCloseable {
     store = new ParameterStore(manager, false);
   }
 
+  /**
+   * Starts from a pre-trained checkpoint of the same architecture. When the checkpoint's classifier has this
+   * network's class count, every parameter is loaded; when it has another (a backbone pre-trained on other classes,
+   * as the paper's students are), the backbone is loaded and this network's freshly initialised head is kept.
+   * Returns one line saying which; any other mismatch (a layer of another shape or name: another architecture or
+   * width) is an IllegalArgumentException naming the first parameter that differs.
+   */
+  public String loadPretrained(byte[] data) {
+    String headClass = classifier().numClasses() + "";
+    java.util.Set<Parameter> head = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    for (var p : classifier().head().getParameters()) {
+      head.add(p.getValue());
+    }
+    try (Network src = of(ModelRegistry.create(name, classifier().numClasses()), manager)) {
+      try {
+        src.loadParameterBytes(data);
+      } catch (IllegalStateException e) {
+        throw new IllegalArgumentException("the checkpoint does not hold " + name + " parameters: "
+            + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+      }
+      var mine = block.getParameters();
+      var theirs = src.block().getParameters();
+      if (mine.size() != theirs.size()) {
+        throw new IllegalArgumentException("the checkpoint holds " + theirs.size() + " parameters, " + name + " has "
+            + mine.size());
+      }
+      long srcClasses = -1;
+      boolean headFits = true;
+      for (int i = 0; i < mine.size(); i++) {
+        Parameter to = mine.get(i).getValue();
+        NDArray from = theirs.get(i).getValue().getArray();
+        boolean same = from.getShape().equals(to.getArray().getShape());
+        if (head.contains(to)) {
+          headFits &= same;
+          if (to.getArray().getShape().dimension() == 1) {
+            srcClasses = from.getShape().get(0);
+          }
+        } else if (!same) {
+          throw new IllegalArgumentException("checkpoint parameter " + mine.get(i).getKey() + " has shape "
+              + from.getShape() + ", " + name + " needs " + to.getArray().getShape()
+              + " (another architecture or width; only the classifier head may differ)");
+        }
+      }
+      GradMode.off();
+      for (int i = 0; i < mine.size(); i++) {
+        Parameter to = mine.get(i).getValue();
+        if (headFits || !head.contains(to)) {
+          // in place, so the optimizer's and the store's references to the parameter stay valid
+          to.getArray().set(new ai.djl.ndarray.index.NDIndex("..."), theirs.get(i).getValue().getArray());
+        }
+      }
+      store = new ParameterStore(manager, false);
+      return headFits
+          ? "loaded all parameters of " + name + " (" + headClass + " classes)"
+          : "loaded the " + name + " backbone pre-trained on " + srcClasses + " classes; the " + headClass
+              + "-class head starts fresh";
+    }
+  }
+
   /** Attaches gradients to the learnable parameters only (not to batch-norm running statistics). */
   public static void enableGradients(Block block) {
     for (var p : block.getParameters()) {

@@ -94,7 +94,7 @@ class SelectorActorTest {
 
   @Test
   void aWholePassGivesOneSelectionAndTheStateRestoresIntoAFreshSelector() {
-    ActorRef<SelectorActor.Command> first = KIT.spawn(SelectorActor.create(N, LAMBDA, dpp()));
+    ActorRef<SelectorActor.Command> first = KIT.spawn(SelectorActor.create(N, org.sakd.sakd.SelectionPolicy.code(LAMBDA, 0.5), dpp()));
     add(first, pass(1));
     SelectorActor.Selection s0 = select(first, 0, 0.1, 17);
     checkSelection(s0, 0);
@@ -107,7 +107,7 @@ class SelectorActorTest {
     assertEquals(s0.selected().length, saved.getSubsetCount());
     assertEquals(s0.selected().length, saved.getCountsList().stream().mapToInt(Integer::intValue).sum());
 
-    ActorRef<SelectorActor.Command> second = KIT.spawn(SelectorActor.create(N, LAMBDA, dpp()));
+    ActorRef<SelectorActor.Command> second = KIT.spawn(SelectorActor.create(N, org.sakd.sakd.SelectionPolicy.code(LAMBDA, 0.5), dpp()));
     TestProbe<Done> done = KIT.createTestProbe();
     second.tell(new SelectorActor.Restore(saved, done.getRef()));
     done.expectMessage(Done.getInstance());
@@ -127,7 +127,7 @@ class SelectorActorTest {
 
   @Test
   void unscoredSamplesGetTheLowestScoreAndTheCountSaysHowManyWereScored() {
-    ActorRef<SelectorActor.Command> sel = KIT.spawn(SelectorActor.create(N, LAMBDA, dpp()));
+    ActorRef<SelectorActor.Command> sel = KIT.spawn(SelectorActor.create(N, org.sakd.sakd.SelectionPolicy.code(LAMBDA, 0.5), dpp()));
     ScorerActor.Scores[] p = pass(3);
     // Leave the last message out: those samples failed to decode.
     add(sel, new ScorerActor.Scores[] {p[0], p[1]});
@@ -140,7 +140,7 @@ class SelectorActorTest {
 
   @Test
   void selectingWithoutAnyScoreStopsTheSelector() {
-    ActorRef<SelectorActor.Command> sel = KIT.spawn(SelectorActor.create(N, LAMBDA, dpp()));
+    ActorRef<SelectorActor.Command> sel = KIT.spawn(SelectorActor.create(N, org.sakd.sakd.SelectionPolicy.code(LAMBDA, 0.5), dpp()));
     TestProbe<SelectorActor.Selection> probe = KIT.createTestProbe();
     sel.tell(new SelectorActor.Select(0, 0.1, false, RATIO, 4, probe.getRef()));
     probe.expectTerminated(sel);

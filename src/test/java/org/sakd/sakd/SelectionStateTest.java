@@ -13,6 +13,7 @@ class SelectionStateTest {
 
   private static final int N = 40;
   private static final int DIM = 6;
+  private static final SelectionPolicy CODE = SelectionPolicy.code(0.1, 0.5);
 
   private static double[] kdTerms(long seed) {
     Random r = new Random(seed);
@@ -37,7 +38,7 @@ class SelectionStateTest {
     SelectionState state = new SelectionState(N);
     assertNull(state.alpha());
     SubsetSelector dpp = new GreedyDppSelector(0.5);
-    SelectionRound r1 = state.applyRound(0, kdTerms(1), features(1), DIM, 0.0, false, 0.1, dpp, 0.1, new Random(1));
+    SelectionRound r1 = state.applyRound(0, kdTerms(1), features(1), DIM, 0.0, false, CODE, dpp, 0.1, new Random(1));
     assertEquals(4, r1.selected().length);
     assertArrayEquals(DifficultyScores.normalise(kdTerms(1), new int[N]), r1.difficulty());
     float[] alpha1 = new float[N];
@@ -52,7 +53,7 @@ class SelectionStateTest {
     }
     assertArrayEquals(counts, state.counts());
 
-    SelectionRound r2 = state.applyRound(3, kdTerms(2), features(2), DIM, 0.3, false, 0.1, dpp, 0.1, new Random(2));
+    SelectionRound r2 = state.applyRound(3, kdTerms(2), features(2), DIM, 0.3, false, CODE, dpp, 0.1, new Random(2));
     double[] d2 = DifficultyScores.normalise(kdTerms(2), counts);
     assertArrayEquals(d2, r2.difficulty());
     for (int i = 0; i < N; i++) {
@@ -75,8 +76,8 @@ class SelectionStateTest {
   void protoRoundTripRestoresExactlyAndContinuesIdentically() throws Exception {
     SelectionState state = new SelectionState(N);
     SubsetSelector dpp = new GreedyDppSelector(0.5);
-    state.applyRound(0, kdTerms(1), features(1), DIM, 0.0, false, 0.1, dpp, 0.1, new Random(1));
-    state.applyRound(1, kdTerms(2), features(2), DIM, 0.2, false, 0.1, dpp, 0.1, new Random(2));
+    state.applyRound(0, kdTerms(1), features(1), DIM, 0.0, false, CODE, dpp, 0.1, new Random(1));
+    state.applyRound(1, kdTerms(2), features(2), DIM, 0.2, false, CODE, dpp, 0.1, new Random(2));
 
     SelectionStateProto proto = state.toProto();
     SelectionState restored = SelectionState.fromProto(SelectionStateProto.parseFrom(proto.toByteArray()));
@@ -88,8 +89,8 @@ class SelectionStateTest {
     assertEquals(state.lastEpoch(), restored.lastEpoch());
     assertEquals(state.rounds(), restored.rounds());
 
-    SelectionRound a = state.applyRound(2, kdTerms(3), features(3), DIM, 0.5, true, 0.1, dpp, 0.1, new Random(3));
-    SelectionRound b = restored.applyRound(2, kdTerms(3), features(3), DIM, 0.5, true, 0.1, dpp, 0.1, new Random(3));
+    SelectionRound a = state.applyRound(2, kdTerms(3), features(3), DIM, 0.5, true, CODE, dpp, 0.1, new Random(3));
+    SelectionRound b = restored.applyRound(2, kdTerms(3), features(3), DIM, 0.5, true, CODE, dpp, 0.1, new Random(3));
     assertArrayEquals(a.selected(), b.selected());
     assertArrayEquals(a.alpha(), b.alpha());
     assertEquals(state.toProto(), restored.toProto());
@@ -111,8 +112,8 @@ class SelectionStateTest {
   @Test
   void rejectsEpochsThatDoNotAdvance() {
     SelectionState state = new SelectionState(N);
-    state.applyRound(4, kdTerms(1), features(1), DIM, 0.1, false, 0.1, new TopKSelector(), 0.1, new Random(1));
+    state.applyRound(4, kdTerms(1), features(1), DIM, 0.1, false, CODE, new TopKSelector(), 0.1, new Random(1));
     assertThrows(IllegalArgumentException.class, () -> state.applyRound(4, kdTerms(1), features(1), DIM, 0.1,
-        false, 0.1, new TopKSelector(), 0.1, new Random(1)));
+        false, CODE, new TopKSelector(), 0.1, new Random(1)));
   }
 }

@@ -1,0 +1,47 @@
+package org.sakd.sakd;
+
+import java.util.Locale;
+
+/**
+ * Which end of the normalised interrupted-KD score d_i ∈ [0, 1] SAKD favours (METHOD.md §2.5). The quality q_i that
+ * drives both the DPP's quality term and α is d_i itself ({@link #EASY_HIGH}, the published code's reading: a high
+ * interrupted KD loss means much knowledge left to transfer) or e_i = 1 − d_i ({@link #DIFFICULTY_HIGH}, the
+ * abstract read literally: the interrupted KD loss is the difficulty and the method selects and distils the
+ * samples with a LOW one).
+ */
+public enum Direction {
+  DIFFICULTY_HIGH("difficulty-high"),
+  EASY_HIGH("easy-high");
+
+  /** Config names accepted by {@link #parse}. */
+  public static final String NAMES = "difficulty-high, easy-high";
+
+  private final String configName;
+
+  Direction(String configName) {
+    this.configName = configName;
+  }
+
+  public String configName() {
+    return configName;
+  }
+
+  public static Direction parse(String name) {
+    String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
+    for (Direction d : values()) {
+      if (d.configName.equals(n)) {
+        return d;
+      }
+    }
+    throw new IllegalArgumentException("unknown direction '" + name + "'; allowed values: " + NAMES);
+  }
+
+  /** q_i from d_i: d (easy-high) or 1 − d (difficulty-high); a fresh array, in [0, 1] when d is. */
+  public double[] quality(double[] d) {
+    double[] q = new double[d.length];
+    for (int i = 0; i < d.length; i++) {
+      q[i] = this == EASY_HIGH ? d[i] : 1.0 - d[i];
+    }
+    return q;
+  }
+}
