@@ -43,6 +43,7 @@ public final class StudentReplica implements AutoCloseable {
   private NDArray headBias;
   private int epoch;
   private int totalEpochs = 1;
+  private long steps;
 
   public StudentReplica(Network student, Distiller distiller, Supervisor supervisor, int teacherFeatureDim,
       double momentum, double weightDecay, boolean nesterov) {
@@ -113,12 +114,65 @@ public final class StudentReplica implements AutoCloseable {
             ? SakdLoss.vanilla(l, distiller.ceWeight())
             : SakdLoss.sakd(l, Batches.floats(scope, alpha, new Shape(alpha.length)), distiller.ceWeight(), supervisor);
         float value = loss.getFloat();
-        NonFiniteLossException.check("training", epoch, value);
+        steps++;
+        if (!Float.isFinite(value)) {
+          throw new NonFiniteLossException("training", epoch, value, diagnose(x, tl, tf, out, l, clips));
+        }
         gc.backward(loss);
         return value;
       }
     } finally {
       GradMode.BACKWARD.unlock();
+    }
+  }
+
+  /**
+   * Where a non-finite loss came from: which of the step's inputs, outputs and parameters hold NaN/Inf, and whether
+   * the same forward run again gives a finite loss (a value that changes on a re-run points at memory that was
+   * being written while the step read it, not at the numbers themselves).
+   */
+  private String diagnose(NDArray x, NDArray tl, NDArray tf, NDList out, DistillLosses l, List<Clip> clips) {
+    StringBuilder b = new StringBuilder("step " + steps + " of this replica:");
+    b.append(" input ").append(finite(x));
+    int badClips = 0;
+    for (Clip c : clips) {
+      for (float v : c.data()) {
+        if (!Float.isFinite(v)) {
+          badClips++;
+          break;
+        }
+      }
+    }
+    b.append(" (clips with non-finite values on the heap: ").append(badClips).append(")");
+    b.append(", teacher logits ").append(finite(tl)).append(", teacher features ").append(finite(tf));
+    b.append(", student logits ").append(finite(out.get(0))).append(", student features ").append(finite(out.get(1)));
+    b.append(", CE ").append(finite(l.ce())).append(", KD ").append(finite(l.kd()));
+    List<String> bad = new ArrayList<>();
+    for (var p : student.block().getParameters()) {
+      try (NDArray ok = p.getValue().getArray().isInfinite().logicalOr(p.getValue().getArray().isNaN()).any()) {
+        if (ok.getBoolean()) {
+          bad.add(p.getKey());
+        }
+      }
+    }
+    b.append(", non-finite parameters: ").append(bad.isEmpty() ? "none" : String.join(" ", bad));
+    GradMode.off();
+    try (NDManager again = manager.newSubManager()) {
+      NDArray x2 = Batches.stack(again, clips);
+      NDList out2 = student.forward(x2, true);
+      b.append("; the same clips again: input ").append(finite(x2)).append(", logits ")
+          .append(finite(out2.get(0)));
+    } catch (RuntimeException e) {
+      b.append("; re-run failed: ").append(e);
+    }
+    return b.toString();
+  }
+
+  private static String finite(NDArray a) {
+    try (NDArray nan = a.isNaN(); NDArray inf = a.isInfinite(); NDArray n1 = nan.sum(); NDArray n2 = inf.sum()) {
+      long nans = n1.toType(ai.djl.ndarray.types.DataType.INT64, false).getLong();
+      long infs = n2.toType(ai.djl.ndarray.types.DataType.INT64, false).getLong();
+      return nans + infs == 0 ? "finite" : nans + " NaN/" + infs + " Inf of " + a.size();
     }
   }
 

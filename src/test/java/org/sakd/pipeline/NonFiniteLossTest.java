@@ -71,6 +71,8 @@ class NonFiniteLossTest {
       NonFiniteLossException e = assertThrows(NonFiniteLossException.class,
           () -> r.backward(clips, labels, new StudentReplica.TeacherRows(bad, K, feats, D), alpha));
       assertTrue(e.getMessage().contains("not finite"), e.getMessage());
+      assertTrue(e.getMessage().contains("teacher logits 1 NaN/0 Inf of") && e.getMessage().contains("input finite")
+          && e.getMessage().contains("non-finite parameters: none"), e.getMessage());
       assertArrayEquals(before, params(r));
       // the refused step left no gradient behind: the last applied step cleared them and nothing was added
       for (var p : r.student().block().getParameters()) {
