@@ -59,6 +59,6 @@ public final class CrossKdDistiller extends AbstractDistiller {
         NDArray cross = CrossHeadLogits.of(fs, ft, in.teacherHeadWeight(), in.teacherHeadBias());
         NDArray ce = CrossEntropy.perSample(in.studentLogits(), in.labels());
         NDArray kl = KdLoss.perSample(cross, in.teacherLogits(), settings.temperature());
-        return new DistillLosses(ce, kl.mul(settings.kdWeight()), Map.of("crossHeadKl", kl));
+        return new DistillLosses(ce, Scalar.mul(kl, settings.kdWeight()), Map.of("crossHeadKl", kl));
     }
 }

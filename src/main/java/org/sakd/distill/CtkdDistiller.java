@@ -52,6 +52,6 @@ public final class CtkdDistiller extends AbstractDistiller {
         NDArray ce = CrossEntropy.perSample(in.studentLogits(), in.labels());
         NDArray kl = KdLoss.perSample(in.studentLogits(), in.teacherLogits(), tau);
         NDArray tauPerSample = kl.onesLike().mul(tau.stopGradient());
-        return new DistillLosses(ce, kl.mul(settings.kdWeight()), Map.of("kl", kl, "temperature", tauPerSample));
+        return new DistillLosses(ce, Scalar.mul(kl, settings.kdWeight()), Map.of("kl", kl, "temperature", tauPerSample));
     }
 }

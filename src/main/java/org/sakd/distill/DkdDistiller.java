@@ -31,7 +31,7 @@ public final class DkdDistiller extends AbstractDistiller {
         NDArray tckd = DkdLoss.tckd(s, t, in.labels(), tau);
         NDArray nckd = DkdLoss.nckd(s, t, in.labels(), tau);
         double scale = settings.kdWeight() * WarmUp.factor(in.epoch(), warmupEpochs);
-        NDArray kd = tckd.mul(alphaD).add(nckd.mul(betaD)).mul(scale);
+        NDArray kd = Scalar.mul(Scalar.mul(tckd, alphaD).add(Scalar.mul(nckd, betaD)), scale);
         return new DistillLosses(ce, kd, Map.of("tckd", tckd, "nckd", nckd));
     }
 }

@@ -30,29 +30,29 @@ public final class DkdLoss {
     /** Target-class KD τ²·KL([p_t,1−p_t]_T ‖ [p_t,1−p_t]_S) per sample. */
     public static NDArray tckd(NDArray s, NDArray t, NDArray labels, double tau) {
         NDArray mask = CrossEntropy.targetMask(labels, s.getShape().get(1), s.getDataType());
-        NDArray bt = binaryLogProbabilities(t.div(tau), mask);
-        NDArray bs = binaryLogProbabilities(s.div(tau), mask);
-        return KdLoss.klDivergence(bt, bs).mul(tau * tau);
+        NDArray bt = binaryLogProbabilities(Scalar.div(t, tau), mask);
+        NDArray bs = binaryLogProbabilities(Scalar.div(s, tau), mask);
+        return Scalar.mul(KdLoss.klDivergence(bt, bs), tau * tau);
     }
 
     /** Non-target-class KD τ²·KL(p̂_T ‖ p̂_S) over the non-target classes, per sample. */
     public static NDArray nckd(NDArray s, NDArray t, NDArray labels, double tau) {
-        NDArray masked = CrossEntropy.targetMask(labels, s.getShape().get(1), s.getDataType()).mul(TARGET_MASK);
-        NDArray logPt = t.div(tau).sub(masked).logSoftmax(1);
-        NDArray logPs = s.div(tau).sub(masked).logSoftmax(1);
-        return KdLoss.klDivergence(logPt, logPs).mul(tau * tau);
+        NDArray masked = Scalar.mul(CrossEntropy.targetMask(labels, s.getShape().get(1), s.getDataType()), TARGET_MASK);
+        NDArray logPt = Scalar.div(t, tau).sub(masked).logSoftmax(1);
+        NDArray logPs = Scalar.div(s, tau).sub(masked).logSoftmax(1);
+        return Scalar.mul(KdLoss.klDivergence(logPt, logPs), tau * tau);
     }
 
     /** α_D·TCKD + β_D·NCKD per sample (no warm-up). */
     public static NDArray perSample(NDArray s, NDArray t, NDArray labels, double tau, double alphaD, double betaD) {
-        return tckd(s, t, labels, tau).mul(alphaD).add(nckd(s, t, labels, tau).mul(betaD));
+        return Scalar.mul(tckd(s, t, labels, tau), alphaD).add(Scalar.mul(nckd(s, t, labels, tau), betaD));
     }
 
     /** N×2 log-probabilities [log p_t, log(1 − p_t)] of the softened logits x = z/τ. */
     private static NDArray binaryLogProbabilities(NDArray x, NDArray mask) {
         NDArray all = LogSumExp.of(x, 1);
         NDArray logTarget = x.mul(mask).sum(new int[] {1}, true).sub(all);
-        NDArray logOther = LogSumExp.of(x.sub(mask.mul(TARGET_MASK)), 1).sub(all);
+        NDArray logOther = LogSumExp.of(x.sub(Scalar.mul(mask, TARGET_MASK)), 1).sub(all);
         return logTarget.concat(logOther, 1);
     }
 }

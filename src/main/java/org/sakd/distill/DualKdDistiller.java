@@ -59,7 +59,7 @@ public final class DualKdDistiller extends AbstractDistiller {
         NDArray ce = CrossEntropy.perSample(in.studentLogits(), in.labels());
         NDArray kl = KdLoss.perSample(in.studentLogits(), in.teacherLogits(), settings.temperature());
         NDArray ot = SinkhornDistance.perSample(projected, ft, epsilon, iterations);
-        NDArray kd = kl.mul(settings.kdWeight()).add(ot.mul(otWeight));
+        NDArray kd = Scalar.mul(kl, settings.kdWeight()).add(Scalar.mul(ot, otWeight));
         return new DistillLosses(ce, kd, Map.of("kl", kl, "ot", ot));
     }
 }

@@ -61,7 +61,7 @@ public final class FeatureGenerator extends AbstractBlock {
         NDArray z;
         if (training) {
             NDArray noise = mu.getManager().randomNormal(mu.getShape(), mu.getDataType());
-            z = mu.add(logVar.mul(0.5).exp().mul(noise));
+            z = mu.add(Scalar.mul(logVar, 0.5).exp().mul(noise));
         } else {
             z = mu.zerosLike();
         }
@@ -98,6 +98,6 @@ public final class FeatureGenerator extends AbstractBlock {
      * the latent dimensions so its scale does not grow with the latent width.
      */
     public static NDArray klToPrior(NDArray mu, NDArray logVar) {
-        return logVar.add(1).sub(mu.square()).sub(logVar.exp()).mean(new int[] {1}).mul(-0.5);
+        return Scalar.mul(logVar.add(1).sub(mu.square()).sub(logVar.exp()).mean(new int[] {1}), -0.5);
     }
 }

@@ -61,7 +61,7 @@ public final class GkdDistiller extends AbstractDistiller {
         NDArray ce = CrossEntropy.perSample(in.studentLogits(), in.labels());
         NDArray kl = KdLoss.perSample(in.studentLogits(), in.teacherLogits(), settings.temperature());
         double recScale = reconstructionWeight * WarmUp.factor(in.epoch(), warmupEpochs);
-        NDArray kd = kl.mul(settings.kdWeight()).add(mse.add(latentKl.mul(klWeight)).mul(recScale));
+        NDArray kd = Scalar.mul(kl, settings.kdWeight()).add(Scalar.mul(mse.add(Scalar.mul(latentKl, klWeight)), recScale));
         return new DistillLosses(ce, kd, Map.of("kl", kl, "reconstruction", mse, "latentKl", latentKl));
     }
 }

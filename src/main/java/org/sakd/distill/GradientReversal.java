@@ -17,7 +17,7 @@ public final class GradientReversal {
     /** Identity in value, gradient multiplied by −λ. */
     public static NDArray apply(NDArray x, double lambda) {
         NDArray constant = x.stopGradient();
-        return constant.sub(x.sub(constant).mul(lambda));
+        return constant.sub(Scalar.mul(x.sub(constant), lambda));
     }
 
     /**

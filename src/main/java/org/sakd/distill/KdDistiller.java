@@ -15,6 +15,6 @@ public final class KdDistiller extends AbstractDistiller {
     protected DistillLosses compute(DistillInput in, ParameterStore ps) {
         NDArray ce = CrossEntropy.perSample(in.studentLogits(), in.labels());
         NDArray kl = KdLoss.perSample(in.studentLogits(), in.teacherLogits(), settings.temperature());
-        return new DistillLosses(ce, kl.mul(settings.kdWeight()), Map.of("kl", kl));
+        return new DistillLosses(ce, Scalar.mul(kl, settings.kdWeight()), Map.of("kl", kl));
     }
 }

@@ -16,7 +16,7 @@ public final class KdLoss {
         if (!(tau > 0)) {
             throw new IllegalArgumentException("temperature must be > 0, got " + tau);
         }
-        return klDivergence(t.div(tau).logSoftmax(1), s.div(tau).logSoftmax(1)).mul(tau * tau);
+        return Scalar.mul(klDivergence(Scalar.div(t, tau).logSoftmax(1), Scalar.div(s, tau).logSoftmax(1)), tau * tau);
     }
 
     /**

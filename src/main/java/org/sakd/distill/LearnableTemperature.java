@@ -50,7 +50,7 @@ public final class LearnableTemperature extends AbstractBlock {
 
     /** τ from a (possibly gradient-reversed) value of t. */
     public NDArray temperature(NDArray t) {
-        return Activation.sigmoid(t).mul(tauRange).add(tauMin);
+        return Scalar.mul(Activation.sigmoid(t), tauRange).add(tauMin);
     }
 
     /** Ignores its inputs and returns the current τ (shape 1), without gradient reversal. */

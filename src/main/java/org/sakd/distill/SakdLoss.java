@@ -29,18 +29,18 @@ public final class SakdLoss {
             throw new IllegalArgumentException("supervisor is null");
         }
         NDArray a = alpha.toType(l.kd().getDataType(), false);
-        NDArray gtPart = a.neg().add(1).mul(l.ce()).mul(ceWeight);
+        NDArray gtPart = Scalar.mul(a.neg().add(1).mul(l.ce()), ceWeight);
         NDArray teacherPart = a.mul(l.kd());
         NDArray perSample = switch (sup) {
             case GT_AND_TEACHER -> gtPart.add(teacherPart);
             case TEACHER -> teacherPart;
             case GT -> gtPart;
         };
-        return perSample.mul(2).mean();
+        return Scalar.mul(perSample, 2).mean();
     }
 
     /** The base method's own loss mean(w_ce·CE_i + KD_i) (full-data "Vanilla" training). */
     public static NDArray vanilla(DistillLosses l, double ceWeight) {
-        return l.ce().mul(ceWeight).add(l.kd()).mean();
+        return Scalar.mul(l.ce(), ceWeight).add(l.kd()).mean();
     }
 }

@@ -44,7 +44,7 @@ public final class SinkhornDistance {
         long n = cost.getShape().get(0);
         long m = cost.getShape().get(1);
         try (NDManager scratch = outer.newSubManager()) {
-            NDArray logKernel = cost.stopGradient().div(-epsilon);
+            NDArray logKernel = Scalar.div(cost.stopGradient(), -epsilon);
             logKernel.attach(scratch);
             NDArray logA = scratch.full(new ai.djl.ndarray.types.Shape(n, 1), (float) -Math.log(n), cost.getDataType());
             NDArray logB = scratch.full(new ai.djl.ndarray.types.Shape(1, m), (float) -Math.log(m), cost.getDataType());
@@ -68,10 +68,10 @@ public final class SinkhornDistance {
         }
         NDArray cost = cosineCost(x, y);
         NDArray plan = transportPlan(cost, epsilon, iterations);
-        return plan.mul(cost).sum(new int[] {1}).mul(x.getShape().get(0));
+        return Scalar.mul(plan.mul(cost).sum(new int[] {1}), x.getShape().get(0));
     }
 
     private static NDArray normaliseRows(NDArray a) {
-        return a.div(a.norm(new int[] {1}, true).maximum(1e-12));
+        return a.div(Scalar.maximum(a.norm(new int[] {1}, true), 1e-12));
     }
 }
