@@ -70,7 +70,8 @@ final class Jobs {
     EpochRecord last = epochs.get(epochs.size() - 1);
     String mode = s.distill().mode();
     SummaryRow row = new SummaryRow(label, mode, s.distill().method(), mode.equals("vanilla") ? 0 : s.sakd().interval(),
-        mode.equals("vanilla") ? 1.0 : s.sakd().ratio(), last.top1(), last.top5(), sec, total, frac);
+        mode.equals("vanilla") ? 1.0 : s.sakd().ratio(), epochs.stream().mapToDouble(EpochRecord::top1).max().orElse(0),
+        last.top1(), last.top5(), sec, total, frac);
     return Map.entry(row, epochs);
   }
 

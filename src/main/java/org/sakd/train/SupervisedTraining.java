@@ -32,7 +32,7 @@ public final class SupervisedTraining {
   private static final Logger LOG = LoggerFactory.getLogger(SupervisedTraining.class);
 
   public record Result(String model, double top1, double top5, long testSamples, int epochs, double secondsPerEpoch,
-      double totalSeconds, Map<String, String> skipped, Path bestCheckpoint) {}
+      double totalSeconds, Map<String, String> skipped, Path bestCheckpoint, double bestTop1) {}
 
   private SupervisedTraining() {}
 
@@ -155,7 +155,8 @@ public final class SupervisedTraining {
       }
       int ran = t.epochs() - startEpoch;
       return new Result(modelName, eval.top1(), eval.top5(), eval.samples(), t.epochs(),
-          ran == 0 ? 0 : trainSeconds / ran, trainSeconds, skipped, store.dir().resolve(CheckpointStore.BEST));
+          ran == 0 ? 0 : trainSeconds / ran, trainSeconds, skipped, store.dir().resolve(CheckpointStore.BEST),
+          Math.max(best, eval.top1()));
     } finally {
       pool.shutdownNow();
     }
