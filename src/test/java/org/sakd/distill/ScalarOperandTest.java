@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  */
 class ScalarOperandTest {
 
-  private static long directBuffers() {
+  static long directBuffers() {
     for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
       if (pool.getName().equals("direct")) {
         return pool.getCount();
@@ -34,7 +34,7 @@ class ScalarOperandTest {
   }
 
   /** Collects until the direct buffers made since {@code before} are freed (a full GC, then the JDK's cleaner). */
-  private static void collectDirectBuffers(long before) throws InterruptedException {
+  static void collectDirectBuffers(long before) throws InterruptedException {
     long deadline = System.nanoTime() + 10_000_000_000L;
     while (directBuffers() > before && System.nanoTime() < deadline) {
       System.gc();
