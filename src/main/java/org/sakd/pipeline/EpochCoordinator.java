@@ -531,8 +531,10 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
     spec.log().metrics(row);
     spec.log().event("epoch", row);
     LOG.info(String.format(Locale.ROOT,
-        "%s epoch %d/%d%s  trained %d  loss %.4f  top1 %.2f  top5 %.2f  %.1fs (score %.1fs)", mode(), r.epoch() + 1,
+        "%s epoch %d/%d%s  trained %d  loss %.4f  top1 %.2f  top5 %.2f  %.1fs (score %.1fs)%s", mode(), r.epoch() + 1,
         s.train().epochs(), r.selectionEpoch() ? " [select]" : "", r.trainedSamples(), r.trainLoss(), r.top1(),
-        r.top5(), r.epochSeconds(), r.scoreSeconds()));
+        r.top5(), r.epochSeconds(), r.scoreSeconds(),
+        r.selectionEpoch() && Double.isFinite(r.meanAlpha())
+            ? String.format(Locale.ROOT, "  mean alpha of the selected %.3f", r.meanAlpha()) : ""));
   }
 }

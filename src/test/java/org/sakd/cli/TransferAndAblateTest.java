@@ -1,0 +1,92 @@
+package org.sakd.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * model.student-init from a student trained on another class count (the paper's transfer, issue 8.4) and
+ * `sakd ablate` over a two-cell grid, resumable (issue 8.5), on a tiny generated set.
+ */
+class TransferAndAblateTest {
+  @TempDir Path dir;
+
+  private List<String> common(String data, int classes) {
+    return List.of("--set", "run.dir=\"" + dir.resolve("runs") + "\"", "--set", "data.root=\"" + dir.resolve(data) + "\"",
+        "--set", "data.synthetic.classes=" + classes, "--set", "data.synthetic.groups=4", "--set",
+        "data.synthetic.test-groups=1", "--set", "data.synthetic.clips-per-group=2", "--set", "data.synthetic.frames=12",
+        "--set", "data.synthetic.width=48", "--set", "data.synthetic.height=32", "--set", "data.clip.frames=4", "--set",
+        "data.clip.short-side=32", "--set", "data.clip.crop=32", "--set", "model.teacher=r3d-micro", "--set",
+        "model.student=r3d-micro", "--set", "train.batch-size=4", "--set", "sakd.ratio=0.34");
+  }
+
+  /** {@code more[0]} is the command; the shared settings come next, so the rest of {@code more} overrides them. */
+  private int run(List<String> args, String... more) {
+    List<String> all = new ArrayList<>(List.of(more[0]));
+    all.addAll(args);
+    all.addAll(List.of(more).subList(1, more.length));
+    return Main.execute(all.toArray(String[]::new));
+  }
+
+  private String captured(Runnable r) {
+    PrintStream old = System.out;
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(b, true, StandardCharsets.UTF_8));
+    try {
+      r.run();
+    } finally {
+      System.setOut(old);
+    }
+    return b.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void aStudentPretrainedOnOtherClassesDistilsAndAblates() throws Exception {
+    // a student backbone trained on 4 classes, then a teacher and a distillation on 3 classes
+    assertEquals(0, run(common("pre", 4), "train-teacher", "--set", "run.name=pre", "--set", "train.model=student",
+        "--set", "train.epochs=1"));
+    String init = "model.student-init=\"" + dir.resolve("runs/pre/checkpoints/best.ckpt") + "\"";
+    assertEquals(0, run(common("data", 3), "train-teacher", "--set", "run.name=t", "--set", "train.epochs=1"));
+    String teacher = "model.teacher-checkpoint=\"" + dir.resolve("runs/t/checkpoints/best.ckpt") + "\"";
+    assertEquals(0, run(common("data", 3), "distill", "--set", "run.name=d", "--set", "train.epochs=1", "--set",
+        teacher, "--set", init));
+    // the student alone also starts from it
+    assertEquals(0, run(common("data", 3), "train-teacher", "--set", "run.name=alone", "--set", "train.model=student",
+        "--set", "train.epochs=1", "--set", init));
+    // another architecture cannot be bridged: exit 2 naming the key
+    String wrong = "model.student-init=\"" + dir.resolve("runs/t/checkpoints/best.ckpt") + "\"";
+    assertEquals(2, run(common("data", 3), "distill", "--set", "run.name=bad", "--set", "train.epochs=1", "--set",
+        teacher, "--set", wrong, "--set", "model.student=r3d-tiny"));
+
+    List<String> ablate = new ArrayList<>(common("data", 3));
+    ablate.addAll(List.of("--set", "run.name=ab", "--set", "train.epochs=2", "--set", teacher, "--grid",
+        "sakd.direction=difficulty-high,easy-high", "--seeds", "1"));
+    String first = captured(() -> assertEquals(0, run(ablate, "ablate")));
+    assertTrue(first.contains("| direction-difficulty-high |") && first.contains("| vanilla |"), first);
+    Path json = dir.resolve("runs/ab/ablation.json");
+    List<?> rows = new com.google.gson.Gson().fromJson(Files.readString(json), List.class);
+    assertEquals(3, rows.size());
+    Map<?, ?> cell = (Map<?, ?>) rows.get(1);
+    assertEquals("direction-difficulty-high", cell.get("cell"));
+    assertTrue(((Number) cell.get("best_top1_mean")).doubleValue() >= ((Number) cell.get("last_top1_mean")).doubleValue());
+    assertEquals(2, ((List<?>) cell.get("mean_alpha_curve")).size(), "one mean-alpha point per selection epoch");
+    // a second invocation runs nothing again
+    String second = captured(() -> assertEquals(0, run(ablate, "ablate")));
+    assertEquals(3, second.split("finished before", -1).length - 1, second);
+    // a bad grid value is exit 2 before anything runs
+    List<String> bad = new ArrayList<>(common("data", 3));
+    bad.addAll(List.of("--set", "run.name=ab2", "--set", teacher, "--grid", "sakd.direction=sideways"));
+    assertEquals(2, run(bad, "ablate"));
+    assertTrue(!Files.exists(dir.resolve("runs/ab2/cells")));
+  }
+}
