@@ -77,6 +77,12 @@ public final class KDppSampler {
   /** Scratch rows per chunk: at most this many matrix entries per chunk of B. */
   private static final int CHUNK_ENTRIES = 1 << 22;
 
+  /**
+   * System property with the OpenBLAS threads for the BLAS-3 work (default 1). On cores shared with other jobs,
+   * two threads measured slower than one (UCF101 scale: 4.3 s against 3.5 s; the refresh sgemm twice as slow), and
+   * one thread keeps the result independent of the machine's core count; a dedicated machine may gain from more.
+   */
+  public static final String THREADS_PROPERTY = "sakd.blas.threads";
   /** Below this many multiply-adds in C = BᵀB, all BLAS work runs on one thread (no thread switching). */
   private static final long PARALLEL_WORK = 50_000_000L;
 
@@ -88,7 +94,8 @@ public final class KDppSampler {
 
   /** Seconds per phase of one draw, and what the draw did. */
   public record Timings(double weights, double gram, double eigen, double choose, double project, double sample,
-      double fill, int rank, int sampled, int filled, boolean dual, long proposals, int refreshes) {
+      double fill, int rank, int sampled, int filled, boolean dual, long proposals, int refreshes,
+      double refreshSeconds) {
 
     public double total() {
       return weights + gram + eigen + choose + project + sample + fill;
@@ -97,10 +104,10 @@ public final class KDppSampler {
     @Override
     public String toString() {
       return String.format(java.util.Locale.ROOT,
-          "weights %.3f s, gram %.3f s, eigen %.3f s, choose %.3f s, project %.3f s, sample %.3f s, fill %.3f s "
-              + "(rank %d, sampled %d, filled %d, %s, proposals %d, refreshes %d)",
-          weights, gram, eigen, choose, project, sample, fill, rank, sampled, filled, dual ? "dual" : "primal",
-          proposals, refreshes);
+          "weights %.3f s, gram %.3f s, eigen %.3f s, choose %.3f s, project %.3f s, sample %.3f s (of which "
+              + "refreshes %.3f s), fill %.3f s (rank %d, sampled %d, filled %d, %s, proposals %d, refreshes %d)",
+          weights, gram, eigen, choose, project, sample, refreshSeconds, fill, rank, sampled, filled,
+          dual ? "dual" : "primal", proposals, refreshes);
     }
   }
 
@@ -238,12 +245,16 @@ public final class KDppSampler {
     private final int k;
     private final double theta;
     private final Random rng;
-    /** Threads for the BLAS-3 work (C, Y, refreshes); LAPACK and the level-2 loop always run on one. */
+    /**
+     * Threads for the BLAS-3 work (C, Y, refreshes); LAPACK and the level-2 loop always run on one (OpenBLAS's
+     * multi-threaded dsytrd took 15–24 s instead of 0.9 s at D = 2,304 on two shared cores).
+     */
     private final int threads;
     /** w_i/‖F_i‖: row scale of B. */
     private double[] scale;
     private long proposals;
     private int refreshes;
+    private long refreshNanos;
 
     Run(SelectionInput in, int k, double gamma, Random rng) {
       this.in = in;
@@ -253,7 +264,7 @@ public final class KDppSampler {
       this.theta = gamma / (2.0 * (1.0 - gamma));
       this.rng = rng;
       long work = (long) m * dim * Math.min(m, dim);
-      this.threads = work < PARALLEL_WORK ? 1 : Math.max(1, Runtime.getRuntime().availableProcessors());
+      this.threads = work < PARALLEL_WORK ? 1 : Math.max(1, Integer.getInteger(THREADS_PROPERTY, 1));
     }
 
     Draw draw() {
@@ -340,7 +351,7 @@ public final class KDppSampler {
       }
       long t7 = System.nanoTime();
       Timings timings = new Timings(sec(t1 - t0), sec(t2 - t1), sec(t3 - t2), sec(t4 - t3), sec(t5 - t4),
-          sec(t6 - t5), sec(t7 - t6), rank, picked.length, filled, dual, proposals, refreshes);
+          sec(t6 - t5), sec(t7 - t6), rank, picked.length, filled, dual, proposals, refreshes, sec(refreshNanos));
       return new Draw(ids, timings);
     }
 
@@ -574,6 +585,7 @@ public final class KDppSampler {
       /** r_i −= Σ_{s∈[from,to)} (y_i·u_s)² for every item still free: one sgemm Y·U_{[from,to)}ᵀ by row chunks. */
       private void refresh(FloatPointer u, int from, int to) {
         refreshes++;
+        long start = System.nanoTime();
         int b = to - from;
         threads(threads);
         int rows = Math.max(1, Math.min(m, CHUNK_ENTRIES / Math.max(b, kk)));
@@ -606,6 +618,7 @@ public final class KDppSampler {
         }
         tree.rebuild(bound);
         threads(1);
+        refreshNanos += System.nanoTime() - start;
       }
     }
   }
