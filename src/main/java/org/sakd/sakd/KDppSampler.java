@@ -61,7 +61,10 @@ import org.bytedeco.javacpp.FloatPointer;
  * exponential, smallest first (the same law as drawing one at a time in proportion to the weight). Eigenvalues
  * at or below {@link #RANK_TOLERANCE}·λ_max count as zero (dsyrk and dsyevd in double round at ~1e-13 of λ_max
  * at these sizes). The fill also takes over, for the rest of the budget, should the sampling run out of residual
- * mass early (a numerical safeguard; not expected).
+ * mass early (a numerical safeguard; not expected). Near γ = 1 the weights matter: an item with
+ * θ·(q_max − q_i) ≳ 10 has w_i² below the tolerance, so it adds no numerical rank and is reachable only through the
+ * fill; the DPP part then shrinks and the draw tends to the quality order, as at γ = 1 (measured on 4,000 clustered
+ * samples, D = 256, q in [0, 10): rank 256 at γ ≤ 0.9, 65 at γ = 0.99, 1 at γ = 1 − 1e-6).
  *
  * <p>Precision: C, its eigendecomposition and log e_l^n are in double; Y, the directions and the BLAS-3/2 work of
  * the sampling loop are in float (a relative error of ~1e-6 on probabilities), the residuals and the Fenwick tree
