@@ -2,7 +2,9 @@ package org.sakd.bench;
 
 import java.util.Locale;
 import java.util.Random;
+import org.sakd.sakd.DppSampleSelector;
 import org.sakd.sakd.GreedyDppSelector;
+import org.sakd.sakd.KDppSampler;
 import org.sakd.sakd.PartitionedSelector;
 import org.sakd.sakd.RandomSelector;
 import org.sakd.sakd.SelectionInput;
@@ -13,9 +15,12 @@ import org.sakd.sakd.SubsetSelector;
  * Times SAKD's greedy DPP selection at the paper's dataset scales on seeded synthetic features: Gaussian clusters
  * (one per class, unit-variance centres plus unit-variance noise) and uniform quality in [0, 1).
  * Scales: UCF101 (global greedy), partitioned vs global at 20,000 samples (D = 1,024, k = 5%), Kinetics-400 (partitioned, D = 512 so
- * the 234,619 feature rows fit a 4 GiB heap: 480 MB). Run with {@code -Xmx4g --add-modules jdk.incubator.vector}
- * (the selector's kernels use the JDK Vector API); {@code --json} prints one JSON object per line,
- * {@code --skip-kinetics} leaves out the largest scale.
+ * the 234,619 feature rows fit a 4 GiB heap: 480 MB). The exact k-DPP sampler ({@code dpp-sample}) is timed at the
+ * UCF101 and Kinetics-400 scales, globally (it is never partitioned), with the seconds of each phase: row weights,
+ * gram (C = BᵀB), eigen (dsyevd), choose (e_k recursion), project (Y = B·V·Λ^{−1/2}), sample (sequential draw), fill.
+ * Run with {@code -Xmx4g --add-modules jdk.incubator.vector} (the selector's kernels use the JDK Vector API);
+ * {@code --json} prints one JSON object per line, {@code --skip-kinetics} leaves out the largest scale,
+ * {@code --sample-only} runs only the dpp-sample rows.
  */
 public final class DppBenchmark {
 
@@ -27,19 +32,53 @@ public final class DppBenchmark {
   public static void main(String[] args) {
     boolean json = false;
     boolean skipKinetics = false;
+    boolean sampleOnly = false;
     for (String arg : args) {
       switch (arg) {
         case "--json" -> json = true;
         case "--skip-kinetics" -> skipKinetics = true;
+        case "--sample-only" -> sampleOnly = true;
         default -> throw new IllegalArgumentException("unknown argument '" + arg
-            + "'; allowed: --json, --skip-kinetics");
+            + "'; allowed: --json, --skip-kinetics, --sample-only");
       }
     }
-    print(global("ucf101", 9_537, 2_304, 101, 1L), json);
-    print(partitionedVsGlobal("partitioned-20k", 20_000, 1_024, 200, 8, 0.05, 2L), json);
-    if (!skipKinetics) {
-      print(partitioned("kinetics400", 234_619, 512, 400, 8, 3L), json);
+    if (!sampleOnly) {
+      print(global("ucf101", 9_537, 2_304, 101, 1L), json);
+      print(partitionedVsGlobal("partitioned-20k", 20_000, 1_024, 200, 8, 0.05, 2L), json);
     }
+    print(sampled("ucf101", 9_537, 2_304, 101, 1L), json);
+    if (!skipKinetics) {
+      if (!sampleOnly) {
+        print(partitioned("kinetics400", 234_619, 512, 400, 8, 3L), json);
+      }
+      print(sampled("kinetics400", 234_619, 512, 400, 3L), json);
+    }
+  }
+
+  /** dpp-sample, global, with each phase's seconds. */
+  private static String sampled(String scale, int m, int dim, int clusters, long seed) {
+    SelectionInput in = clustered(m, dim, clusters, seed);
+    int k = Selectors.budget(RATIO, m);
+    DppSampleSelector dpp = new DppSampleSelector(GAMMA);
+    dpp.select(clustered(2_000, dim, clusters, seed + 100), 200, new Random(seed)); // natives loaded, JIT warm-up
+    long cpu0 = cpuNanos();
+    long t0 = System.nanoTime();
+    int[] picks = dpp.select(in, k, new Random(seed));
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    double cpuSeconds = (cpuNanos() - cpu0) / 1e9;
+    KDppSampler.Timings t = dpp.lastTimings();
+    long rss = org.bytedeco.javacpp.Pointer.physicalBytes();
+    double objective = Selectors.objective(in, picks, GAMMA);
+    double random = Selectors.objective(in, new RandomSelector().select(in, k, new Random(seed)), GAMMA);
+    return String.format(Locale.ROOT,
+        "{\"scale\":\"%s\",\"selector\":\"dpp-sample\",\"samples\":%d,\"selected\":%d,\"feature_dim\":%d,"
+            + "\"seconds\":%.3f,\"cpu_seconds\":%.3f,\"weights_s\":%.3f,\"gram_s\":%.3f,\"eigen_s\":%.3f,"
+            + "\"choose_s\":%.3f,\"project_s\":%.3f,\"sample_s\":%.3f,\"refresh_s\":%.3f,\"fill_s\":%.3f,\"space\":\"%s\","
+            + "\"rank\":%d,\"sampled\":%d,\"filled\":%d,\"proposals\":%d,\"refreshes\":%d,\"rss_mb\":%d,"
+            + "\"objective\":%.3f,\"random_objective\":%.3f,\"blas_threads\":%d}",
+        scale, m, picks.length, dim, seconds, cpuSeconds, t.weights(), t.gram(), t.eigen(), t.choose(), t.project(),
+        t.sample(), t.refreshSeconds(), t.fill(), t.dual() ? "dual" : "primal", t.rank(), t.sampled(), t.filled(), t.proposals(),
+        t.refreshes(), rss >> 20, objective, random, Integer.getInteger(KDppSampler.THREADS_PROPERTY, 1));
   }
 
   private static void print(String line, boolean json) {

@@ -8,27 +8,30 @@ public final class Selectors {
   /** Ridge ε on K's diagonal (Decision, METHOD.md section 5). */
   public static final double RIDGE = 1e-6;
 
-  /** Config names accepted by {@link #create}. */
-  public static final String NAMES = "dpp, dpp-additive, random, topk";
+  /** Config names accepted by {@link #create} ({@code dpp} is an alias of {@code dpp-greedy}). */
+  public static final String NAMES = "dpp-greedy, dpp-sample, dpp, dpp-additive, random, topk";
 
   private Selectors() {}
 
   /**
-   * Builds the selector for a config name; the diversity selectors are wrapped in a {@link PartitionedSelector}
-   * that takes over above {@code partitionThreshold} samples.
+   * Builds the selector for a config name; the greedy diversity selectors are wrapped in a
+   * {@link PartitionedSelector} that takes over above {@code partitionThreshold} samples. {@code dpp-sample} (exact
+   * k-DPP sampling, {@link DppSampleSelector}) always runs globally: its dual-space cost is linear in the sample
+   * count, and sharding would change the distribution it samples.
    */
   public static SubsetSelector create(String name, double gamma, int partitionThreshold, int shards) {
     if (name == null) {
       throw new IllegalArgumentException("selector name must be set; allowed values: " + NAMES);
     }
     SubsetSelector base = switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
-      case "dpp" -> new GreedyDppSelector(gamma);
+      case "dpp-greedy", "dpp" -> new GreedyDppSelector(gamma);
+      case "dpp-sample" -> new DppSampleSelector(gamma);
       case "dpp-additive", "additive" -> new AdditiveDppSelector(gamma);
       case "random" -> new RandomSelector();
       case "topk" -> new TopKSelector();
       default -> throw new IllegalArgumentException("unknown selector '" + name + "'; allowed values: " + NAMES);
     };
-    if (base instanceof RandomSelector || base instanceof TopKSelector) {
+    if (base instanceof RandomSelector || base instanceof TopKSelector || base instanceof DppSampleSelector) {
       return base;
     }
     return new PartitionedSelector(base, shards, partitionThreshold);
