@@ -40,6 +40,11 @@ final class AblateCommand implements Callable<Integer> {
       description = "one axis of the grid (repeatable); the cells are all combinations")
   List<String> grid = new ArrayList<>();
 
+  @Option(names = "--cell", paramLabel = "KEY=V[;KEY=V...]",
+      description = "one more cell outside the grid (repeatable), e.g. --cell distill.mode=random for the plain-KD "
+          + "random subset")
+  List<String> extra = new ArrayList<>();
+
   @Option(names = "--seeds", description = "seeds per cell: run.seed, run.seed+1, ... (default 3)")
   int seeds = 3;
 
@@ -54,6 +59,22 @@ final class AblateCommand implements Callable<Integer> {
     }
     Jobs.teacherCheckpoint(base);
     List<Cell> cells = cells(grid);
+    for (String e : extra) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      StringBuilder name = new StringBuilder();
+      for (String kv : e.split(";")) {
+        int eq = kv.indexOf('=');
+        if (eq <= 0 || eq == kv.length() - 1) {
+          throw new SettingsException("--cell", e, "KEY=V[;KEY=V...] (e.g. distill.mode=random)");
+        }
+        String key = kv.substring(0, eq).trim();
+        String value = kv.substring(eq + 1).trim();
+        m.put(key, value);
+        name.append(name.length() == 0 ? "" : "_").append(key.substring(key.lastIndexOf('.') + 1)).append('-')
+            .append(value);
+      }
+      cells.add(new Cell(name.toString().replaceAll("[^A-Za-z0-9._-]", "_"), m));
+    }
     Path root = base.run().runDir();
     Path cellDir = root.resolve("cells");
     // every cell's settings are validated before anything runs: a bad key or value is exit 2 at once

@@ -70,19 +70,20 @@ class TransferAndAblateTest {
 
     List<String> ablate = new ArrayList<>(common("data", 3));
     ablate.addAll(List.of("--set", "run.name=ab", "--set", "train.epochs=2", "--set", teacher, "--grid",
-        "sakd.direction=difficulty-high,easy-high", "--seeds", "1"));
+        "sakd.direction=difficulty-high,easy-high", "--cell", "distill.mode=random", "--seeds", "1"));
     String first = captured(() -> assertEquals(0, run(ablate, "ablate")));
     assertTrue(first.contains("| direction-difficulty-high |") && first.contains("| vanilla |"), first);
     Path json = dir.resolve("runs/ab/ablation.json");
     List<?> rows = new com.google.gson.Gson().fromJson(Files.readString(json), List.class);
-    assertEquals(3, rows.size());
+    assertEquals(4, rows.size());
+    assertEquals("mode-random", ((Map<?, ?>) rows.get(3)).get("cell"));
     Map<?, ?> cell = (Map<?, ?>) rows.get(1);
     assertEquals("direction-difficulty-high", cell.get("cell"));
     assertTrue(((Number) cell.get("best_top1_mean")).doubleValue() >= ((Number) cell.get("last_top1_mean")).doubleValue());
     assertEquals(2, ((List<?>) cell.get("mean_alpha_curve")).size(), "one mean-alpha point per selection epoch");
     // a second invocation runs nothing again
     String second = captured(() -> assertEquals(0, run(ablate, "ablate")));
-    assertEquals(3, second.split("finished before", -1).length - 1, second);
+    assertEquals(4, second.split("finished before", -1).length - 1, second);
     // a bad grid value is exit 2 before anything runs
     List<String> bad = new ArrayList<>(common("data", 3));
     bad.addAll(List.of("--set", "run.name=ab2", "--set", teacher, "--grid", "sakd.direction=sideways"));
