@@ -27,10 +27,11 @@ import picocli.CommandLine.Mixin;
 
 /**
  * The README's main job on the embedded synthetic set. Mirrors the paper's protocol: the student starts from a
- * "pre-trained backbone" (cross-entropy on a separate generated set, drawn with another seed), the teacher is
- * trained on the target set; then Student alone, vanilla KD, SAKD "Ours" (I = 1), SAKD "Ours*" (I = 5) and the
- * random subset at SAKD's budget each train for the same epochs from the same start, on the same pipeline and
- * caches, and one table compares them. Teacher and pre-trained student are cached across runs.
+ * "pre-trained backbone" (cross-entropy on a separate generated set, drawn with another seed, with
+ * demo.pretrain-classes of the motion classes, so the target's head starts fresh), the teacher is trained on the
+ * target set; then Student alone, vanilla KD, SAKD "Ours" (I = 1), SAKD "Ours*" (I = 5) and the two random controls
+ * at SAKD's budget each train for the same epochs from the same start, on the same pipeline and caches, and one
+ * table compares them. Each phase announces itself in one line. Teacher and pre-trained student are cached.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = "Generate the synthetic videos if absent, train (or reuse) the teacher and the pre-trained student, "
@@ -54,6 +55,7 @@ final class DemoCommand implements Callable<Integer> {
     // Teacher: cross-entropy on the target set (cached).
     Settings ts = base.with(Map.of("run.dir", demoDir.toString(), "run.name", "teacher", "train.model", "teacher",
         "train.epochs", d.teacherEpochs(), "train.lr", d.scratchLr(), "train.warmup-epochs", 1));
+    phase("teacher: " + ts.model().teacher() + ", cross-entropy, " + d.teacherEpochs() + " epochs on the target set");
     Path teacherCkpt = cached(ts, () -> SupervisedTraining.run(ts, index, source, ts.model().teacher(), null,
         ts.run().runDir(), false));
     // best: the checkpoint the students learn from; last: the end of training (and its time)
@@ -66,9 +68,13 @@ final class DemoCommand implements Callable<Integer> {
     String init = "";
     if (d.pretrainEpochs() > 0) {
       Path preRoot = Path.of(base.data().root().toString() + "-pretrain");
+      int preClasses = d.pretrainClasses() > 0 ? d.pretrainClasses() : base.data().synthetic().classes();
       Settings ps = base.with(Map.of("run.dir", demoDir.toString(), "run.name", "student-pretrain",
-          "train.model", "student", "train.epochs", d.pretrainEpochs(), "data.root", preRoot.toString(),
-          "run.seed", base.run().seed() + 1000, "train.lr", d.scratchLr(), "train.warmup-epochs", 1));
+          "train.model", "student", "train.epochs", d.pretrainEpochs(), "data.root",
+          preRoot.toString() + "-" + preClasses + "c", "run.seed", base.run().seed() + 1000, "train.lr", d.scratchLr(),
+          "train.warmup-epochs", 1, "data.synthetic.classes", preClasses));
+      phase("pre-trained student: " + ps.model().student() + ", " + d.pretrainEpochs() + " epochs on " + preClasses
+          + " classes of a separate set (other seed)");
       Path preCkpt = cached(ps, () -> {
         DatasetIndex pre = DataSetup.open(ps);
         return SupervisedTraining.run(ps, pre, ClipSources.forIndex(pre, DataSetup.clipSpec(ps)),
@@ -78,6 +84,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     // Student alone from the same start.
+    phase("student alone: cross-entropy, " + d.epochs() + " epochs from the pre-trained backbone");
     Settings ss = base.with(Map.of("run.dir", demoDir.toString(), "run.name", "student", "train.model", "student",
         "train.epochs", d.epochs(), "model.student-init", init));
     byte[] initBytes = init.isEmpty() ? null
@@ -98,6 +105,7 @@ final class DemoCommand implements Callable<Integer> {
         new Variant("Random subset, SAKD loss", "random-sakd", "sakd", 1, "random"),
         new Variant("Random subset, plain KD", "random", "random", 1, selector));
     for (Variant v : variants) {
+      phase(v.label() + ": " + d.epochs() + " epochs");
       Settings vs = base.with(Map.of("run.dir", demoDir.toString(), "run.name", v.name(), "distill.mode", v.mode(),
           "sakd.interval", v.interval(), "train.epochs", d.epochs(), "model.teacher-checkpoint", teacherCkpt.toString(),
           "model.student-init", init, "sakd.selector", v.selector()));
@@ -115,6 +123,10 @@ final class DemoCommand implements Callable<Integer> {
     System.out.printf(java.util.Locale.ROOT, "demo finished in %.0f s; results in %s%n", (System.nanoTime() - t0) / 1e9,
         demoDir.toAbsolutePath());
     return 0;
+  }
+
+  private static void phase(String what) {
+    System.out.println("== demo: " + what);
   }
 
   private interface Training {

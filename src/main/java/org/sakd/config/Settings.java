@@ -19,7 +19,8 @@ public record Settings(
     Run run, Data data, Models model, Train train, Pipeline pipeline, Eval eval, Distill distill, Sakd sakd,
     Demo demo, Config raw) {
 
-  public record Demo(int teacherEpochs, int pretrainEpochs, int epochs, int starInterval, double scratchLr) {}
+  public record Demo(int teacherEpochs, int pretrainEpochs, int epochs, int starInterval, double scratchLr,
+      int pretrainClasses) {}
 
   public record Pipeline(int buffer) {}
 
@@ -185,7 +186,7 @@ public record Settings(
         r.oneOf("sakd.alpha-form", Set.of("code", "unit", "beta-over-eta")));
         Demo demo = new Demo(r.intIn("demo.teacher-epochs", 1, 100000), r.intIn("demo.pretrain-epochs", 0, 100000),
         r.intIn("demo.epochs", 1, 100000), r.intIn("demo.star-interval", 1, 100000),
-        r.doubleIn("demo.scratch-lr", 0, 100, true));
+        r.doubleIn("demo.scratch-lr", 0, 100, true), r.intIn("demo.pretrain-classes", 0, 100000));
     return new Settings(run, data, model, train, pipeline, eval, distill, sakd, demo, c);
   }
 
