@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.sakd.checkpoint.RunFolder;
 import org.sakd.config.Settings;
 import org.sakd.config.SettingsException;
 import org.sakd.data.ClipSource;
@@ -54,6 +55,12 @@ final class AblateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Settings base = options.load("run.name=ablation");
+    try (RunFolder f = RunFolder.acquire(base.run().runDir(), RunFolder.Mode.REUSE, "run.name", base.run().name())) {
+      return ablate(base);
+    }
+  }
+
+  private Integer ablate(Settings base) {
     if (seeds < 1) {
       throw new SettingsException("--seeds", seeds, "an integer >= 1");
     }
@@ -106,11 +113,17 @@ final class AblateCommand implements Callable<Integer> {
           perSeed.add(read(result));
           continue;
         }
-        boolean resume = Files.isDirectory(s.run().runDir().resolve("checkpoints"));
+        boolean resume = Files.isRegularFile(s.run().runDir().resolve("checkpoints")
+            .resolve(org.sakd.checkpoint.CheckpointStore.LAST));
         System.out.printf(Locale.ROOT, "[%d/%d] %s%s%n", done, total, name, resume ? " (resuming)" : "");
-        var r = Jobs.distill(s, index, source, name, resume);
-        Map<String, Object> row = summarise(r.getValue());
-        write(result, Json.write(row) + "\n");
+        Map<String, Object> row;
+        // a killed cell resumes from its checkpoint; one killed before its first checkpoint starts over
+        try (RunFolder f = RunFolder.acquire(s.run().runDir(),
+            resume ? RunFolder.Mode.RESUME : RunFolder.Mode.OVERWRITE, "run.name", name)) {
+          var r = Jobs.distill(s, index, source, name, resume);
+          row = summarise(r.getValue());
+          write(result, Json.write(row) + "\n");
+        }
         perSeed.add(row);
       }
       results.put(c.name(), perSeed);

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.sakd.checkpoint.CheckpointStore;
+import org.sakd.checkpoint.RunFolder;
 import org.sakd.config.Settings;
 import org.sakd.data.ClipSource;
 import org.sakd.data.ClipSources;
@@ -44,6 +45,13 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Settings base = options.load("run.name=demo");
+    // the demo's folder keeps its cached teacher and pre-trained student; each row's own folder is replaced
+    try (RunFolder f = RunFolder.acquire(base.run().runDir(), RunFolder.Mode.REUSE, "run.name", base.run().name())) {
+      return demo(base);
+    }
+  }
+
+  private Integer demo(Settings base) {
     Path demoDir = base.run().runDir();
     Settings.Demo d = base.demo();
     long t0 = System.nanoTime();
@@ -89,7 +97,10 @@ final class DemoCommand implements Callable<Integer> {
         "train.epochs", d.epochs(), "model.student-init", init));
     byte[] initBytes = init.isEmpty() ? null
         : Jobs.checkpoint("model.student-init", init).getParameters().toByteArray();
-    var alone = SupervisedTraining.run(ss, index, source, ss.model().student(), initBytes, ss.run().runDir(), false);
+    SupervisedTraining.Result alone;
+    try (RunFolder f = RunFolder.acquire(ss.run().runDir(), RunFolder.Mode.OVERWRITE, "run.name", "student")) {
+      alone = SupervisedTraining.run(ss, index, source, ss.model().student(), initBytes, ss.run().runDir(), false);
+    }
     rows.add(new SummaryRow("Student alone", "student", "-", 0, 1.0, alone.bestTop1(), alone.top1(), alone.top5(),
         alone.secondsPerEpoch(), alone.totalSeconds(), 1.0));
 
@@ -109,8 +120,10 @@ final class DemoCommand implements Callable<Integer> {
       Settings vs = base.with(Map.of("run.dir", demoDir.toString(), "run.name", v.name(), "distill.mode", v.mode(),
           "sakd.interval", v.interval(), "train.epochs", d.epochs(), "model.teacher-checkpoint", teacherCkpt.toString(),
           "model.student-init", init, "sakd.selector", v.selector()));
-      deleteRun(vs.run().runDir());
-      var r = Jobs.distill(vs, index, source, v.label(), false);
+      Map.Entry<SummaryRow, List<EpochRecord>> r;
+      try (RunFolder f = RunFolder.acquire(vs.run().runDir(), RunFolder.Mode.OVERWRITE, "run.name", v.name())) {
+        r = Jobs.distill(vs, index, source, v.label(), false);
+      }
       rows.add(r.getKey());
       curves.put(v.name(), r.getValue());
     }
@@ -144,25 +157,13 @@ final class DemoCommand implements Callable<Integer> {
         LOG.info("reusing {} (same settings)", best);
         return best;
       }
-      deleteRun(dir);
-      training.run();
-      Files.writeString(key, want);
+      try (RunFolder f = RunFolder.acquire(dir, RunFolder.Mode.OVERWRITE, "run.name", s.run().name())) {
+        training.run();
+        Files.writeString(key, want);
+      }
       return best;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-  }
-
-  private static void deleteRun(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (var walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot clear " + dir, e);
     }
   }
 

@@ -1,6 +1,7 @@
 package org.sakd.cli;
 
 import java.util.List;
+import org.sakd.checkpoint.RunFolder;
 import java.util.concurrent.Callable;
 import org.sakd.config.Settings;
 import org.sakd.data.ClipSources;
@@ -20,16 +21,21 @@ final class DistillCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "continue from runs/<name>/checkpoints/last.ckpt")
   boolean resume;
 
+  @Option(names = "--overwrite", description = "replace a finished or stopped run of the same name")
+  boolean overwrite;
+
   @Override
   public Integer call() {
     Settings s = options.load();
     Jobs.teacherCheckpoint(s);   // a missing teacher is a bad setting: fail before any data work
     DatasetIndex index = DataSetup.open(s);
-    var result = Jobs.distill(s, index, ClipSources.forIndex(index, DataSetup.clipSpec(s)), s.run().name(), resume);
-    RunLog log = new RunLog(s.run().runDir());
-    log.write("summary.json", Summary.json(List.of(result.getKey())));
-    log.write("summary.md", Summary.markdown(s.run().name(), List.of(result.getKey())));
-    System.out.print(Summary.table(List.of(result.getKey())));
+    try (RunFolder f = RunFolder.acquire(s.run().runDir(), Jobs.mode(resume, overwrite), "run.name", s.run().name())) {
+      var result = Jobs.distill(s, index, ClipSources.forIndex(index, DataSetup.clipSpec(s)), s.run().name(), resume);
+      RunLog log = new RunLog(s.run().runDir());
+      log.write("summary.json", Summary.json(List.of(result.getKey())));
+      log.write("summary.md", Summary.markdown(s.run().name(), List.of(result.getKey())));
+      System.out.print(Summary.table(List.of(result.getKey())));
+    }
     return 0;
   }
 }

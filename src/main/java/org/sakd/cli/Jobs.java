@@ -40,6 +40,15 @@ final class Jobs {
     return teacher;
   }
 
+  /** The run-folder mode of a command's --resume / --overwrite flags (both at once is a bad command line). */
+  static org.sakd.checkpoint.RunFolder.Mode mode(boolean resume, boolean overwrite) {
+    if (resume && overwrite) {
+      throw new SettingsException("--resume/--overwrite", "both", "one of them: continue the run, or replace it");
+    }
+    return resume ? org.sakd.checkpoint.RunFolder.Mode.RESUME
+        : overwrite ? org.sakd.checkpoint.RunFolder.Mode.OVERWRITE : org.sakd.checkpoint.RunFolder.Mode.FRESH;
+  }
+
   /** The parameters of model.student-init (checked to be a checkpoint of model.student), or null when unset. */
   static byte[] studentInit(Settings s) {
     if (s.model().studentInit().isBlank()) {

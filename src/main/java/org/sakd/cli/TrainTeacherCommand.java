@@ -1,6 +1,7 @@
 package org.sakd.cli;
 
 import java.util.Locale;
+import org.sakd.checkpoint.RunFolder;
 import java.util.concurrent.Callable;
 import org.sakd.config.Settings;
 import org.sakd.data.ClipSources;
@@ -19,6 +20,9 @@ final class TrainTeacherCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "continue from runs/<name>/checkpoints/last.ckpt")
   boolean resume;
 
+  @Option(names = "--overwrite", description = "replace a finished or stopped run of the same name")
+  boolean overwrite;
+
   @Override
   public Integer call() {
     Settings s = options.load();
@@ -27,8 +31,11 @@ final class TrainTeacherCommand implements Callable<Integer> {
     // a student trained alone can start from a pre-trained backbone (model.student-init; another class count gets a
     // fresh head), like the distilled students
     byte[] init = s.train().model().equals("student") ? Jobs.studentInit(s) : null;
-    var result = SupervisedTraining.run(s, index, ClipSources.forIndex(index, DataSetup.clipSpec(s)), model, init,
-        s.run().runDir(), resume);
+    SupervisedTraining.Result result;
+    try (RunFolder f = RunFolder.acquire(s.run().runDir(), Jobs.mode(resume, overwrite), "run.name", s.run().name())) {
+      result = SupervisedTraining.run(s, index, ClipSources.forIndex(index, DataSetup.clipSpec(s)), model, init,
+          s.run().runDir(), resume);
+    }
     System.out.printf(Locale.ROOT, "%s: top1 %.2f  top5 %.2f  (%d test clips, %.1f s/epoch); best checkpoint %s%n",
         result.model(), result.top1(), result.top5(), result.testSamples(), result.secondsPerEpoch(),
         result.bestCheckpoint());

@@ -60,6 +60,18 @@ class TransferAndAblateTest {
     String teacher = "model.teacher-checkpoint=\"" + dir.resolve("runs/t/checkpoints/best.ckpt") + "\"";
     assertEquals(0, run(common("data", 3), "distill", "--set", "run.name=d", "--set", "train.epochs=1", "--set",
         teacher, "--set", init));
+    // one writer per run folder: a finished run is not replaced without --overwrite; --resume needs a checkpoint
+    java.nio.file.Path best = dir.resolve("runs/d/checkpoints/best.ckpt");
+    byte[] kept = Files.readAllBytes(best);
+    assertEquals(2, run(common("data", 3), "distill", "--set", "run.name=d", "--set", "train.epochs=1", "--set",
+        teacher, "--set", init));
+    org.junit.jupiter.api.Assertions.assertArrayEquals(kept, Files.readAllBytes(best));
+    assertEquals(0, run(common("data", 3), "distill", "--overwrite", "--set", "run.name=d", "--set", "train.epochs=1",
+        "--set", teacher, "--set", init));
+    assertEquals(2, run(common("data", 3), "distill", "--resume", "--set", "run.name=nothing", "--set",
+        "train.epochs=1", "--set", teacher));
+    assertEquals(2, run(common("data", 3), "distill", "--resume", "--overwrite", "--set", "run.name=d", "--set",
+        teacher));
     // the student alone also starts from it
     assertEquals(0, run(common("data", 3), "train-teacher", "--set", "run.name=alone", "--set", "train.model=student",
         "--set", "train.epochs=1", "--set", init));
