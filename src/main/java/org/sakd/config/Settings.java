@@ -142,6 +142,10 @@ public record Settings(
         r.intIn("data.clip.frames", 1, 512), r.intIn("data.clip.stride", 1, 64),
         r.intIn("data.clip.short-side", 8, 4096), r.intIn("data.clip.crop", 8, 4096),
         r.floats("data.clip.mean", 3, 0, 1), r.floats("data.clip.std", 3, 1e-6, 10));
+    if (3L * clip.frames() * clip.crop() * clip.crop() > Integer.MAX_VALUE - 8) {
+      throw new SettingsException("data.clip.crop", clip.crop(), "a clip of 3 x data.clip.frames (" + clip.frames()
+          + ") x crop x crop values that fits one Java array (at most " + (Integer.MAX_VALUE - 8) + " values)");
+    }
     if (clip.crop() > clip.shortSide()) {
       throw new SettingsException("data.clip.crop", clip.crop(), "at most data.clip.short-side (" + clip.shortSide() + ")");
     }
@@ -187,6 +191,15 @@ public record Settings(
         Demo demo = new Demo(r.intIn("demo.teacher-epochs", 1, 100000), r.intIn("demo.pretrain-epochs", 0, 100000),
         r.intIn("demo.epochs", 1, 100000), r.intIn("demo.star-interval", 1, 100000),
         r.doubleIn("demo.scratch-lr", 0, 100, true), r.intIn("demo.pretrain-classes", 0, 100000));
+    // a batch is staged in one direct buffer (at most 2 GiB): clip values x 4 bytes x the largest batch must fit
+    long clipBytes = 12L * clip.frames() * clip.crop() * clip.crop();
+    for (var b : List.of(Map.entry("train.batch-size", train.batchSize()), Map.entry("eval.batch-size",
+        eval.batchSize()), Map.entry("sakd.score-batch-size", sakd.scoreBatchSize()))) {
+      if (clipBytes * b.getValue() > Integer.MAX_VALUE) {
+        throw new SettingsException(b.getKey(), b.getValue(), "at most " + (Integer.MAX_VALUE / clipBytes)
+            + " clips of " + clipBytes / (1 << 20) + " MiB (data.clip.frames x crop x crop x 3 floats) per batch");
+      }
+    }
     return new Settings(run, data, model, train, pipeline, eval, distill, sakd, demo, c);
   }
 

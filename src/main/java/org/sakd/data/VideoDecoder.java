@@ -243,12 +243,20 @@ public final class VideoDecoder {
         g.setImageWidth(scaledW);
         g.setImageHeight(scaledH);
 
-        int last = 0;
-        for (int i : idx) last = Math.max(last, i);
-        // first[i]: the first clip position that shows source frame i, or -1 when frame i is not needed
-        int[] first = new int[last + 1];
-        Arrays.fill(first, -1);
-        for (int t = 0; t < idx.length; t++) if (first[idx[t]] < 0) first[idx[t]] = t;
+        // wanted: the distinct source frames the clip shows, ascending; first[j]: the first clip position showing
+        // wanted[j]. Sized by the clip, not by the frame count the header declares (a crafted header may declare 2^31).
+        int[] wanted = Arrays.stream(idx).distinct().sorted().toArray();
+        int[] first = new int[wanted.length];
+        for (int j = 0; j < wanted.length; j++) {
+            for (int t = 0; t < idx.length; t++) {
+                if (idx[t] == wanted[j]) {
+                    first[j] = t;
+                    break;
+                }
+            }
+        }
+        int last = wanted[wanted.length - 1];
+        int next = 0;
 
         int frames = spec.frames(), plane = crop * crop;
         float[] data = new float[3 * frames * plane];
@@ -257,11 +265,11 @@ public final class VideoDecoder {
         int n = 0;
         try {
             while (n <= last) {
-                boolean needed = first[n] >= 0;
+                boolean needed = wanted[next] == n;
                 Frame f = g.grabFrame(false, true, needed, false, false);
                 if (f == null) break;
                 if (needed) {
-                    int t = first[n];
+                    int t = first[next++];
                     convert(f, x0, y0, crop, crop, flip, lut, row, data, t * plane, frames * plane);
                     for (int u = t + 1; u < frames; u++) {
                         if (idx[u] == n) {

@@ -72,7 +72,8 @@ public final class ClipLoader {
       return Optional.of(clip);
     } catch (VideoDecodeException e) {
       failures.put(s.id(), e.reason() + ": " + e.getMessage());
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
+      // any failure of one clip (a crafted header can make a decoder ask for absurd memory) skips that clip only
       failures.put(s.id(), "ERROR: " + e);
     }
     return Optional.empty();

@@ -91,4 +91,16 @@ class SettingsTest {
       }
     }
   }
+
+  /** Clip and batch sizes whose product overflows a Java array or the 2 GiB staging buffer are settings errors. */
+  @Test
+  void clipAndBatchSizesThatOverflowAreRejected() {
+    var clip = assertThrows(SettingsException.class, () -> Settings.load(null, List.of("data.clip.frames=512",
+        "data.clip.short-side=2048", "data.clip.crop=2048")));
+    assertEquals("data.clip.crop", clip.key());
+    var batch = assertThrows(SettingsException.class, () -> Settings.load(null, List.of("data.clip.frames=64",
+        "data.clip.short-side=1024", "data.clip.crop=1024", "train.batch-size=8")));
+    assertEquals("train.batch-size", batch.key());
+    assertTrue(batch.getMessage().contains("at most 2 clips"), batch.getMessage());
+  }
 }

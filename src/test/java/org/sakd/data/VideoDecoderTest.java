@@ -160,6 +160,37 @@ class VideoDecoderTest {
         assertEquals(reason, e.reason(), e.getMessage());
     }
 
+    /** AVI headers that declare 2^31 − 16 frames (avih dwTotalFrames and strh dwLength) over a 60-frame file. */
+    @Test
+    void aHeaderDeclaringBillionsOfFramesIsNamedNotAllocated() throws Exception {
+        Path avi = VideoFixtures.generated(dir.resolve("huge"), "avi", 60, 64, 48);
+        byte[] b = Files.readAllBytes(avi);
+        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int patched = 0;
+        for (int i = 0; i + 8 < b.length && patched < 2; i++) {
+            if (b[i] == 'a' && b[i + 1] == 'v' && b[i + 2] == 'i' && b[i + 3] == 'h') {
+                bb.putInt(i + 8 + 16, Integer.MAX_VALUE - 16); // dwTotalFrames
+                patched++;
+            } else if (b[i] == 's' && b[i + 1] == 't' && b[i + 2] == 'r' && b[i + 3] == 'h' && b[i + 8] == 'v') {
+                bb.putInt(i + 8 + 32, Integer.MAX_VALUE - 16); // dwLength of the video stream
+                patched++;
+            }
+        }
+        assertEquals(2, patched, "both header fields found");
+        Path crafted = Files.write(dir.resolve("crafted.avi"), b);
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+            for (long seed = 0; seed < 4; seed++) {
+                long s = seed;
+                try {
+                    Clip c = decoder.decode(crafted, ClipSpec.of(8, 2, 48, 40), true, s);
+                    assertEquals(8, c.frames());
+                } catch (VideoDecodeException e) {
+                    assertEquals(crafted, e.path(), e.getMessage());
+                }
+            }
+        });
+    }
+
     @Test
     void rejectsBadDecoderSettings() {
         assertThrows(IllegalArgumentException.class, () -> new VideoDecoder(0, false));
