@@ -12,8 +12,10 @@ import java.util.Optional;
 import org.sakd.proto.CheckpointProto;
 
 /**
- * Atomic checkpoint files: written to a temporary file in the same folder, forced to disk, then renamed over
- * the target, so a crash mid-write leaves the previous checkpoint intact.
+ * Atomic, verified checkpoint files: the Protobuf message followed by a 16-byte trailer ("SAKDCRC1" and the
+ * CRC-32C of the message), written to a temporary file in the same folder, forced to disk, then renamed over the
+ * target, so a crash mid-write leaves the previous checkpoint intact and a changed byte is caught on load. Files
+ * without the trailer (written before it existed) are read unverified, with a warning.
  */
 public final class CheckpointStore {
   public static final String LAST = "last.ckpt";
@@ -33,8 +35,10 @@ public final class CheckpointStore {
     try {
       Files.createDirectories(dir);
       Path tmp = Files.createTempFile(dir, name, ".tmp");
+      byte[] body = checkpoint.toByteArray();
       try (OutputStream out = Files.newOutputStream(tmp)) {
-        checkpoint.writeTo(out);
+        out.write(body);
+        out.write(trailer(body));
       }
       try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
         ch.force(true);
@@ -54,12 +58,45 @@ public final class CheckpointStore {
     if (!Files.isRegularFile(file)) {
       return Optional.empty();
     }
+    return Optional.of(read(file));
+  }
+
+  private static final byte[] MAGIC = "SAKDCRC1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+  private static byte[] trailer(byte[] body) {
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(body);
+    return java.nio.ByteBuffer.allocate(16).put(MAGIC).putLong(crc.getValue()).array();
+  }
+
+  /** Reads and verifies one checkpoint file; a corrupt one is a {@link CorruptCheckpointException} (exit 2). */
+  public static CheckpointProto read(Path file) {
+    byte[] all;
     try {
-      return Optional.of(CheckpointProto.parseFrom(Files.readAllBytes(file)));
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("checkpoint " + file + " is corrupt: " + e.getMessage(), e);
+      all = Files.readAllBytes(file);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read checkpoint " + file, e);
     }
+    if (all.length == 0) {
+      throw new CorruptCheckpointException(file, "the file is empty");
+    }
+    byte[] body = all;
+    int n = all.length - 16;
+    if (n >= 0 && java.util.Arrays.equals(all, n, n + 8, MAGIC, 0, 8)) {
+      body = java.util.Arrays.copyOf(all, n);
+      if (!java.util.Arrays.equals(trailer(body), 0, 16, all, n, all.length)) {
+        throw new CorruptCheckpointException(file, "its checksum does not match (" + all.length
+            + " bytes; the file changed after it was written)");
+      }
+    } else {
+      LOG.warn("{} has no checksum (written by an older version); reading it unverified", file);
+    }
+    try {
+      return CheckpointProto.parseFrom(body);
+    } catch (InvalidProtocolBufferException e) {
+      throw new CorruptCheckpointException(file, e.getMessage());
+    }
   }
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CheckpointStore.class);
 }

@@ -30,6 +30,9 @@ final class DistillCommand implements Callable<Integer> {
     Jobs.teacherCheckpoint(s);   // a missing teacher is a bad setting: fail before any data work
     DatasetIndex index = DataSetup.open(s);
     try (RunFolder f = RunFolder.acquire(s.run().runDir(), Jobs.mode(resume, overwrite), "run.name", s.run().name())) {
+      if (resume) {
+        Jobs.checkResume(s, s.model().student(), Jobs.DISTILL_KEYS);
+      }
       var result = Jobs.distill(s, index, ClipSources.forIndex(index, DataSetup.clipSpec(s)), s.run().name(), resume);
       RunLog log = new RunLog(s.run().runDir());
       log.write("summary.json", Summary.json(List.of(result.getKey())));

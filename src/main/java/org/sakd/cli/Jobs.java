@@ -1,5 +1,6 @@
 package org.sakd.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,9 +22,14 @@ final class Jobs {
 
   static CheckpointProto checkpoint(String key, String file) {
     Path p = Path.of(file);
-    return new CheckpointStore(p.toAbsolutePath().getParent()).load(p.getFileName().toString())
-        .orElseThrow(() -> new SettingsException(key, file, "an existing checkpoint file (train it first with "
-            + "`sakd train-teacher`)"));
+    if (!Files.isRegularFile(p)) {
+      throw new SettingsException(key, file, "an existing checkpoint file (train it first with `sakd train-teacher`)");
+    }
+    try {
+      return CheckpointStore.read(p);
+    } catch (org.sakd.checkpoint.CorruptCheckpointException e) {
+      throw new SettingsException(key, file, "a checkpoint that verifies (" + e.getMessage() + ")");
+    }
   }
 
   /** The teacher's checkpoint named by model.teacher-checkpoint, checked against model.teacher. */
@@ -38,6 +44,33 @@ final class Jobs {
           "the model of the teacher checkpoint (" + teacher.getModel() + ")");
     }
     return teacher;
+  }
+
+  /** The settings that define what a distillation computes: a resumed run must keep them. */
+  static final List<String> DISTILL_KEYS = List.of("data.format", "data.root", "model.teacher", "model.student",
+      "distill.mode", "distill.method", "sakd.selector", "sakd.direction", "sakd.alpha-form", "sakd.ratio",
+      "sakd.interval", "sakd.gamma", "train.epochs", "run.seed");
+
+  /** The same for supervised training; train.epochs may change there (`--resume` with more epochs extends a run). */
+  static final List<String> TRAIN_KEYS = List.of("data.format", "data.root", "train.model", "model.teacher",
+      "model.student", "run.seed");
+
+  /**
+   * Before a resume: the last checkpoint must verify, hold {@code model}, and have been made with the same values of
+   * {@code keys}; otherwise exit 2 with the differences.
+   */
+  static void checkResume(Settings s, String model, List<String> keys) {
+    Path last = s.run().runDir().resolve("checkpoints").resolve(CheckpointStore.LAST);
+    CheckpointProto c = CheckpointStore.read(last);
+    if (!c.getModel().equals(model)) {
+      throw new SettingsException("--resume", s.run().runDir(), "a run of " + model + " (" + last + " holds "
+          + c.getModel() + ")");
+    }
+    List<String> diff = s.differences(c.getConfig(), keys);
+    if (!diff.isEmpty()) {
+      throw new SettingsException("--resume", s.run().runDir(), "the settings the run was started with; these "
+          + "differ (then → now): " + String.join("; ", diff));
+    }
   }
 
   /** The run-folder mode of a command's --resume / --overwrite flags (both at once is a bad command line). */

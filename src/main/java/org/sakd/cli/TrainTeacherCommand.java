@@ -33,6 +33,9 @@ final class TrainTeacherCommand implements Callable<Integer> {
     byte[] init = s.train().model().equals("student") ? Jobs.studentInit(s) : null;
     SupervisedTraining.Result result;
     try (RunFolder f = RunFolder.acquire(s.run().runDir(), Jobs.mode(resume, overwrite), "run.name", s.run().name())) {
+      if (resume) {
+        Jobs.checkResume(s, model, Jobs.TRAIN_KEYS);
+      }
       result = SupervisedTraining.run(s, index, ClipSources.forIndex(index, DataSetup.clipSpec(s)), model, init,
           s.run().runDir(), resume);
     }

@@ -221,6 +221,23 @@ public record Settings(
     return v;
   }
 
+  /**
+   * "key: then → now" for each of {@code keys} whose value differs between {@code rendered} (another run's
+   * {@link #render()}, e.g. the one a checkpoint carries) and these settings.
+   */
+  public List<String> differences(String rendered, List<String> keys) {
+    Config then = ConfigFactory.parseString(rendered);
+    List<String> out = new java.util.ArrayList<>();
+    for (String k : keys) {
+      Object a = then.hasPath(k) ? then.getValue(k).unwrapped() : null;
+      Object b = raw.hasPath(k) ? raw.getValue(k).unwrapped() : null;
+      if (!java.util.Objects.equals(String.valueOf(a), String.valueOf(b))) {
+        out.add(k + ": " + a + " → " + b);
+      }
+    }
+    return out;
+  }
+
   /** The resolved configuration as HOCON text, written into runs/<name>/config.conf. */
   public String render() {
     return raw.root().render(

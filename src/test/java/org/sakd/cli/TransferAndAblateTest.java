@@ -50,6 +50,18 @@ class TransferAndAblateTest {
     return b.toString(StandardCharsets.UTF_8);
   }
 
+  private String capturedErr(Runnable r) {
+    PrintStream old = System.err;
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(b, true, StandardCharsets.UTF_8));
+    try {
+      r.run();
+    } finally {
+      System.setErr(old);
+    }
+    return b.toString(StandardCharsets.UTF_8);
+  }
+
   @Test
   void aStudentPretrainedOnOtherClassesDistilsAndAblates() throws Exception {
     // a student backbone trained on 4 classes, then a teacher and a distillation on 3 classes
@@ -72,6 +84,17 @@ class TransferAndAblateTest {
         "train.epochs=1", "--set", teacher));
     assertEquals(2, run(common("data", 3), "distill", "--resume", "--overwrite", "--set", "run.name=d", "--set",
         teacher));
+    // a resume must keep the settings that define the run, and its checkpoint must verify
+    String diff = capturedErr(() -> assertEquals(2, run(common("data", 3), "distill", "--resume", "--set", "run.name=d",
+        "--set", "train.epochs=2", "--set", teacher, "--set", init)));
+    assertTrue(diff.contains("train.epochs: 1 → 2"), diff);
+    java.nio.file.Path last = dir.resolve("runs/d/checkpoints/last.ckpt");
+    byte[] lb = Files.readAllBytes(last);
+    lb[lb.length / 2] ^= 0x01;
+    Files.write(last, lb);
+    String corrupt = capturedErr(() -> assertEquals(2, run(common("data", 3), "distill", "--resume", "--set",
+        "run.name=d", "--set", "train.epochs=1", "--set", teacher, "--set", init)));
+    assertTrue(corrupt.contains("checksum does not match"), corrupt);
     // the student alone also starts from it
     assertEquals(0, run(common("data", 3), "train-teacher", "--set", "run.name=alone", "--set", "train.model=student",
         "--set", "train.epochs=1", "--set", init));
