@@ -26,6 +26,21 @@ final class FolderListing {
      * The existing path for {@code relative} under {@code root}, each segment matched against the real names,
      * or null when some segment does not exist.
      */
+    /**
+     * Whether a list entry points outside its data root: an absolute path, or one whose {@code ..} segments climb
+     * above it. Such entries are reported (file:line) and never indexed, so nothing outside the root is opened.
+     */
+    static boolean leaves(Path root, String relative) {
+        String rel = relative.replace('\\', '/');
+        if (rel.startsWith("/") || rel.matches("^[A-Za-z]:.*")) return true;
+        Path base = root.toAbsolutePath().normalize();
+        try {
+            return !base.resolve(rel).normalize().startsWith(base);
+        } catch (java.nio.file.InvalidPathException e) {
+            return true;
+        }
+    }
+
     Path resolve(Path root, String relative) {
         Path current = root;
         for (String segment : relative.replace('\\', '/').split("/")) {

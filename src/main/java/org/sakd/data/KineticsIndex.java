@@ -148,6 +148,11 @@ public final class KineticsIndex {
                     r.split + "/" + r.label + "/" + file,
                     r.split + "/" + r.label.replace(' ', '_') + "/" + file,
                     r.split + "/" + file};
+            if (FolderListing.leaves(root, candidates[0]) || FolderListing.leaves(root, candidates[2])) {
+                problems.add(r.list.file().getFileName() + ":" + r.line.number() + ": path leaves the data root " + root
+                        + ": " + candidates[0] + " (not indexed)");
+                continue;
+            }
             String rel = null;
             Path found = null;
             for (String c : candidates) {
@@ -198,6 +203,11 @@ public final class KineticsIndex {
             String rel = e.rel();
             if (!seen.add(rel)) {
                 problems.add(list.file().getFileName() + ":" + e.line() + ": duplicate clip " + rel + " listed once only");
+                continue;
+            }
+            if (FolderListing.leaves(root, rel)) {
+                problems.add(list.file().getFileName() + ":" + e.line() + ": path leaves the data root " + root + ": "
+                        + rel + " (not indexed)");
                 continue;
             }
             Path found = disk.resolve(root, rel);

@@ -72,6 +72,11 @@ public final class Ssv2Index {
                 continue;
             }
             String rel = id + ".webm";
+            if (FolderListing.leaves(root, rel)) {
+                problems.add(file.getFileName() + ":" + entry.line() + ": path leaves the data root " + root + ": " + rel
+                        + " (not indexed)");
+                continue;
+            }
             Path found = disk.resolve(root, rel);
             if (found == null || !Files.isRegularFile(found)) {
                 found = root.resolve(rel);

@@ -110,6 +110,11 @@ public final class Ucf101Index {
                 problems.add(list.file().getFileName() + ":" + line.number() + ": duplicate entry " + rel + " listed once only");
                 continue;
             }
+            if (FolderListing.leaves(root, rel)) {
+                problems.add(list.file().getFileName() + ":" + line.number() + ": path leaves the data root " + root + ": "
+                        + rel + " (not indexed)");
+                continue;
+            }
             Path found = disk.resolve(root, rel);
             if (found == null || !Files.isRegularFile(found)) {
                 problems.add("missing file " + root.resolve(rel) + " (" + list.file().getFileName() + ":" + line.number() + ")");

@@ -66,6 +66,25 @@ class Ucf101IndexTest {
         assertTrue(idx.problems().get(0).contains("trainlist01.txt:4"), idx.problems().toString());
     }
 
+    /** An entry that climbs out of the data root is reported with file:line and never indexed, even if it exists. */
+    @Test
+    void entriesLeavingTheDataRootAreReportedNotOpened() throws IOException {
+        touch(dir.resolve("outside.avi"));
+        Files.writeString(lists.resolve("trainlist01.txt"), "ApplyEyeMakeup/v_ApplyEyeMakeup_g08_c01.avi 1\n"
+                + "ApplyEyeMakeup/../../outside.avi 1\n" + "ApplyEyeMakeup/../../../../../etc/passwd 1\n");
+        DatasetIndex idx = Ucf101Index.load(videos, lists, 1);
+        assertEquals(1, idx.train().size());
+        assertTrue(idx.problems().stream().anyMatch(p -> p.startsWith("trainlist01.txt:2: path leaves the data root")),
+                String.join("\n", idx.problems()));
+        assertTrue(idx.problems().stream().anyMatch(p -> p.startsWith("trainlist01.txt:3: path leaves the data root")),
+                String.join("\n", idx.problems()));
+        for (Sample smp : idx.train()) {
+            assertTrue(smp.path().toAbsolutePath().normalize().startsWith(videos.toAbsolutePath().normalize()));
+        }
+        assertTrue(FolderListing.leaves(videos, "/etc/passwd"));
+        assertTrue(!FolderListing.leaves(videos, "a/../b/c.avi"));
+    }
+
     @Test
     void findsSplitsInsideRoot() throws IOException {
         Path inside = videos.resolve("ucfTrainTestlist");
