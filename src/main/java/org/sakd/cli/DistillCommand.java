@@ -18,6 +18,8 @@ import picocli.CommandLine.Option;
 final class DistillCommand implements Callable<Integer> {
   @Mixin SettingsOptions options;
 
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Option(names = "--resume", description = "continue from runs/<name>/checkpoints/last.ckpt")
   boolean resume;
 
@@ -29,7 +31,9 @@ final class DistillCommand implements Callable<Integer> {
     Settings s = options.load();
     Jobs.teacherCheckpoint(s);   // a missing teacher is a bad setting: fail before any data work
     DatasetIndex index = DataSetup.open(s);
-    try (RunFolder f = RunFolder.acquire(s.run().runDir(), Jobs.mode(resume, overwrite), "run.name", s.run().name())) {
+    try (RunFolder f = RunFolder.acquire(s.run().runDir(), Jobs.mode(resume, overwrite), "run.name", s.run().name());
+        StopNotice stop = StopNotice.register(s.run().runDir(), "distill",
+            spec.commandLine().getParseResult().originalArgs())) {
       if (resume) {
         Jobs.checkResume(s, s.model().student(), Jobs.DISTILL_KEYS);
       }

@@ -17,6 +17,8 @@ import picocli.CommandLine.Option;
 final class TrainTeacherCommand implements Callable<Integer> {
   @Mixin SettingsOptions options;
 
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Option(names = "--resume", description = "continue from runs/<name>/checkpoints/last.ckpt")
   boolean resume;
 
@@ -32,7 +34,9 @@ final class TrainTeacherCommand implements Callable<Integer> {
     // fresh head), like the distilled students
     byte[] init = s.train().model().equals("student") ? Jobs.studentInit(s) : null;
     SupervisedTraining.Result result;
-    try (RunFolder f = RunFolder.acquire(s.run().runDir(), Jobs.mode(resume, overwrite), "run.name", s.run().name())) {
+    try (RunFolder f = RunFolder.acquire(s.run().runDir(), Jobs.mode(resume, overwrite), "run.name", s.run().name());
+        StopNotice stop = StopNotice.register(s.run().runDir(), "train-teacher",
+            spec.commandLine().getParseResult().originalArgs())) {
       if (resume) {
         Jobs.checkResume(s, model, Jobs.TRAIN_KEYS);
       }

@@ -70,6 +70,34 @@ class KillResumeTest {
     assertTrue(Files.readString(dir.resolve("runs/killed/summary.json")).contains("\"mode\": \"sakd\""));
   }
 
+  /** SIGTERM (what a scheduler or Ctrl-C sends) ends the run with one line saying how to continue it. */
+  @Test
+  void sigtermSaysWhereTheRunStoppedAndHowToContinue() throws Exception {
+    List<String> teacher = new ArrayList<>(List.of("train-teacher", "--set", "run.name=teacher2", "--set",
+        "train.epochs=1"));
+    teacher.addAll(common());
+    assertEquals(0, Main.execute(teacher.toArray(String[]::new)));
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx1g", "--add-modules", "jdk.incubator.vector", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1",
+        "-cp", System.getProperty("java.class.path"), "org.sakd.cli.Main", "train-teacher", "--set", "run.name=term",
+        "--set", "train.epochs=40"));
+    cmd.addAll(common());
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("term.log").toFile())
+        .start();
+    CheckpointStore store = new CheckpointStore(dir.resolve("runs/term/checkpoints"));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (System.nanoTime() < deadline && p.isAlive()
+        && store.load(CheckpointStore.LAST).map(CheckpointProto::getEpoch).orElse(-1) < 0) {
+      Thread.sleep(100);
+    }
+    assertTrue(p.isAlive(), "finished before the signal: " + Files.readString(dir.resolve("term.log")));
+    p.destroy(); // SIGTERM
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    String log = Files.readString(dir.resolve("term.log"));
+    assertTrue(log.contains("stopped: ") && log.contains("keeps its last checkpoint after epoch")
+        && log.contains("continue with: scripts/sakd train-teacher --resume --set run.name=term"), log);
+  }
+
   @Test
   void supervisedTrainingResumesWithItsHistory() {
     List<String> first = new ArrayList<>(List.of("train-teacher", "--set", "run.name=sup", "--set", "train.epochs=1"));
