@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "sakd", mixinStandardHelpOptions = true, version = "sakd 0.1.0",
     description = "Sample-level Adaptive Knowledge Distillation trainer (Pekko actors + DJL/PyTorch).",
     subcommands = {GenerateCommand.class, ScanCommand.class, TrainTeacherCommand.class, EvaluateCommand.class,
-        DistillCommand.class, DemoCommand.class, AblateCommand.class,
+        DistillCommand.class, DemoCommand.class, AblateCommand.class, CompareCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

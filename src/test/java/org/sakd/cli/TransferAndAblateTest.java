@@ -119,6 +119,14 @@ class TransferAndAblateTest {
     // a second invocation runs nothing again
     String second = captured(() -> assertEquals(0, run(ablate, "ablate")));
     assertEquals(4, second.split("finished before", -1).length - 1, second);
+    // compare: one table, the settings that differ, one plot
+    Path cells = dir.resolve("runs/ab/cells");
+    String cmp = captured(() -> assertEquals(0, Main.execute("compare", cells.resolve("vanilla-s42").toString(),
+        cells.resolve("direction-easy-high-s42").toString(), "--plot", dir.resolve("cmp.png").toString())));
+    assertTrue(cmp.contains("settings that differ:") && cmp.contains("distill.mode:")
+        && cmp.contains("sakd.direction:"), cmp);
+    assertTrue(Files.size(dir.resolve("cmp.png")) > 0);
+    assertEquals(2, Main.execute("compare", dir.resolve("data").toString()));
     // a bad grid value is exit 2 before anything runs
     List<String> bad = new ArrayList<>(common("data", 3));
     bad.addAll(List.of("--set", "run.name=ab2", "--set", teacher, "--grid", "sakd.direction=sideways"));
