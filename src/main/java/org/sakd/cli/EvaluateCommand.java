@@ -42,7 +42,7 @@ final class EvaluateCommand implements Callable<Integer> {
     DatasetIndex index = DataSetup.open(s);
     ClipLoader loader = new ClipLoader(ClipSources.forIndex(index, DataSetup.clipSpec(s)));
     ExecutorService pool = Executors.newFixedThreadPool(s.data().decoders());
-    try (NDManager root = NDManager.newBaseManager();
+    try (NDManager root = NDManager.newBaseManager(org.sakd.train.Devices.primary(s, "evaluation"));
         Network net = Network.create(c.getModel(), index.classes().size(), root, s.run().seed())) {
       net.loadParameterBytes(c.getParameters().toByteArray());
       Evaluation.Result r = Evaluation.run(net, index.test(), loader, pool, s.eval().batchSize(), 2, s.eval().views());

@@ -55,7 +55,7 @@ public final class DistillRun {
     CompletableFuture<EpochCoordinator.RunResult> result = new CompletableFuture<>();
     long t0 = System.nanoTime();
     List<NDManager> deviceManagers = new ArrayList<>();
-    try (NDManager root = NDManager.newBaseManager()) {
+    try (NDManager root = NDManager.newBaseManager(org.sakd.train.Devices.primary(s, "distillation"))) {
       int classes = in.index().classes().size();
       Network teacher = Network.create(in.teacherModel(), classes, root, s.run().seed());
       teacher.loadParameterBytes(in.teacherParameters());
@@ -141,18 +141,9 @@ public final class DistillRun {
     }
   }
 
-  /** "cpu" or "gpuN" as a DJL device; a GPU that this machine lacks is a clear error, not a silent CPU run. */
+  /** "cpu" or "gpuN" as a DJL device (see {@link org.sakd.train.Devices}). */
   static ai.djl.Device device(String name) {
-    if (name.equals("cpu")) {
-      return ai.djl.Device.cpu();
-    }
-    int id = Integer.parseInt(name.substring(3));
-    int gpus = ai.djl.engine.Engine.getInstance().getGpuCount();
-    if (id >= gpus) {
-      throw new org.sakd.config.SettingsException("train.devices", name,
-          "cpu or gpu0..gpu" + (gpus - 1) + " (this machine has " + gpus + " GPUs)");
-    }
-    return ai.djl.Device.gpu(id);
+    return org.sakd.train.Devices.of(name);
   }
 
   private static StudentReplica replica(Settings s, int classes, int teacherDim, byte[] init, NDManager root) {

@@ -52,7 +52,7 @@ public final class SupervisedTraining {
       th.setDaemon(true);
       return th;
     });
-    try (NDManager root = NDManager.newBaseManager();
+    try (NDManager root = NDManager.newBaseManager(Devices.primary(s, "training " + modelName));
         Network net = Network.create(modelName, index.classes().size(), root, s.run().seed());
         SgdOptimizer opt = new SgdOptimizer(net.trainable(), t.momentum(), t.weightDecay(), t.nesterov(), root)) {
       LOG.info("{}: {} parameters, {} train / {} test clips, {} classes", modelName,

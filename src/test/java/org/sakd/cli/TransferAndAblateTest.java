@@ -95,6 +95,11 @@ class TransferAndAblateTest {
     String corrupt = capturedErr(() -> assertEquals(2, run(common("data", 3), "distill", "--resume", "--set",
         "run.name=d", "--set", "train.epochs=1", "--set", teacher, "--set", init)));
     assertTrue(corrupt.contains("checksum does not match"), corrupt);
+    // every command honours train.devices: a GPU this machine lacks is exit 2, for supervised training too
+    if (ai.djl.engine.Engine.getInstance().getGpuCount() == 0) {
+      assertEquals(2, run(common("data", 3), "train-teacher", "--set", "run.name=gpu", "--set", "train.epochs=1",
+          "--set", "train.devices=[gpu0]"));
+    }
     // the student alone also starts from it
     assertEquals(0, run(common("data", 3), "train-teacher", "--set", "run.name=alone", "--set", "train.model=student",
         "--set", "train.epochs=1", "--set", init));
