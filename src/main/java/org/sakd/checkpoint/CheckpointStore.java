@@ -32,9 +32,10 @@ public final class CheckpointStore {
   }
 
   public void save(String name, CheckpointProto checkpoint) {
+    Path tmp = null;
     try {
       Files.createDirectories(dir);
-      Path tmp = Files.createTempFile(dir, name, ".tmp");
+      tmp = Files.createTempFile(dir, name, ".tmp");
       byte[] body = checkpoint.toByteArray();
       try (OutputStream out = Files.newOutputStream(tmp)) {
         out.write(body);
@@ -48,8 +49,20 @@ public final class CheckpointStore {
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
       }
+      tmp = null;
     } catch (IOException e) {
+      deleteQuietly(tmp); // a full disk must not keep the half-written file as well
       throw new UncheckedIOException("cannot write checkpoint " + dir.resolve(name), e);
+    }
+  }
+
+  private static void deleteQuietly(Path p) {
+    if (p != null) {
+      try {
+        Files.deleteIfExists(p);
+      } catch (IOException ignored) {
+        // the write already failed; its own error is the one to report
+      }
     }
   }
 

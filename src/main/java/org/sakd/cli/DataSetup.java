@@ -23,7 +23,15 @@ final class DataSetup {
     if (s.data().format().equals("synthetic")) {
       SyntheticActions.generate(root, syntheticSpec(s));
     }
-    return Datasets.open(s.data().format(), root, s.data().options());
+    DatasetIndex index = Datasets.open(s.data().format(), root, s.data().options());
+    // an empty split would train on nothing (loss NaN) or score nothing (Top-1 of no clips), then exit 0
+    if (index.train().isEmpty() || index.test().isEmpty()) {
+      throw new org.sakd.config.SettingsException("data.root", root, "a dataset whose "
+          + (index.train().isEmpty() ? "training" : "test") + " split lists at least one clip ("
+          + index.problems().size() + " problems found while indexing"
+          + (index.problems().isEmpty() ? "" : ", first: " + index.problems().get(0)) + ")");
+    }
+    return index;
   }
 
   static ClipSpec clipSpec(Settings s) {

@@ -14,6 +14,8 @@ public final class Main implements Runnable {
 
   /** Exit code of a bad setting or bad input detected before work starts. */
   public static final int EXIT_BAD_INPUT = 2;
+  /** A run that started and then failed (its cause in one line; the last good checkpoint is kept). */
+  public static final int EXIT_RUN_FAILED = 1;
 
   @Override
   public void run() {
@@ -62,6 +64,15 @@ public final class Main implements Runnable {
           || e instanceof org.sakd.data.ListFormatException) {
         cmd.getErr().println("error: " + e.getMessage());
         return EXIT_BAD_INPUT;
+      }
+      if (e instanceof IllegalStateException || e instanceof java.io.UncheckedIOException) {
+        // a run that failed (a stage's error, a non-finite loss, a disk that is full or read-only): one line, exit 1;
+        // -Dsakd.trace=true adds the stack trace
+        cmd.getErr().println("error: " + e.getMessage());
+        if (Boolean.getBoolean("sakd.trace")) {
+          e.printStackTrace(cmd.getErr());
+        }
+        return EXIT_RUN_FAILED;
       }
       throw e;
     });
