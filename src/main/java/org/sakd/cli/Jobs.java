@@ -49,7 +49,7 @@ final class Jobs {
   /** The settings that define what a distillation computes: a resumed run must keep them. */
   static final List<String> DISTILL_KEYS = List.of("data.format", "data.root", "model.teacher", "model.student",
       "distill.mode", "distill.method", "sakd.selector", "sakd.direction", "sakd.alpha-form", "sakd.ratio",
-      "sakd.interval", "sakd.gamma", "train.epochs", "run.seed");
+      "sakd.interval", "sakd.gamma", "sakd.anneal-epochs", "train.epochs", "run.seed");
 
   /** The same for supervised training; train.epochs may change there (`--resume` with more epochs extends a run). */
   static final List<String> TRAIN_KEYS = List.of("data.format", "data.root", "train.model", "model.teacher",

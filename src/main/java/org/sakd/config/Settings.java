@@ -65,7 +65,8 @@ public record Settings(
 
   public record Sakd(
       int interval, double ratio, double eta, double lambda, double gamma, String schedule, String selector,
-      String supervisor, int scoreBatchSize, int partitionThreshold, int shards, String direction, String alphaForm) {
+      String supervisor, int scoreBatchSize, int partitionThreshold, int shards, String direction, String alphaForm,
+      int annealEpochs) {
 
     /** The readings of METHOD.md §2.5 and §4 these settings choose, for the selection stage. */
     public org.sakd.sakd.SelectionPolicy policy() {
@@ -187,10 +188,14 @@ public record Settings(
         r.oneOf("sakd.supervisor", Set.of("gt+teacher", "teacher", "gt")),
         r.intIn("sakd.score-batch-size", 1, 65536), r.intIn("sakd.partition-threshold", 2, Integer.MAX_VALUE),
         r.intIn("sakd.shards", 1, 4096), r.oneOf("sakd.direction", Set.of("difficulty-high", "easy-high")),
-        r.oneOf("sakd.alpha-form", Set.of("code", "unit", "beta-over-eta")));
+        r.oneOf("sakd.alpha-form", Set.of("code", "unit", "beta-over-eta")), r.intIn("sakd.anneal-epochs", 0, 100000));
         Demo demo = new Demo(r.intIn("demo.teacher-epochs", 1, 100000), r.intIn("demo.pretrain-epochs", 0, 100000),
         r.intIn("demo.epochs", 1, 100000), r.intIn("demo.star-interval", 1, 100000),
         r.doubleIn("demo.scratch-lr", 0, 100, true), r.intIn("demo.pretrain-classes", 0, 100000));
+    if (sakd.annealEpochs() >= train.epochs()) {
+      throw new SettingsException("sakd.anneal-epochs", sakd.annealEpochs(), "fewer than train.epochs ("
+          + train.epochs() + "): at least one epoch must train on the subset (use distill.mode=vanilla otherwise)");
+    }
     // a batch is staged in one direct buffer (at most 2 GiB): clip values x 4 bytes x the largest batch must fit
     long clipBytes = 12L * clip.frames() * clip.crop() * clip.crop();
     for (var b : List.of(Map.entry("train.batch-size", train.batchSize()), Map.entry("eval.batch-size",

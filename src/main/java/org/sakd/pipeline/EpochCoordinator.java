@@ -214,7 +214,15 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
   // ---- one epoch -----------------------------------------------------------------------------------------
 
   private boolean selectionEpoch(int epoch) {
-    return !mode().equals("vanilla") && (epoch % s.sakd().interval() == 0 || subset == null);
+    return !mode().equals("vanilla") && !annealing(epoch) && (epoch % s.sakd().interval() == 0 || subset == null);
+  }
+
+  /**
+   * sakd.anneal-epochs (beyond the paper, after InfoBatch's annealing): the last N epochs of a subset run train on
+   * the full set with the base method's own loss and skip scoring.
+   */
+  private boolean annealing(int epoch) {
+    return !mode().equals("vanilla") && epoch >= s.train().epochs() - s.sakd().annealEpochs();
   }
 
   private CompletionStage<EpochDone> runEpoch(int epoch) {
@@ -244,7 +252,7 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
         writeSelection(epoch, sel);
       }
       List<Sample> order = new ArrayList<>();
-      if (mode().equals("vanilla")) {
+      if (mode().equals("vanilla") || annealing(epoch)) {
         order.addAll(spec.train());
       } else {
         for (int id : sub) {
@@ -253,7 +261,7 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
       }
       Collections.shuffle(order, new Random(seed(epoch, 17)));
       long t1 = System.nanoTime();
-      float[] alphaForLoss = mode().equals("sakd") ? al : null;
+      float[] alphaForLoss = mode().equals("sakd") && !annealing(epoch) ? al : null;
       return trainingPass(epoch, order, alphaForLoss).thenCompose(trained -> {
         double loss = trained[0];
         int trainedClips = (int) trained[1];

@@ -100,6 +100,18 @@ class TransferAndAblateTest {
       assertEquals(2, run(common("data", 3), "train-teacher", "--set", "run.name=gpu", "--set", "train.epochs=1",
           "--set", "train.devices=[gpu0]"));
     }
+    // sakd.anneal-epochs: the last epoch trains on the full set, without scoring
+    assertEquals(0, run(common("data", 3), "distill", "--set", "run.name=anneal", "--set", "train.epochs=2", "--set",
+        "sakd.anneal-epochs=1", "--set", teacher, "--set", init));
+    List<String> epochs = Files.readAllLines(dir.resolve("runs/anneal/events.jsonl")).stream()
+        .filter(l -> l.contains("\"type\": \"epoch\"")).toList();
+    assertEquals(2, epochs.size());
+    assertTrue(epochs.get(0).contains("\"trained_samples\": 6,"), epochs.get(0)); // 34 % of 18 training clips
+    assertTrue(epochs.get(1).contains("\"trained_samples\": 18,"), epochs.get(1));
+    assertTrue(epochs.get(1).contains("\"mean_alpha\": null"), epochs.get(1)); // the base loss, no alpha
+    assertTrue(!Files.exists(dir.resolve("runs/anneal/selection/epoch-001.csv")), "no selection in the anneal epoch");
+    assertEquals(2, run(common("data", 3), "distill", "--set", "run.name=anneal2", "--set", "train.epochs=2", "--set",
+        "sakd.anneal-epochs=2", "--set", teacher));
     // the student alone also starts from it
     assertEquals(0, run(common("data", 3), "train-teacher", "--set", "run.name=alone", "--set", "train.model=student",
         "--set", "train.epochs=1", "--set", init));
