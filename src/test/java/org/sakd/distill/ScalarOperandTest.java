@@ -16,10 +16,10 @@ import org.junit.jupiter.api.Test;
  * The NaN runs (issue 7): DJL's PyTorch engine turns the number in {@code x.mul(2.0)} / {@code x.div(τ)} into a 0-d
  * tensor over a fresh Java direct buffer (no copy) and closes it as soon as the op returns. Autograd keeps that
  * tensor for the backward pass (∂(x/c)/∂x = 1/c reads c), but nothing keeps the Java buffer: once the garbage
- * collector frees it, backward reads freed memory. glibc writes its free-list pointer over the first bytes of a
- * freed chunk, so 1/c turns into garbage, the gradient into Inf/NaN, and one SGD step makes every parameter NaN.
- * It needs a collection between a step's forward and its backward, so it struck about one run in 50 on a loaded
- * machine, always the step after a collection. {@link Scalar} makes the constant in PyTorch's own memory, which
+ * collector frees it, backward reads freed memory (glibc keeps its list pointer in a freed chunk's first bytes),
+ * so 1/c turns into garbage, the gradient into Inf/NaN, and one SGD step makes every parameter NaN. It needs a
+ * collection between a step's forward and its backward: it struck 11 of 177 runs on a loaded machine, each time
+ * in the first step's backward. {@link Scalar} makes the constant in PyTorch's own memory, which
  * the autograd graph keeps alive by reference counting.
  */
 class ScalarOperandTest {
