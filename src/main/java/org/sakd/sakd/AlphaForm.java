@@ -1,7 +1,5 @@
 package org.sakd.sakd;
 
-import java.util.Locale;
-
 /**
  * The scale s(n) of α's later-round update α_i ← λ·α_i + (1−λ)·s(n)·q_i (METHOD.md §4).
  * <ul>
@@ -13,13 +11,10 @@ import java.util.Locale;
  *       interruption reaches its threshold: α grows from small to q over training, the rising shape of Fig. 2.
  * </ul>
  */
-public enum AlphaForm {
+public enum AlphaForm implements ConfigName {
   CODE("code"),
   UNIT("unit"),
   BETA_OVER_ETA("beta-over-eta");
-
-  /** Config names accepted by {@link #parse}. */
-  public static final String NAMES = "code, unit, beta-over-eta";
 
   private final String configName;
 
@@ -27,18 +22,13 @@ public enum AlphaForm {
     this.configName = configName;
   }
 
+  @Override
   public String configName() {
     return configName;
   }
 
   public static AlphaForm parse(String name) {
-    String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
-    for (AlphaForm f : values()) {
-      if (f.configName.equals(n)) {
-        return f;
-      }
-    }
-    throw new IllegalArgumentException("unknown alpha form '" + name + "'; allowed values: " + NAMES);
+    return ConfigName.parse(AlphaForm.class, name, "alpha form");
   }
 
   /** s(n) for interruption rate β and threshold η, clamped to [0, 1]. */

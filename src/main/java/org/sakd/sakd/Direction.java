@@ -1,7 +1,5 @@
 package org.sakd.sakd;
 
-import java.util.Locale;
-
 /**
  * Which end of the normalised interrupted-KD score d_i ∈ [0, 1] SAKD favours (METHOD.md §2.5). The quality q_i that
  * drives both the DPP's quality term and α is d_i itself ({@link #EASY_HIGH}, the published code's reading: a high
@@ -9,12 +7,9 @@ import java.util.Locale;
  * abstract read literally: the interrupted KD loss is the difficulty and the method selects and distils the
  * samples with a LOW one).
  */
-public enum Direction {
+public enum Direction implements ConfigName {
   DIFFICULTY_HIGH("difficulty-high"),
   EASY_HIGH("easy-high");
-
-  /** Config names accepted by {@link #parse}. */
-  public static final String NAMES = "difficulty-high, easy-high";
 
   private final String configName;
 
@@ -22,18 +17,13 @@ public enum Direction {
     this.configName = configName;
   }
 
+  @Override
   public String configName() {
     return configName;
   }
 
   public static Direction parse(String name) {
-    String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
-    for (Direction d : values()) {
-      if (d.configName.equals(n)) {
-        return d;
-      }
-    }
-    throw new IllegalArgumentException("unknown direction '" + name + "'; allowed values: " + NAMES);
+    return ConfigName.parse(Direction.class, name, "direction");
   }
 
   /** q_i from d_i: d (easy-high) or 1 − d (difficulty-high); a fresh array, in [0, 1] when d is. */

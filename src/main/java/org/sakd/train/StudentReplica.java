@@ -149,8 +149,11 @@ public final class StudentReplica implements AutoCloseable {
     b.append(", CE ").append(finite(l.ce())).append(", KD ").append(finite(l.kd()));
     List<String> bad = new ArrayList<>();
     for (var p : student.block().getParameters()) {
-      try (NDArray ok = p.getValue().getArray().isInfinite().logicalOr(p.getValue().getArray().isNaN()).any()) {
-        if (ok.getBoolean()) {
+      NDArray w = p.getValue().getArray();
+      // every temporary closed here: they would otherwise attach to the network's own manager
+      try (NDArray inf = w.isInfinite(); NDArray nan = w.isNaN(); NDArray either = inf.logicalOr(nan);
+          NDArray any = either.any()) {
+        if (any.getBoolean()) {
           bad.add(p.getKey());
         }
       }

@@ -38,28 +38,34 @@ class TransferAndAblateTest {
     return Main.execute(all.toArray(String[]::new));
   }
 
-  private String captured(Runnable r) {
-    PrintStream old = System.out;
+  /** What {@code r} prints on standard output ({@code err}: standard error). */
+  private String captured(Runnable r, boolean err) {
+    PrintStream old = err ? System.err : System.out;
     ByteArrayOutputStream b = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(b, true, StandardCharsets.UTF_8));
+    PrintStream to = new PrintStream(b, true, StandardCharsets.UTF_8);
+    if (err) {
+      System.setErr(to);
+    } else {
+      System.setOut(to);
+    }
     try {
       r.run();
     } finally {
-      System.setOut(old);
+      if (err) {
+        System.setErr(old);
+      } else {
+        System.setOut(old);
+      }
     }
     return b.toString(StandardCharsets.UTF_8);
   }
 
+  private String captured(Runnable r) {
+    return captured(r, false);
+  }
+
   private String capturedErr(Runnable r) {
-    PrintStream old = System.err;
-    ByteArrayOutputStream b = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(b, true, StandardCharsets.UTF_8));
-    try {
-      r.run();
-    } finally {
-      System.setErr(old);
-    }
-    return b.toString(StandardCharsets.UTF_8);
+    return captured(r, true);
   }
 
   @Test
