@@ -65,10 +65,10 @@ public final class DistillRun {
       for (String device : s.train().devices()) {
         NDManager m = NDManager.newBaseManager(device(device));
         deviceManagers.add(m);
-        replicas.add(replica(s, classes, teacherDim, in.studentInit(), m));
+        replicas.add(replica(s, classes, teacherDim, in.studentInit(), m, replicas.isEmpty()));
       }
       org.sakd.model.ModelInfo.checkForward(replicas.get(0).student().block(), replicas.get(0).student().manager(), 1);
-      StudentReplica scorerReplica = s.distill().mode().equals("sakd") ? replica(s, classes, teacherDim, in.studentInit(), root) : null;
+      StudentReplica scorerReplica = s.distill().mode().equals("sakd") ? replica(s, classes, teacherDim, in.studentInit(), root, false) : null;
       EpochCoordinator.Spec spec = new EpochCoordinator.Spec(s, in.index().train(), in.index().test(), log,
           new CheckpointStore(in.runDir().resolve("checkpoints")), in.resume(), gauge, s.model().student(),
           in.stopAfterEpoch(), classes);
@@ -146,12 +146,14 @@ public final class DistillRun {
     return org.sakd.train.Devices.of(name);
   }
 
-  private static StudentReplica replica(Settings s, int classes, int teacherDim, byte[] init, NDManager root) {
+  /** One student with its distiller; {@code logInit}: say how model.student-init loaded (once per run). */
+  private static StudentReplica replica(Settings s, int classes, int teacherDim, byte[] init, NDManager root,
+      boolean logInit) {
     Distiller d = Distillers.create(s.distill().method(), Distillers.defaults(s.distill().method()));
     Network student = Network.create(s.model().student(), classes, root, s.run().seed());
     if (init != null) {
-      String how = pretrained(student, init, s);
-      if (LOGGED_INIT.add(s.run().runDir())) {
+      String how = student.loadStudentInit(init, s.model().studentInit());
+      if (logInit) {
         LOG.info("student-init {}: {}", s.model().studentInit(), how);
       }
     }
@@ -160,19 +162,6 @@ public final class DistillRun {
   }
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DistillRun.class);
-  /** Runs whose student-init line was logged (the replicas and the scorer all load it; one line per run). */
-  private static final java.util.Set<java.nio.file.Path> LOGGED_INIT = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-  /** Loads model.student-init into {@code student}; a checkpoint that cannot be bridged is a settings error. */
-  static String pretrained(Network student, byte[] init, Settings s) {
-    try {
-      return student.loadPretrained(init);
-    } catch (IllegalArgumentException e) {
-      throw new org.sakd.config.SettingsException("model.student-init", s.model().studentInit(),
-          "a checkpoint of " + s.model().student() + " (only the classifier head may have another class count); "
-              + e.getMessage());
-    }
-  }
 
   /** Actor system settings: SLF4J logging, the decoder and compute dispatchers, no JVM exit on shutdown. */
   static Config actorConfig(Settings s) {

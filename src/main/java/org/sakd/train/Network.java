@@ -178,6 +178,16 @@ public final class Network implements AutoCloseable {
     }
   }
 
+  /** {@link #loadPretrained} for model.student-init = {@code path}: a checkpoint it cannot bridge is a settings error. */
+  public String loadStudentInit(byte[] init, String path) {
+    try {
+      return loadPretrained(init);
+    } catch (IllegalArgumentException e) {
+      throw new org.sakd.config.SettingsException("model.student-init", path, "a checkpoint of " + name
+          + " (only the classifier head may have another class count); " + e.getMessage());
+    }
+  }
+
   /** Attaches gradients to the learnable parameters only (not to batch-norm running statistics). */
   public static void enableGradients(Block block) {
     for (var p : block.getParameters()) {

@@ -59,13 +59,7 @@ public final class SupervisedTraining {
           org.sakd.model.ModelInfo.parameterCount(net.block()), index.train().size(), index.test().size(),
           index.classes().size());
       if (init != null) {
-        try {
-          LOG.info("{}: {}", modelName, net.loadPretrained(init));
-        } catch (IllegalArgumentException e) {
-          throw new org.sakd.config.SettingsException("model.student-init", s.model().studentInit(),
-              "a checkpoint of " + modelName + " (only the classifier head may have another class count); "
-                  + e.getMessage());
-        }
+        LOG.info("{}: {}", modelName, net.loadStudentInit(init, s.model().studentInit()));
       }
       org.sakd.model.ModelInfo.checkForward(net.block(), net.manager(), 1);
       int startEpoch = 0;
