@@ -18,12 +18,19 @@ final class DataSetup {
         s.run().seed(), y.container(), y.testGroups(), y.noise(), y.contrast());
   }
 
-  static DatasetIndex open(Settings s) {
+  /** The dataset's index as listed (generating the synthetic set first); empty splits allowed (for `scan`). */
+  static DatasetIndex index(Settings s) {
     Path root = s.data().root();
     if (s.data().format().equals("synthetic")) {
       SyntheticActions.generate(root, syntheticSpec(s));
     }
-    DatasetIndex index = Datasets.open(s.data().format(), root, s.data().options());
+    return Datasets.open(s.data().format(), root, s.data().options());
+  }
+
+  /** The index a training or evaluation job uses: both splits must list at least one clip. */
+  static DatasetIndex open(Settings s) {
+    Path root = s.data().root();
+    DatasetIndex index = index(s);
     // an empty split would train on nothing (loss NaN) or score nothing (Top-1 of no clips), then exit 0
     if (index.train().isEmpty() || index.test().isEmpty()) {
       throw new org.sakd.config.SettingsException("data.root", root, "a dataset whose "

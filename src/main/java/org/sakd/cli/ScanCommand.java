@@ -22,10 +22,13 @@ final class ScanCommand implements Callable<Integer> {
   @Option(names = "--out", description = "report folder (default runs/scan-<format>)")
   Path out;
 
+  @Option(names = "--strict", description = "exit 1 when any file is bad or the index found problems")
+  boolean strict;
+
   @Override
   public Integer call() {
     Settings s = options.load();
-    DatasetIndex index = DataSetup.open(s);
+    DatasetIndex index = DataSetup.index(s); // a scan reports an empty split instead of refusing it
     ScanReport report = DatasetScanner.scan(index, DataSetup.clipSpec(s));
     Path dir = out != null ? out : s.run().dir().resolve("scan-" + s.data().format());
     report.writeReport(dir);
@@ -34,6 +37,11 @@ final class ScanCommand implements Callable<Integer> {
     } else {
       System.out.println(report.toText());
       System.out.println("report and index written to " + dir.toAbsolutePath());
+    }
+    if (strict && (!report.bad().isEmpty() || !index.problems().isEmpty())) {
+      System.err.printf("scan --strict: %d bad files, %d index problems%n", report.bad().size(),
+          index.problems().size());
+      return 1;
     }
     return 0;
   }

@@ -175,5 +175,8 @@ class CliTest {
     assertEquals(victim.getFileName().toString(), Path.of(findings.get(0).getString("path")).getFileName().toString());
     assertFalse(findings.get(0).getString("reason").isBlank(), "the bad file has a reason");
     assertEquals(train + test - 1, badReport.getInt("ok"));
+    Result strict = run(args("scan", tiny(copy, "run.name=teacher"), "--strict"));
+    assertEquals(1, strict.code(), strict.err());
+    assertTrue(strict.err().contains("scan --strict: 1 bad files"), strict.err());
   }
 }
