@@ -26,6 +26,15 @@ class KillResumeTest {
         "model.student=r3d-micro", "--set", "train.batch-size=4", "--set", "sakd.ratio=0.34");
   }
 
+  /** The command line of a child JVM running {@code sakd args...} on the test class path. */
+  private static List<String> child(List<String> args) {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx1g", "--add-modules", "jdk.incubator.vector", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1",
+        "-cp", System.getProperty("java.class.path"), "org.sakd.cli.Main"));
+    cmd.addAll(args);
+    return cmd;
+  }
+
   @Test
   void killedDistillationResumes() throws Exception {
     List<String> teacher = new ArrayList<>(List.of("train-teacher", "--set", "run.name=teacher", "--set",
@@ -38,11 +47,7 @@ class KillResumeTest {
     List<String> distill = new ArrayList<>(List.of("distill", "--set", "run.name=killed", "--set", "train.epochs=12",
         "--set", "model.teacher-checkpoint=\"" + teacherCkpt + "\""));
     distill.addAll(common());
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx1g", "--add-modules", "jdk.incubator.vector", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1",
-        "-cp",
-        System.getProperty("java.class.path"), "org.sakd.cli.Main"));
-    cmd.addAll(distill);
+    List<String> cmd = child(distill);
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile())
         .start();
     Path last = dir.resolve("runs/killed/checkpoints/" + CheckpointStore.LAST);
@@ -77,11 +82,9 @@ class KillResumeTest {
         "train.epochs=1"));
     teacher.addAll(common());
     assertEquals(0, Main.execute(teacher.toArray(String[]::new)));
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx1g", "--add-modules", "jdk.incubator.vector", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1",
-        "-cp", System.getProperty("java.class.path"), "org.sakd.cli.Main", "train-teacher", "--set", "run.name=term",
-        "--set", "train.epochs=40"));
-    cmd.addAll(common());
+    List<String> term = new ArrayList<>(List.of("train-teacher", "--set", "run.name=term", "--set", "train.epochs=40"));
+    term.addAll(common());
+    List<String> cmd = child(term);
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("term.log").toFile())
         .start();
     CheckpointStore store = new CheckpointStore(dir.resolve("runs/term/checkpoints"));

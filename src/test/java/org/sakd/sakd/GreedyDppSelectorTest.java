@@ -19,6 +19,11 @@ class GreedyDppSelectorTest {
   private static final double EPS = 1e-6;
 
   private static SelectionInput gaussian(int m, int dim, long seed) {
+    return gaussian(m, dim, seed, 1.0);
+  }
+
+  /** m Gaussian feature rows of width dim and qualities uniform in [0, spread), from one seeded stream. */
+  static SelectionInput gaussian(int m, int dim, long seed, double qualitySpread) {
     Random rng = new Random(seed);
     float[] f = new float[m * dim];
     for (int i = 0; i < f.length; i++) {
@@ -26,7 +31,7 @@ class GreedyDppSelectorTest {
     }
     double[] q = new double[m];
     for (int i = 0; i < m; i++) {
-      q[i] = rng.nextDouble();
+      q[i] = qualitySpread * rng.nextDouble();
     }
     return new SelectionInput(f, m, dim, q);
   }

@@ -22,16 +22,15 @@ class KDppSamplerTest {
   private static final double ALPHA = 0.001;
 
   private static SelectionInput gaussian(int m, int dim, long seed, double qualitySpread) {
-    Random rng = new Random(seed);
-    float[] f = new float[m * dim];
-    for (int i = 0; i < f.length; i++) {
-      f[i] = (float) rng.nextGaussian();
-    }
-    double[] q = new double[m];
-    for (int i = 0; i < m; i++) {
-      q[i] = qualitySpread * rng.nextDouble();
-    }
-    return new SelectionInput(f, m, dim, q);
+    return GreedyDppSelectorTest.gaussian(m, dim, seed, qualitySpread);
+  }
+
+  /** {@link #checkKDpp}, printed, and its p-value asserted above {@link #ALPHA}; returns the fit. */
+  private static double[] assertKDpp(String label, SelectionInput in, int k, double gamma, long seed, int draws) {
+    double[] fit = checkKDpp(in, k, gamma, seed, draws);
+    System.out.printf(java.util.Locale.ROOT, "%s: chi2=%.2f df=%.0f p=%.4f%n", label, fit[0], fit[2], fit[1]);
+    assertTrue(fit[1] > ALPHA, label + ": chi-square " + fit[0] + " p = " + fit[1]);
+    return fit;
   }
 
   /** L_ij = e^{θq_i}·cos(F_i, F_j)·e^{θq_j}, θ = γ/(2(1−γ)), in double, written independently of the sampler. */
@@ -306,30 +305,21 @@ class KDppSamplerTest {
     // M = 8 > D = 5 (dual space), γ = 0.6 so θ = 0.75 and the quality spread (e^{2θ·2} = 20 between extremes)
     // matters as much as diversity.
     SelectionInput in = gaussian(8, 5, 11L, 2.0);
-    double[] fit = checkKDpp(in, 3, 0.6, 1234L, 20_000);
-    System.out.printf(java.util.Locale.ROOT, "k-DPP M=8 k=3 D=5 gamma=0.6 (dual): chi2=%.2f df=%.0f p=%.4f%n",
-        fit[0], fit[2], fit[1]);
-    assertTrue(fit[1] > ALPHA, "chi-square " + fit[0] + " p = " + fit[1]);
+    assertKDpp("k-DPP M=8 k=3 D=5 gamma=0.6 (dual)", in, 3, 0.6, 1234L, 20_000);
   }
 
   @Test
   void primalSpaceAndPureDiversityAlsoMatch() {
     // M = 8 ≤ D = 10: L itself is decomposed; γ = 0: the k-DPP of K alone.
     SelectionInput in = gaussian(8, 10, 12L, 1.0);
-    double[] fit = checkKDpp(in, 3, 0.0, 99L, 8_000);
-    System.out.printf(java.util.Locale.ROOT, "k-DPP M=8 k=3 D=10 gamma=0 (primal): chi2=%.2f df=%.0f p=%.4f%n",
-        fit[0], fit[2], fit[1]);
-    assertTrue(fit[1] > ALPHA, "chi-square " + fit[0] + " p = " + fit[1]);
+    assertKDpp("k-DPP M=8 k=3 D=10 gamma=0 (primal)", in, 3, 0.0, 99L, 8_000);
   }
 
   @Test
   void largerBudgetExercisesRejectionAndRefresh() {
     // k = 5 of 9: the stale bounds are refreshed and proposals rejected along the way; 126 cells.
     SelectionInput in = gaussian(9, 6, 13L, 1.0);
-    double[] fit = checkKDpp(in, 5, 0.5, 7L, 8_000);
-    System.out.printf(java.util.Locale.ROOT, "k-DPP M=9 k=5 D=6 gamma=0.5 (dual): chi2=%.2f df=%.0f p=%.4f%n",
-        fit[0], fit[2], fit[1]);
-    assertTrue(fit[1] > ALPHA, "chi-square " + fit[0] + " p = " + fit[1]);
+    double[] fit = assertKDpp("k-DPP M=9 k=5 D=6 gamma=0.5 (dual)", in, 5, 0.5, 7L, 8_000);
     assertTrue(fit[3] > 0 && fit[4] > 0, "rejections " + fit[3] + ", refreshes " + fit[4]);
   }
 
