@@ -21,9 +21,10 @@ import org.sakd.pipeline.DistillRun;
 import org.sakd.train.Network;
 
 /**
- * Process memory (RSS) across a long SAKD run on the demo set: one sample per epoch from /proc/self/status (the
- * run's metrics.csv column rss_mb), growth from the end of epoch 1 to the end. Native memory that leaks per batch
- * (an NDArray outside a closing scope) shows up here. Usage: [--json] [--epochs N] (default 20).
+ * Process memory (RSS) across a long SAKD run on the demo set: one sample per epoch from
+ * /proc/self/status (the run's metrics.csv column rss_mb), growth from the end of epoch 1 to the
+ * end. Native memory that leaks per batch (an NDArray outside a closing scope) shows up here.
+ * Usage: [--json] [--epochs N] (default 20).
  */
 public final class MemoryBenchmark {
   private MemoryBenchmark() {}
@@ -37,35 +38,70 @@ public final class MemoryBenchmark {
       }
     }
     Path work = Files.createTempDirectory("sakd-bench-memory");
-    Settings s = Settings.load(null, List.of("run.dir=\"" + work.resolve("runs") + "\"", "run.name=memory",
-        "data.root=\"" + work.resolve("data") + "\"", "distill.mode=sakd", "train.epochs=" + epochs));
+    Settings s =
+        Settings.load(
+            null,
+            List.of(
+                "run.dir=\"" + work.resolve("runs") + "\"",
+                "run.name=memory",
+                "data.root=\"" + work.resolve("data") + "\"",
+                "distill.mode=sakd",
+                "train.epochs=" + epochs));
     s.applyComputeThreads();
     Settings.Synthetic y = s.data().synthetic();
-    SyntheticActions.generate(s.data().root(), new SyntheticSpec(y.classes(), y.groups(), y.clipsPerGroup(),
-        y.frames(), y.width(), y.height(), y.fps(), 1, y.container(), y.testGroups(), y.noise(), y.contrast()));
+    SyntheticActions.generate(
+        s.data().root(),
+        new SyntheticSpec(
+            y.classes(),
+            y.groups(),
+            y.clipsPerGroup(),
+            y.frames(),
+            y.width(),
+            y.height(),
+            y.fps(),
+            1,
+            y.container(),
+            y.testGroups(),
+            y.noise(),
+            y.contrast()));
     DatasetIndex index = Datasets.open("synthetic", s.data().root(), s.data().options());
     Settings.Clip c = s.data().clip();
-    ClipSource source = ClipSources.forIndex(index, new ClipSpec(c.frames(), c.stride(), c.shortSide(), c.crop(),
-        c.mean(), c.std()));
+    ClipSource source =
+        ClipSources.forIndex(
+            index,
+            new ClipSpec(c.frames(), c.stride(), c.shortSide(), c.crop(), c.mean(), c.std()));
     byte[] teacher;
     try (NDManager m = NDManager.newBaseManager();
         Network t = Network.create(s.model().teacher(), index.classes().size(), m, 1)) {
       teacher = t.parameterBytes();
     }
-    DistillRun.run(new DistillRun.Inputs(s, index, source, s.model().teacher(), teacher, null, s.run().runDir(),
-        false, Integer.MAX_VALUE));
+    DistillRun.run(
+        new DistillRun.Inputs(
+            s,
+            index,
+            source,
+            s.model().teacher(),
+            teacher,
+            null,
+            s.run().runDir(),
+            false,
+            Integer.MAX_VALUE));
     List<String> lines = Files.readAllLines(s.run().runDir().resolve("metrics.csv"));
     int col = List.of(lines.get(0).split(",")).indexOf("rss_mb");
     List<Double> rss = new ArrayList<>();
     for (String line : lines.subList(1, lines.size())) {
       rss.add(Double.parseDouble(line.split(",")[col]));
     }
-    // RSS moves by tens of MiB from epoch to epoch (allocator and GC); a leak shows as a trend, so we also report
-    // a least-squares slope and the change between the means of the first and last quarters after epoch 1.
+    // RSS moves by tens of MiB from epoch to epoch (allocator and GC); a leak shows as a trend, so
+    // we also report
+    // a least-squares slope and the change between the means of the first and last quarters after
+    // epoch 1.
     int n = rss.size();
     int q = Math.max(1, (n - 1) / 4);
-    double early = rss.subList(1, 1 + q).stream().mapToDouble(Double::doubleValue).average().orElse(0);
-    double late = rss.subList(n - q, n).stream().mapToDouble(Double::doubleValue).average().orElse(0);
+    double early =
+        rss.subList(1, 1 + q).stream().mapToDouble(Double::doubleValue).average().orElse(0);
+    double late =
+        rss.subList(n - q, n).stream().mapToDouble(Double::doubleValue).average().orElse(0);
     double mx = (n - 1) / 2.0;
     double my = rss.stream().mapToDouble(Double::doubleValue).average().orElse(0);
     double sxy = 0;
@@ -90,9 +126,17 @@ public final class MemoryBenchmark {
     if (json) {
       System.out.println(Json.write(r));
     } else {
-      System.out.printf(Locale.ROOT, "RSS after epoch 1: %.0f MiB, after epoch %d: %.0f MiB (peak %.0f): growth %.2f%%; "
-          + "first vs last quarter %.2f%%, trend %.2f MiB/epoch%n", first, n, last, peak, 100 * (last - first) / first,
-          100 * (late - early) / early, slope);
+      System.out.printf(
+          Locale.ROOT,
+          "RSS after epoch 1: %.0f MiB, after epoch %d: %.0f MiB (peak %.0f): growth %.2f%%; "
+              + "first vs last quarter %.2f%%, trend %.2f MiB/epoch%n",
+          first,
+          n,
+          last,
+          peak,
+          100 * (last - first) / first,
+          100 * (late - early) / early,
+          slope);
     }
   }
 }

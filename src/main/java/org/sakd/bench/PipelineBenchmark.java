@@ -24,17 +24,19 @@ import org.sakd.distill.Distillers;
 import org.sakd.distill.Supervisor;
 import org.sakd.monitor.Json;
 import org.sakd.pipeline.DistillRun;
-import org.sakd.train.EpochRecord;
 import org.sakd.train.Batches;
 import org.sakd.train.ClipLoader;
+import org.sakd.train.EpochRecord;
 import org.sakd.train.Network;
 import org.sakd.train.StudentReplica;
 
 /**
- * Training throughput of the actor pipeline against a plain sequential DJL loop doing the same work on the same
- * data and models: decode → teacher forward → student forward → backward → SGD step, one batch after another.
- * The pipeline overlaps decoding with compute. Both use vanilla KD with per-epoch random clip sampling (no teacher
- * cache), so every clip costs one decode and one teacher forward in both. Usage: [--json] [--epochs N] (default 4; the first epoch of each is warm-up and not counted).
+ * Training throughput of the actor pipeline against a plain sequential DJL loop doing the same work
+ * on the same data and models: decode → teacher forward → student forward → backward → SGD step,
+ * one batch after another. The pipeline overlaps decoding with compute. Both use vanilla KD with
+ * per-epoch random clip sampling (no teacher cache), so every clip costs one decode and one teacher
+ * forward in both. Usage: [--json] [--epochs N] (default 4; the first epoch of each is warm-up and
+ * not counted).
  */
 public final class PipelineBenchmark {
   private PipelineBenchmark() {}
@@ -48,26 +50,47 @@ public final class PipelineBenchmark {
       }
     }
     Path work = Files.createTempDirectory("sakd-bench-pipeline");
-    List<String> settings = new java.util.ArrayList<>(List.of("run.dir=\"" + work.resolve("runs") + "\"",
-        "run.name=bench", "data.root=\"" + work.resolve("data") + "\"", "distill.mode=vanilla",
-        "data.train-sampling=random", "train.epochs=" + epochs, "train.warmup-epochs=0"));
+    List<String> settings =
+        new java.util.ArrayList<>(
+            List.of(
+                "run.dir=\"" + work.resolve("runs") + "\"",
+                "run.name=bench",
+                "data.root=\"" + work.resolve("data") + "\"",
+                "distill.mode=vanilla",
+                "data.train-sampling=random",
+                "train.epochs=" + epochs,
+                "train.warmup-epochs=0"));
     for (String a : args) {
       if (a.contains("=")) {
-        settings.add(a);   // any setting, e.g. data.decoders=1
+        settings.add(a); // any setting, e.g. data.decoders=1
       }
     }
     Settings s = Settings.load(null, settings);
     s.applyComputeThreads();
     Settings.Synthetic y = s.data().synthetic();
-    SyntheticActions.generate(s.data().root(), new SyntheticSpec(y.classes(), y.groups(), y.clipsPerGroup(),
-        y.frames(), y.width(), y.height(), y.fps(), 1, y.container(), y.testGroups()));
+    SyntheticActions.generate(
+        s.data().root(),
+        new SyntheticSpec(
+            y.classes(),
+            y.groups(),
+            y.clipsPerGroup(),
+            y.frames(),
+            y.width(),
+            y.height(),
+            y.fps(),
+            1,
+            y.container(),
+            y.testGroups()));
     DatasetIndex index = Datasets.open("synthetic", s.data().root(), s.data().options());
     Settings.Clip c = s.data().clip();
-    ClipSource source = ClipSources.forIndex(index, new ClipSpec(c.frames(), c.stride(), c.shortSide(), c.crop(),
-        c.mean(), c.std()));
+    ClipSource source =
+        ClipSources.forIndex(
+            index,
+            new ClipSpec(c.frames(), c.stride(), c.shortSide(), c.crop(), c.mean(), c.std()));
     int classes = index.classes().size();
     byte[] teacherBytes;
-    try (NDManager m = NDManager.newBaseManager(); Network t = Network.create(s.model().teacher(), classes, m, 1)) {
+    try (NDManager m = NDManager.newBaseManager();
+        Network t = Network.create(s.model().teacher(), classes, m, 1)) {
       teacherBytes = t.parameterBytes();
     }
 
@@ -87,8 +110,18 @@ public final class PipelineBenchmark {
     double plainCores = (cpuNanos() - pc0) / (double) (System.nanoTime() - pw0);
     long cpu0 = cpuNanos();
     long wall0 = System.nanoTime();
-    DistillRun.Outcome o = DistillRun.run(new DistillRun.Inputs(s, index, source, s.model().teacher(), teacherBytes,
-        null, s.run().runDir(), false, Integer.MAX_VALUE));
+    DistillRun.Outcome o =
+        DistillRun.run(
+            new DistillRun.Inputs(
+                s,
+                index,
+                source,
+                s.model().teacher(),
+                teacherBytes,
+                null,
+                s.run().runDir(),
+                false,
+                Integer.MAX_VALUE));
     double pipelineCores = (cpuNanos() - cpu0) / (double) (System.nanoTime() - wall0);
     double clips = 0;
     double seconds = 0;
@@ -115,15 +148,32 @@ public final class PipelineBenchmark {
     if (json) {
       System.out.println(Json.write(r));
     } else {
-      System.out.printf(Locale.ROOT, "cross-entropy training on decoded clips: teacher %s %.1f clips/s, student %s %.1f "
-          + "clips/s%n", s.model().teacher(), teacherRate, s.model().student(), studentRate);
-      System.out.printf(Locale.ROOT, "plain loop %.1f clips/s, actor pipeline %.1f clips/s: ratio %.2f "
-          + "(peak %d decoded clips in flight, bound %d); cores busy: plain %.2f, pipeline %.2f%n", plain, pipeline,
-          pipeline / plain, o.peakDecodedInFlight(), o.decodeBound(), plainCores, pipelineCores);
+      System.out.printf(
+          Locale.ROOT,
+          "cross-entropy training on decoded clips: teacher %s %.1f clips/s, student %s %.1f "
+              + "clips/s%n",
+          s.model().teacher(),
+          teacherRate,
+          s.model().student(),
+          studentRate);
+      System.out.printf(
+          Locale.ROOT,
+          "plain loop %.1f clips/s, actor pipeline %.1f clips/s: ratio %.2f "
+              + "(peak %d decoded clips in flight, bound %d); cores busy: plain %.2f, pipeline %.2f%n",
+          plain,
+          pipeline,
+          pipeline / plain,
+          o.peakDecodedInFlight(),
+          o.decodeBound(),
+          plainCores,
+          pipelineCores);
     }
   }
 
-  /** Cross-entropy SGD steps on already decoded clips (model compute only): clips per second over 10 steps. */
+  /**
+   * Cross-entropy SGD steps on already decoded clips (model compute only): clips per second over 10
+   * steps.
+   */
   static double trainingRate(String model, DatasetIndex index, ClipSource source, int batch) {
     List<Clip> clips = new ArrayList<>();
     int[] labels = new int[batch];
@@ -134,7 +184,8 @@ public final class PipelineBenchmark {
     }
     try (NDManager root = NDManager.newBaseManager();
         Network net = Network.create(model, index.classes().size(), root, 1);
-        org.sakd.train.SgdOptimizer opt = new org.sakd.train.SgdOptimizer(net.trainable(), 0.9, 5e-4, false, root)) {
+        org.sakd.train.SgdOptimizer opt =
+            new org.sakd.train.SgdOptimizer(net.trainable(), 0.9, 5e-4, false, root)) {
       long t0 = 0;
       for (int step = 0; step < 12; step++) {
         if (step == 2) {
@@ -153,15 +204,22 @@ public final class PipelineBenchmark {
   }
 
   /** One epoch of the sequential loop; returns clips per second. */
-  static double plainLoop(Settings s, DatasetIndex index, ClipSource source, byte[] teacherBytes, int epoch) {
+  static double plainLoop(
+      Settings s, DatasetIndex index, ClipSource source, byte[] teacherBytes, int epoch) {
     int classes = index.classes().size();
     ClipLoader loader = new ClipLoader(source);
     try (NDManager root = NDManager.newBaseManager();
         Network teacher = Network.create(s.model().teacher(), classes, root, 1)) {
       teacher.loadParameterBytes(teacherBytes);
-      StudentReplica student = new StudentReplica(Network.create(s.model().student(), classes, root, 2),
-          Distillers.create(s.distill().method(), null), Supervisor.GT_AND_TEACHER,
-          teacher.classifier().featureDim(), 0.9, 5e-4, false);
+      StudentReplica student =
+          new StudentReplica(
+              Network.create(s.model().student(), classes, root, 2),
+              Distillers.create(s.distill().method(), null),
+              Supervisor.GT_AND_TEACHER,
+              teacher.classifier().featureDim(),
+              0.9,
+              5e-4,
+              false);
       List<Sample> order = index.train();
       int b = s.train().batchSize();
       long t0 = System.nanoTime();
@@ -170,7 +228,8 @@ public final class PipelineBenchmark {
         List<Clip> clips = new ArrayList<>();
         List<Sample> ok = new ArrayList<>();
         for (Sample smp : order.subList(i, Math.min(order.size(), i + b))) {
-          Optional<Clip> clip = loader.load(smp, true, ClipLoader.clipSeed(s.run().seed(), epoch + 1, smp.index()));
+          Optional<Clip> clip =
+              loader.load(smp, true, ClipLoader.clipSeed(s.run().seed(), epoch + 1, smp.index()));
           if (clip.isPresent()) {
             clips.add(clip.get());
             ok.add(smp);
@@ -183,8 +242,11 @@ public final class PipelineBenchmark {
           tl = out.get(0).toFloatArray();
           tf = out.get(1).toFloatArray();
         }
-        student.backward(clips, ok.stream().mapToInt(Sample::label).toArray(),
-            new StudentReplica.TeacherRows(tl, classes, tf, teacher.classifier().featureDim()), null);
+        student.backward(
+            clips,
+            ok.stream().mapToInt(Sample::label).toArray(),
+            new StudentReplica.TeacherRows(tl, classes, tf, teacher.classifier().featureDim()),
+            null);
         student.applyStep(0.01);
         done += clips.size();
       }

@@ -12,10 +12,11 @@ import java.util.Optional;
 import org.sakd.proto.CheckpointProto;
 
 /**
- * Atomic, verified checkpoint files: the Protobuf message followed by a 16-byte trailer ("SAKDCRC1" and the
- * CRC-32C of the message), written to a temporary file in the same folder, forced to disk, then renamed over the
- * target, so a crash mid-write leaves the previous checkpoint intact and a changed byte is caught on load. Files
- * without the trailer (written before it existed) are read unverified, with a warning.
+ * Atomic, verified checkpoint files: the Protobuf message followed by a 16-byte trailer ("SAKDCRC1"
+ * and the CRC-32C of the message), written to a temporary file in the same folder, forced to disk,
+ * then renamed over the target, so a crash mid-write leaves the previous checkpoint intact and a
+ * changed byte is caught on load. Files without the trailer (written before it existed) are read
+ * unverified, with a warning.
  */
 public final class CheckpointStore {
   public static final String LAST = "last.ckpt";
@@ -41,11 +42,16 @@ public final class CheckpointStore {
         out.write(body);
         out.write(trailer(body));
       }
-      try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+      try (var ch =
+          java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
         ch.force(true);
       }
       try {
-        Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(
+            tmp,
+            dir.resolve(name),
+            StandardCopyOption.ATOMIC_MOVE,
+            StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
       }
@@ -74,7 +80,8 @@ public final class CheckpointStore {
     return Optional.of(read(file));
   }
 
-  private static final byte[] MAGIC = "SAKDCRC1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] MAGIC =
+      "SAKDCRC1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
   private static byte[] trailer(byte[] body) {
     java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
@@ -82,7 +89,10 @@ public final class CheckpointStore {
     return java.nio.ByteBuffer.allocate(16).put(MAGIC).putLong(crc.getValue()).array();
   }
 
-  /** Reads and verifies one checkpoint file; a corrupt one is a {@link CorruptCheckpointException} (exit 2). */
+  /**
+   * Reads and verifies one checkpoint file; a corrupt one is a {@link CorruptCheckpointException}
+   * (exit 2).
+   */
   public static CheckpointProto read(Path file) {
     byte[] all;
     try {
@@ -98,8 +108,11 @@ public final class CheckpointStore {
     if (n >= 0 && java.util.Arrays.equals(all, n, n + 8, MAGIC, 0, 8)) {
       body = java.util.Arrays.copyOf(all, n);
       if (!java.util.Arrays.equals(trailer(body), 0, 16, all, n, all.length)) {
-        throw new CorruptCheckpointException(file, "its checksum does not match (" + all.length
-            + " bytes; the file changed after it was written)");
+        throw new CorruptCheckpointException(
+            file,
+            "its checksum does not match ("
+                + all.length
+                + " bytes; the file changed after it was written)");
       }
     } else {
       LOG.warn("{} has no checksum (written by an older version); reading it unverified", file);
@@ -111,5 +124,6 @@ public final class CheckpointStore {
     }
   }
 
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CheckpointStore.class);
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(CheckpointStore.class);
 }

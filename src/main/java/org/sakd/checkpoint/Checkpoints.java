@@ -5,11 +5,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.sakd.train.EpochRecord;
 import org.sakd.proto.CheckpointProto;
 import org.sakd.proto.EpochRecordProto;
 import org.sakd.proto.NamedTensor;
 import org.sakd.proto.SelectionStateProto;
+import org.sakd.train.EpochRecord;
 
 /** Conversions between run state and the Protobuf checkpoint. */
 public final class Checkpoints {
@@ -46,14 +46,26 @@ public final class Checkpoints {
   public static List<EpochRecord> history(CheckpointProto c) {
     List<EpochRecord> out = new ArrayList<>();
     for (EpochRecordProto e : c.getHistoryList()) {
-      out.add(new EpochRecord(e.getEpoch(), e.getSelectionEpoch(), e.getTrainedSamples(), e.getTrainLoss(),
-          e.getTop1(), e.getTop5(), e.getScoreSeconds(), e.getSeconds() - e.getScoreSeconds(),
-          e.getValidateSeconds(), e.getMeanAlpha() < 0 ? Double.NaN : e.getMeanAlpha()));
+      out.add(
+          new EpochRecord(
+              e.getEpoch(),
+              e.getSelectionEpoch(),
+              e.getTrainedSamples(),
+              e.getTrainLoss(),
+              e.getTop1(),
+              e.getTop5(),
+              e.getScoreSeconds(),
+              e.getSeconds() - e.getScoreSeconds(),
+              e.getValidateSeconds(),
+              e.getMeanAlpha() < 0 ? Double.NaN : e.getMeanAlpha()));
     }
     return out;
   }
 
-  /** The current subset and α alone (random and vanilla modes, which keep no selection state of their own). */
+  /**
+   * The current subset and α alone (random and vanilla modes, which keep no selection state of
+   * their own).
+   */
   public static SelectionStateProto subsetOnly(int[] subset, float[] alpha) {
     SelectionStateProto.Builder b = SelectionStateProto.newBuilder();
     if (subset != null) {
@@ -70,25 +82,47 @@ public final class Checkpoints {
   }
 
   /**
-   * One checkpoint: the trained network's parameters, the distiller's extra parameters (empty when none), the
-   * optimizer's momentum, the selection state (null when none), the history up to and including {@code epoch}.
+   * One checkpoint: the trained network's parameters, the distiller's extra parameters (empty when
+   * none), the optimizer's momentum, the selection state (null when none), the history up to and
+   * including {@code epoch}.
    */
-  public static CheckpointProto build(int epoch, String model, byte[] parameters, byte[] extras,
-      Map<String, float[]> optimizer, SelectionStateProto selection, long seed, List<EpochRecord> history,
+  public static CheckpointProto build(
+      int epoch,
+      String model,
+      byte[] parameters,
+      byte[] extras,
+      Map<String, float[]> optimizer,
+      SelectionStateProto selection,
+      long seed,
+      List<EpochRecord> history,
       String config) {
-    CheckpointProto.Builder b = CheckpointProto.newBuilder().setEpoch(epoch).setModel(model)
-        .setParameters(ByteString.copyFrom(parameters)).setExtras(ByteString.copyFrom(extras))
-        .addAllOptimizer(tensors(optimizer)).setSeed(seed).setConfig(config);
+    CheckpointProto.Builder b =
+        CheckpointProto.newBuilder()
+            .setEpoch(epoch)
+            .setModel(model)
+            .setParameters(ByteString.copyFrom(parameters))
+            .setExtras(ByteString.copyFrom(extras))
+            .addAllOptimizer(tensors(optimizer))
+            .setSeed(seed)
+            .setConfig(config);
     if (selection != null) {
       b.setSelection(selection);
     }
     double best = -1;
     for (EpochRecord r : history) {
       best = Math.max(best, r.top1());
-      b.addHistory(EpochRecordProto.newBuilder().setEpoch(r.epoch()).setTrainLoss(r.trainLoss()).setTop1(r.top1())
-          .setTop5(r.top5()).setSeconds(r.epochSeconds()).setScoreSeconds(r.scoreSeconds())
-          .setValidateSeconds(r.validateSeconds()).setTrainedSamples(r.trainedSamples())
-          .setMeanAlpha(Double.isNaN(r.meanAlpha()) ? -1 : r.meanAlpha()).setSelectionEpoch(r.selectionEpoch()));
+      b.addHistory(
+          EpochRecordProto.newBuilder()
+              .setEpoch(r.epoch())
+              .setTrainLoss(r.trainLoss())
+              .setTop1(r.top1())
+              .setTop5(r.top5())
+              .setSeconds(r.epochSeconds())
+              .setScoreSeconds(r.scoreSeconds())
+              .setValidateSeconds(r.validateSeconds())
+              .setTrainedSamples(r.trainedSamples())
+              .setMeanAlpha(Double.isNaN(r.meanAlpha()) ? -1 : r.meanAlpha())
+              .setSelectionEpoch(r.selectionEpoch()));
     }
     return b.setBestTop1(best).build();
   }

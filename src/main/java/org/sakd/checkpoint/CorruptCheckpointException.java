@@ -2,7 +2,10 @@ package org.sakd.checkpoint;
 
 import java.nio.file.Path;
 
-/** A checkpoint file that cannot be trusted: empty, changed after it was written, or not a checkpoint (exit 2). */
+/**
+ * A checkpoint file that cannot be trusted: empty, changed after it was written, or not a
+ * checkpoint (exit 2).
+ */
 public final class CorruptCheckpointException extends IllegalArgumentException {
   private final Path file;
 

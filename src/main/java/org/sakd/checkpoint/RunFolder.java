@@ -17,20 +17,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One writer per run folder. {@link #acquire} takes an OS file lock on {@code <run>/.lock} (the holder's pid, host
- * and start time are written into it) for as long as the run lasts; a second run on the same folder, in this JVM or
- * another, is refused with the holder named (a {@link SettingsException}, exit 2). The OS drops the lock when its
- * process dies, so a lock file left by a killed run is stale: it is reported and taken over. The mode says what
- * may be in the folder: a fresh run refuses a folder that already holds a run, resume needs its last checkpoint,
- * overwrite clears the previous run first, and reuse (the demo's and an ablation's own folders, whose parts are
- * cached on purpose) keeps what is there.
+ * One writer per run folder. {@link #acquire} takes an OS file lock on {@code <run>/.lock} (the
+ * holder's pid, host and start time are written into it) for as long as the run lasts; a second run
+ * on the same folder, in this JVM or another, is refused with the holder named (a {@link
+ * SettingsException}, exit 2). The OS drops the lock when its process dies, so a lock file left by
+ * a killed run is stale: it is reported and taken over. The mode says what may be in the folder: a
+ * fresh run refuses a folder that already holds a run, resume needs its last checkpoint, overwrite
+ * clears the previous run first, and reuse (the demo's and an ablation's own folders, whose parts
+ * are cached on purpose) keeps what is there.
  */
 public final class RunFolder implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RunFolder.class);
   static final String LOCK = ".lock";
 
   /** What the run may find in its folder. */
-  public enum Mode { FRESH, RESUME, OVERWRITE, REUSE }
+  public enum Mode {
+    FRESH,
+    RESUME,
+    OVERWRITE,
+    REUSE
+  }
 
   private final Path dir;
   private final FileChannel channel;
@@ -46,7 +52,10 @@ public final class RunFolder implements AutoCloseable {
     return dir;
   }
 
-  /** Whether {@code dir} holds (part of) a previous run: checkpoints, an event log, metrics or a summary. */
+  /**
+   * Whether {@code dir} holds (part of) a previous run: checkpoints, an event log, metrics or a
+   * summary.
+   */
   public static boolean holdsRun(Path dir) {
     for (String f : List.of("checkpoints", "events.jsonl", "metrics.csv", "summary.json")) {
       if (Files.exists(dir.resolve(f))) {
@@ -56,16 +65,24 @@ public final class RunFolder implements AutoCloseable {
     return false;
   }
 
-  /** Takes the folder for one run; {@code key}/{@code name} name the setting that chose it (for the error line). */
+  /**
+   * Takes the folder for one run; {@code key}/{@code name} name the setting that chose it (for the
+   * error line).
+   */
   public static RunFolder acquire(Path dir, Mode mode, String key, String name) {
     if (mode == Mode.RESUME && !Files.isDirectory(dir)) {
-      throw new SettingsException(key, name, "a run to resume: " + dir + " does not exist (start it without --resume)");
+      throw new SettingsException(
+          key, name, "a run to resume: " + dir + " does not exist (start it without --resume)");
     }
     try {
       Files.createDirectories(dir);
       Path lockFile = dir.resolve(LOCK);
-      FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
-          StandardOpenOption.WRITE);
+      FileChannel ch =
+          FileChannel.open(
+              lockFile,
+              StandardOpenOption.CREATE,
+              StandardOpenOption.READ,
+              StandardOpenOption.WRITE);
       FileLock l;
       try {
         l = ch.tryLock();
@@ -75,19 +92,36 @@ public final class RunFolder implements AutoCloseable {
       if (l == null) {
         String holder = new String(Files.readAllBytes(lockFile), StandardCharsets.UTF_8).trim();
         ch.close();
-        throw new SettingsException(key, name, "a run folder no other run is writing: " + dir + " is in use by "
-            + (holder.isEmpty() ? "another run" : holder));
+        throw new SettingsException(
+            key,
+            name,
+            "a run folder no other run is writing: "
+                + dir
+                + " is in use by "
+                + (holder.isEmpty() ? "another run" : holder));
       }
       String previous = new String(Files.readAllBytes(lockFile), StandardCharsets.UTF_8).trim();
       if (!previous.isEmpty()) {
-        LOG.warn("{}: taking over the stale lock of a run that ended without releasing it ({})", dir, previous);
+        LOG.warn(
+            "{}: taking over the stale lock of a run that ended without releasing it ({})",
+            dir,
+            previous);
       }
       RunFolder f = new RunFolder(dir, ch, l);
       try {
         f.check(mode, key, name);
         ch.truncate(0);
-        ch.write(java.nio.ByteBuffer.wrap(("pid " + ProcessHandle.current().pid() + " on " + host() + " since "
-            + Instant.now() + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+        ch.write(
+            java.nio.ByteBuffer.wrap(
+                ("pid "
+                        + ProcessHandle.current().pid()
+                        + " on "
+                        + host()
+                        + " since "
+                        + Instant.now()
+                        + "\n")
+                    .getBytes(StandardCharsets.UTF_8)),
+            0);
         ch.force(true);
         return f;
       } catch (RuntimeException | IOException e) {
@@ -95,7 +129,8 @@ public final class RunFolder implements AutoCloseable {
         throw e;
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot take the run folder " + dir + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot take the run folder " + dir + ": " + e.getMessage(), e);
     }
   }
 
@@ -103,18 +138,29 @@ public final class RunFolder implements AutoCloseable {
     switch (mode) {
       case FRESH -> {
         if (holdsRun(dir)) {
-          throw new SettingsException(key, name, "a new run folder: " + dir + " already holds a run (continue it "
-              + "with --resume, or replace it with --overwrite)");
+          throw new SettingsException(
+              key,
+              name,
+              "a new run folder: "
+                  + dir
+                  + " already holds a run (continue it "
+                  + "with --resume, or replace it with --overwrite)");
         }
       }
       case RESUME -> {
         if (!Files.isRegularFile(dir.resolve("checkpoints").resolve(CheckpointStore.LAST))) {
-          throw new SettingsException(key, name, "a run to resume: " + dir + " has no checkpoints/"
-              + CheckpointStore.LAST + " (start it without --resume)");
+          throw new SettingsException(
+              key,
+              name,
+              "a run to resume: "
+                  + dir
+                  + " has no checkpoints/"
+                  + CheckpointStore.LAST
+                  + " (start it without --resume)");
         }
       }
       case OVERWRITE -> clear();
-      case REUSE -> { }
+      case REUSE -> {}
     }
   }
 

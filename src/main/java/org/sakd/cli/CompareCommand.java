@@ -21,18 +21,23 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * One table for several finished (or running) run folders: best and last Top-1, last Top-5, epochs, s/epoch,
- * clips trained per epoch, and every setting whose value differs between them; their Top-1 curves overlaid in one
- * PNG. Reads only what each run wrote: events.jsonl and config.conf.
+ * One table for several finished (or running) run folders: best and last Top-1, last Top-5, epochs,
+ * s/epoch, clips trained per epoch, and every setting whose value differs between them; their Top-1
+ * curves overlaid in one PNG. Reads only what each run wrote: events.jsonl and config.conf.
  */
-@Command(name = "compare", mixinStandardHelpOptions = true,
-    description = "Compare run folders (e.g. runs/a runs/b): one table with the settings that differ, and the Top-1 "
-        + "curves in one plot.")
+@Command(
+    name = "compare",
+    mixinStandardHelpOptions = true,
+    description =
+        "Compare run folders (e.g. runs/a runs/b): one table with the settings that differ, and the Top-1 "
+            + "curves in one plot.")
 final class CompareCommand implements Callable<Integer> {
   @Parameters(arity = "1..*", paramLabel = "RUN_DIR", description = "run folders (runs/<name>)")
   List<Path> runs = new ArrayList<>();
 
-  @Option(names = "--plot", description = "where the overlaid Top-1 curves go (default: compare-top1.png)")
+  @Option(
+      names = "--plot",
+      description = "where the overlaid Top-1 curves go (default: compare-top1.png)")
   Path plot = Path.of("compare-top1.png");
 
   record Run(String name, List<Map<String, Object>> epochs, Map<String, String> settings) {}
@@ -59,18 +64,41 @@ final class CompareCommand implements Callable<Integer> {
       }
     }
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format(Locale.ROOT, "%-28s %7s %7s %7s %6s %8s %9s%n", "run", "best@1", "last@1", "Top-5", "epochs",
-        "s/epoch", "clips/ep"));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "%-28s %7s %7s %7s %6s %8s %9s%n",
+            "run",
+            "best@1",
+            "last@1",
+            "Top-5",
+            "epochs",
+            "s/epoch",
+            "clips/ep"));
     List<Plots.Series> curves = new ArrayList<>();
     for (Run r : all) {
       double best = r.epochs().stream().mapToDouble(e -> num(e, "top1")).max().orElse(Double.NaN);
-      Map<String, Object> last = r.epochs().isEmpty() ? Map.of() : r.epochs().get(r.epochs().size() - 1);
-      sb.append(String.format(Locale.ROOT, "%-28s %7.2f %7.2f %7.2f %6d %8.2f %9.0f%n", r.name(), best,
-          num(last, "top1"), num(last, "top5"), r.epochs().size(),
-          r.epochs().stream().mapToDouble(e -> num(e, "seconds")).average().orElse(Double.NaN),
-          r.epochs().stream().mapToDouble(e -> num(e, "trained_samples")).average().orElse(Double.NaN)));
-      curves.add(new Plots.Series(r.name(), r.epochs().stream().mapToDouble(e -> num(e, "epoch") + 1).toArray(),
-          r.epochs().stream().mapToDouble(e -> num(e, "top1")).toArray()));
+      Map<String, Object> last =
+          r.epochs().isEmpty() ? Map.of() : r.epochs().get(r.epochs().size() - 1);
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "%-28s %7.2f %7.2f %7.2f %6d %8.2f %9.0f%n",
+              r.name(),
+              best,
+              num(last, "top1"),
+              num(last, "top5"),
+              r.epochs().size(),
+              r.epochs().stream().mapToDouble(e -> num(e, "seconds")).average().orElse(Double.NaN),
+              r.epochs().stream()
+                  .mapToDouble(e -> num(e, "trained_samples"))
+                  .average()
+                  .orElse(Double.NaN)));
+      curves.add(
+          new Plots.Series(
+              r.name(),
+              r.epochs().stream().mapToDouble(e -> num(e, "epoch") + 1).toArray(),
+              r.epochs().stream().mapToDouble(e -> num(e, "top1")).toArray()));
     }
     if (differ.isEmpty()) {
       sb.append("settings: identical\n");
@@ -79,7 +107,10 @@ final class CompareCommand implements Callable<Integer> {
       for (String k : differ) {
         sb.append("  ").append(k).append(':');
         for (Run r : all) {
-          sb.append("  ").append(r.name()).append('=').append(r.settings().getOrDefault(k, "(unset)"));
+          sb.append("  ")
+              .append(r.name())
+              .append('=')
+              .append(r.settings().getOrDefault(k, "(unset)"));
         }
         sb.append('\n');
       }
@@ -112,7 +143,8 @@ final class CompareCommand implements Callable<Integer> {
         }
         Map<String, Object> e = gson.fromJson(line, Map.class);
         if ("epoch".equals(e.get("type"))) {
-          byEpoch.put((int) num(e, "epoch"), e); // a resumed run logs an epoch again: the last one counts
+          byEpoch.put(
+              (int) num(e, "epoch"), e); // a resumed run logs an epoch again: the last one counts
         }
       }
       epochs.addAll(byEpoch.values());
@@ -125,7 +157,8 @@ final class CompareCommand implements Callable<Integer> {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + dir, e);
     } catch (com.google.gson.JsonParseException | com.typesafe.config.ConfigException e) {
-      throw new SettingsException("RUN_DIR", dir, "readable events.jsonl and config.conf (" + e.getMessage() + ")");
+      throw new SettingsException(
+          "RUN_DIR", dir, "readable events.jsonl and config.conf (" + e.getMessage() + ")");
     }
   }
 }

@@ -8,17 +8,34 @@ import org.sakd.data.Datasets;
 import org.sakd.data.SyntheticActions;
 import org.sakd.data.SyntheticSpec;
 
-/** Turns the data settings into an index and a clip spec; generates the synthetic set when it is selected and absent. */
+/**
+ * Turns the data settings into an index and a clip spec; generates the synthetic set when it is
+ * selected and absent.
+ */
 final class DataSetup {
   private DataSetup() {}
 
   static SyntheticSpec syntheticSpec(Settings s) {
     Settings.Synthetic y = s.data().synthetic();
-    return new SyntheticSpec(y.classes(), y.groups(), y.clipsPerGroup(), y.frames(), y.width(), y.height(), y.fps(),
-        s.run().seed(), y.container(), y.testGroups(), y.noise(), y.contrast());
+    return new SyntheticSpec(
+        y.classes(),
+        y.groups(),
+        y.clipsPerGroup(),
+        y.frames(),
+        y.width(),
+        y.height(),
+        y.fps(),
+        s.run().seed(),
+        y.container(),
+        y.testGroups(),
+        y.noise(),
+        y.contrast());
   }
 
-  /** The dataset's index as listed (generating the synthetic set first); empty splits allowed (for `scan`). */
+  /**
+   * The dataset's index as listed (generating the synthetic set first); empty splits allowed (for
+   * `scan`).
+   */
   static DatasetIndex index(Settings s) {
     Path root = s.data().root();
     if (s.data().format().equals("synthetic")) {
@@ -31,12 +48,19 @@ final class DataSetup {
   static DatasetIndex open(Settings s) {
     Path root = s.data().root();
     DatasetIndex index = index(s);
-    // an empty split would train on nothing (loss NaN) or score nothing (Top-1 of no clips), then exit 0
+    // an empty split would train on nothing (loss NaN) or score nothing (Top-1 of no clips), then
+    // exit 0
     if (index.train().isEmpty() || index.test().isEmpty()) {
-      throw new org.sakd.config.SettingsException("data.root", root, "a dataset whose "
-          + (index.train().isEmpty() ? "training" : "test") + " split lists at least one clip ("
-          + index.problems().size() + " problems found while indexing"
-          + (index.problems().isEmpty() ? "" : ", first: " + index.problems().get(0)) + ")");
+      throw new org.sakd.config.SettingsException(
+          "data.root",
+          root,
+          "a dataset whose "
+              + (index.train().isEmpty() ? "training" : "test")
+              + " split lists at least one clip ("
+              + index.problems().size()
+              + " problems found while indexing"
+              + (index.problems().isEmpty() ? "" : ", first: " + index.problems().get(0))
+              + ")");
     }
     return index;
   }

@@ -18,8 +18,8 @@ import org.sakd.data.DatasetIndex;
 import org.sakd.monitor.RunLog;
 import org.sakd.monitor.Summary;
 import org.sakd.monitor.SummaryRow;
-import org.sakd.train.EpochRecord;
 import org.sakd.proto.CheckpointProto;
+import org.sakd.train.EpochRecord;
 import org.sakd.train.SupervisedTraining;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,16 +27,20 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /**
- * The README's main job on the embedded synthetic set. Mirrors the paper's protocol: the student starts from a
- * "pre-trained backbone" (cross-entropy on a separate generated set, drawn with another seed, with
- * demo.pretrain-classes of the motion classes, so the target's head starts fresh), the teacher is trained on the
- * target set; then Student alone, vanilla KD, SAKD "Ours" (I = 1), SAKD "Ours*" (I = 5) and the two random controls
- * at SAKD's budget each train for the same epochs from the same start, on the same pipeline and caches, and one
- * table compares them. Each phase announces itself in one line. Teacher and pre-trained student are cached.
+ * The README's main job on the embedded synthetic set. Mirrors the paper's protocol: the student
+ * starts from a "pre-trained backbone" (cross-entropy on a separate generated set, drawn with
+ * another seed, with demo.pretrain-classes of the motion classes, so the target's head starts
+ * fresh), the teacher is trained on the target set; then Student alone, vanilla KD, SAKD "Ours" (I
+ * = 1), SAKD "Ours*" (I = 5) and the two random controls at SAKD's budget each train for the same
+ * epochs from the same start, on the same pipeline and caches, and one table compares them. Each
+ * phase announces itself in one line. Teacher and pre-trained student are cached.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-    description = "Generate the synthetic videos if absent, train (or reuse) the teacher and the pre-trained student, "
-        + "then run student alone, vanilla KD, SAKD (I=1), SAKD (I=5) and random subset; print the table.")
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description =
+        "Generate the synthetic videos if absent, train (or reuse) the teacher and the pre-trained student, "
+            + "then run student alone, vanilla KD, SAKD (I=1), SAKD (I=5) and random subset; print the table.")
 final class DemoCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(DemoCommand.class);
 
@@ -45,8 +49,11 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Settings base = options.load("run.name=demo");
-    // the demo's folder keeps its cached teacher and pre-trained student; each row's own folder is replaced
-    try (RunFolder f = RunFolder.acquire(base.run().runDir(), RunFolder.Mode.REUSE, "run.name", base.run().name())) {
+    // the demo's folder keeps its cached teacher and pre-trained student; each row's own folder is
+    // replaced
+    try (RunFolder f =
+        RunFolder.acquire(
+            base.run().runDir(), RunFolder.Mode.REUSE, "run.name", base.run().name())) {
       return demo(base);
     }
   }
@@ -61,67 +68,191 @@ final class DemoCommand implements Callable<Integer> {
     Map<String, List<EpochRecord>> curves = new LinkedHashMap<>();
 
     // Teacher: cross-entropy on the target set (cached).
-    Settings ts = base.with(Map.of("run.dir", demoDir.toString(), "run.name", "teacher", "train.model", "teacher",
-        "train.epochs", d.teacherEpochs(), "train.lr", d.scratchLr(), "train.warmup-epochs", 1));
-    phase("teacher: " + ts.model().teacher() + ", cross-entropy, " + d.teacherEpochs() + " epochs on the target set");
-    Path teacherCkpt = cached(ts, () -> SupervisedTraining.run(ts, index, source, ts.model().teacher(), null,
-        ts.run().runDir(), false));
+    Settings ts =
+        base.with(
+            Map.of(
+                "run.dir",
+                demoDir.toString(),
+                "run.name",
+                "teacher",
+                "train.model",
+                "teacher",
+                "train.epochs",
+                d.teacherEpochs(),
+                "train.lr",
+                d.scratchLr(),
+                "train.warmup-epochs",
+                1));
+    phase(
+        "teacher: "
+            + ts.model().teacher()
+            + ", cross-entropy, "
+            + d.teacherEpochs()
+            + " epochs on the target set");
+    Path teacherCkpt =
+        cached(
+            ts,
+            () ->
+                SupervisedTraining.run(
+                    ts, index, source, ts.model().teacher(), null, ts.run().runDir(), false));
     // best: the checkpoint the students learn from; last: the end of training (and its time)
-    CheckpointProto teacherLast = Jobs.checkpoint("model.teacher-checkpoint",
-        teacherCkpt.resolveSibling(CheckpointStore.LAST).toString());
-    rows.add(new SummaryRow("Teacher", "teacher", "-", 0, 1.0, teacherLast.getBestTop1(), lastTop1(teacherLast),
-        lastTop5(teacherLast), secondsPerEpoch(teacherLast), totalSeconds(teacherLast), 1.0));
+    CheckpointProto teacherLast =
+        Jobs.checkpoint(
+            "model.teacher-checkpoint",
+            teacherCkpt.resolveSibling(CheckpointStore.LAST).toString());
+    rows.add(
+        new SummaryRow(
+            "Teacher",
+            "teacher",
+            "-",
+            0,
+            1.0,
+            teacherLast.getBestTop1(),
+            lastTop1(teacherLast),
+            lastTop5(teacherLast),
+            secondsPerEpoch(teacherLast),
+            totalSeconds(teacherLast),
+            1.0));
 
-    // Pre-trained student backbone: cross-entropy on a separate generated set (another seed), cached.
+    // Pre-trained student backbone: cross-entropy on a separate generated set (another seed),
+    // cached.
     String init = "";
     if (d.pretrainEpochs() > 0) {
       Path preRoot = Path.of(base.data().root().toString() + "-pretrain");
-      int preClasses = d.pretrainClasses() > 0 ? d.pretrainClasses() : base.data().synthetic().classes();
-      Settings ps = base.with(Map.of("run.dir", demoDir.toString(), "run.name", "student-pretrain",
-          "train.model", "student", "train.epochs", d.pretrainEpochs(), "data.root",
-          preRoot.toString() + "-" + preClasses + "c", "run.seed", base.run().seed() + 1000, "train.lr", d.scratchLr(),
-          "train.warmup-epochs", 1, "data.synthetic.classes", preClasses));
-      phase("pre-trained student: " + ps.model().student() + ", " + d.pretrainEpochs() + " epochs on " + preClasses
-          + " classes of a separate set (other seed)");
-      Path preCkpt = cached(ps, () -> {
-        DatasetIndex pre = DataSetup.open(ps);
-        return SupervisedTraining.run(ps, pre, ClipSources.forIndex(pre, DataSetup.clipSpec(ps)),
-            ps.model().student(), null, ps.run().runDir(), false);
-      });
+      int preClasses =
+          d.pretrainClasses() > 0 ? d.pretrainClasses() : base.data().synthetic().classes();
+      Settings ps =
+          base.with(
+              Map.of(
+                  "run.dir",
+                  demoDir.toString(),
+                  "run.name",
+                  "student-pretrain",
+                  "train.model",
+                  "student",
+                  "train.epochs",
+                  d.pretrainEpochs(),
+                  "data.root",
+                  preRoot.toString() + "-" + preClasses + "c",
+                  "run.seed",
+                  base.run().seed() + 1000,
+                  "train.lr",
+                  d.scratchLr(),
+                  "train.warmup-epochs",
+                  1,
+                  "data.synthetic.classes",
+                  preClasses));
+      phase(
+          "pre-trained student: "
+              + ps.model().student()
+              + ", "
+              + d.pretrainEpochs()
+              + " epochs on "
+              + preClasses
+              + " classes of a separate set (other seed)");
+      Path preCkpt =
+          cached(
+              ps,
+              () -> {
+                DatasetIndex pre = DataSetup.open(ps);
+                return SupervisedTraining.run(
+                    ps,
+                    pre,
+                    ClipSources.forIndex(pre, DataSetup.clipSpec(ps)),
+                    ps.model().student(),
+                    null,
+                    ps.run().runDir(),
+                    false);
+              });
       init = preCkpt.toString();
     }
 
     // Student alone from the same start.
     phase("student alone: cross-entropy, " + d.epochs() + " epochs from the pre-trained backbone");
-    Settings ss = base.with(Map.of("run.dir", demoDir.toString(), "run.name", "student", "train.model", "student",
-        "train.epochs", d.epochs(), "model.student-init", init));
-    byte[] initBytes = init.isEmpty() ? null
-        : Jobs.checkpoint("model.student-init", init).getParameters().toByteArray();
+    Settings ss =
+        base.with(
+            Map.of(
+                "run.dir",
+                demoDir.toString(),
+                "run.name",
+                "student",
+                "train.model",
+                "student",
+                "train.epochs",
+                d.epochs(),
+                "model.student-init",
+                init));
+    byte[] initBytes =
+        init.isEmpty()
+            ? null
+            : Jobs.checkpoint("model.student-init", init).getParameters().toByteArray();
     SupervisedTraining.Result alone;
-    try (RunFolder f = RunFolder.acquire(ss.run().runDir(), RunFolder.Mode.OVERWRITE, "run.name", "student")) {
-      alone = SupervisedTraining.run(ss, index, source, ss.model().student(), initBytes, ss.run().runDir(), false);
+    try (RunFolder f =
+        RunFolder.acquire(ss.run().runDir(), RunFolder.Mode.OVERWRITE, "run.name", "student")) {
+      alone =
+          SupervisedTraining.run(
+              ss, index, source, ss.model().student(), initBytes, ss.run().runDir(), false);
     }
-    rows.add(new SummaryRow("Student alone", "student", "-", 0, 1.0, alone.bestTop1(), alone.top1(), alone.top5(),
-        alone.secondsPerEpoch(), alone.totalSeconds(), 1.0));
+    rows.add(
+        new SummaryRow(
+            "Student alone",
+            "student",
+            "-",
+            0,
+            1.0,
+            alone.bestTop1(),
+            alone.top1(),
+            alone.top5(),
+            alone.secondsPerEpoch(),
+            alone.totalSeconds(),
+            1.0));
 
-    // The two controls (METHOD.md §5): a random subset under SAKD's own loss and α isolates the selection; a random
+    // The two controls (METHOD.md §5): a random subset under SAKD's own loss and α isolates the
+    // selection; a random
     // subset under plain KD isolates the whole method. Both at SAKD's budget, re-drawn every epoch.
     record Variant(String label, String name, String mode, int interval, String selector) {}
     String selector = base.sakd().selector();
-    List<Variant> variants = List.of(
-        new Variant("Vanilla " + base.distill().method().toUpperCase(), "vanilla", "vanilla", 1, selector),
-        new Variant("SAKD Ours (I=1)", "sakd-i1", "sakd", 1, selector),
-        new Variant("SAKD Ours* (I=" + d.starInterval() + ")", "sakd-i" + d.starInterval(), "sakd", d.starInterval(),
-            selector),
-        new Variant("Random subset, SAKD loss", "random-sakd", "sakd", 1, "random"),
-        new Variant("Random subset, plain KD", "random", "random", 1, selector));
+    List<Variant> variants =
+        List.of(
+            new Variant(
+                "Vanilla " + base.distill().method().toUpperCase(),
+                "vanilla",
+                "vanilla",
+                1,
+                selector),
+            new Variant("SAKD Ours (I=1)", "sakd-i1", "sakd", 1, selector),
+            new Variant(
+                "SAKD Ours* (I=" + d.starInterval() + ")",
+                "sakd-i" + d.starInterval(),
+                "sakd",
+                d.starInterval(),
+                selector),
+            new Variant("Random subset, SAKD loss", "random-sakd", "sakd", 1, "random"),
+            new Variant("Random subset, plain KD", "random", "random", 1, selector));
     for (Variant v : variants) {
       phase(v.label() + ": " + d.epochs() + " epochs");
-      Settings vs = base.with(Map.of("run.dir", demoDir.toString(), "run.name", v.name(), "distill.mode", v.mode(),
-          "sakd.interval", v.interval(), "train.epochs", d.epochs(), "model.teacher-checkpoint", teacherCkpt.toString(),
-          "model.student-init", init, "sakd.selector", v.selector()));
+      Settings vs =
+          base.with(
+              Map.of(
+                  "run.dir",
+                  demoDir.toString(),
+                  "run.name",
+                  v.name(),
+                  "distill.mode",
+                  v.mode(),
+                  "sakd.interval",
+                  v.interval(),
+                  "train.epochs",
+                  d.epochs(),
+                  "model.teacher-checkpoint",
+                  teacherCkpt.toString(),
+                  "model.student-init",
+                  init,
+                  "sakd.selector",
+                  v.selector()));
       Map.Entry<SummaryRow, List<EpochRecord>> r;
-      try (RunFolder f = RunFolder.acquire(vs.run().runDir(), RunFolder.Mode.OVERWRITE, "run.name", v.name())) {
+      try (RunFolder f =
+          RunFolder.acquire(vs.run().runDir(), RunFolder.Mode.OVERWRITE, "run.name", v.name())) {
         r = Jobs.distill(vs, index, source, v.label(), false);
       }
       rows.add(r.getKey());
@@ -133,7 +264,10 @@ final class DemoCommand implements Callable<Integer> {
     log.write("summary.md", Summary.markdown("SAKD demo (synthetic actions)", rows));
     System.out.println();
     System.out.print(Summary.table(rows));
-    System.out.printf(java.util.Locale.ROOT, "demo finished in %.0f s; results in %s%n", (System.nanoTime() - t0) / 1e9,
+    System.out.printf(
+        java.util.Locale.ROOT,
+        "demo finished in %.0f s; results in %s%n",
+        (System.nanoTime() - t0) / 1e9,
         demoDir.toAbsolutePath());
     return 0;
   }
@@ -146,18 +280,24 @@ final class DemoCommand implements Callable<Integer> {
     SupervisedTraining.Result run();
   }
 
-  /** Reuses runs/demo/<name>/checkpoints/best.ckpt when it was made with the same settings; trains otherwise. */
+  /**
+   * Reuses runs/demo/<name>/checkpoints/best.ckpt when it was made with the same settings; trains
+   * otherwise.
+   */
   private static Path cached(Settings s, Training training) {
     Path dir = s.run().runDir();
     Path key = dir.resolve("cache-key.conf");
     Path best = dir.resolve("checkpoints").resolve(CheckpointStore.BEST);
     String want = s.render();
     try {
-      if (Files.isRegularFile(best) && Files.isRegularFile(key) && Files.readString(key).equals(want)) {
+      if (Files.isRegularFile(best)
+          && Files.isRegularFile(key)
+          && Files.readString(key).equals(want)) {
         LOG.info("reusing {} (same settings)", best);
         return best;
       }
-      try (RunFolder f = RunFolder.acquire(dir, RunFolder.Mode.OVERWRITE, "run.name", s.run().name())) {
+      try (RunFolder f =
+          RunFolder.acquire(dir, RunFolder.Mode.OVERWRITE, "run.name", s.run().name())) {
         training.run();
         Files.writeString(key, want);
       }

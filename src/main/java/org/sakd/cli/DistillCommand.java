@@ -1,8 +1,8 @@
 package org.sakd.cli;
 
 import java.util.List;
-import org.sakd.checkpoint.RunFolder;
 import java.util.concurrent.Callable;
+import org.sakd.checkpoint.RunFolder;
 import org.sakd.config.Settings;
 import org.sakd.data.ClipSources;
 import org.sakd.data.DatasetIndex;
@@ -12,9 +12,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "distill", mixinStandardHelpOptions = true,
-    description = "Run one distillation (distill.method = kd|dkd|ctkd|crosskd|dualkd|gkd, distill.mode = "
-        + "sakd|vanilla|random) end to end on the actor pipeline; needs model.teacher-checkpoint.")
+@Command(
+    name = "distill",
+    mixinStandardHelpOptions = true,
+    description =
+        "Run one distillation (distill.method = kd|dkd|ctkd|crosskd|dualkd|gkd, distill.mode = "
+            + "sakd|vanilla|random) end to end on the actor pipeline; needs model.teacher-checkpoint.")
 final class DistillCommand implements Callable<Integer> {
   @Mixin SettingsOptions options;
 
@@ -29,15 +32,20 @@ final class DistillCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Settings s = options.load();
-    Jobs.teacherCheckpoint(s);   // a missing teacher is a bad setting: fail before any data work
+    Jobs.teacherCheckpoint(s); // a missing teacher is a bad setting: fail before any data work
     DatasetIndex index = DataSetup.open(s);
-    try (RunFolder f = RunFolder.acquire(s.run().runDir(), Jobs.mode(resume, overwrite), "run.name", s.run().name());
-        StopNotice stop = StopNotice.register(s.run().runDir(), "distill",
-            spec.commandLine().getParseResult().originalArgs())) {
+    try (RunFolder f =
+            RunFolder.acquire(
+                s.run().runDir(), Jobs.mode(resume, overwrite), "run.name", s.run().name());
+        StopNotice stop =
+            StopNotice.register(
+                s.run().runDir(), "distill", spec.commandLine().getParseResult().originalArgs())) {
       if (resume) {
         Jobs.checkResume(s, s.model().student(), Jobs.DISTILL_KEYS);
       }
-      var result = Jobs.distill(s, index, ClipSources.forIndex(index, DataSetup.clipSpec(s)), s.run().name(), resume);
+      var result =
+          Jobs.distill(
+              s, index, ClipSources.forIndex(index, DataSetup.clipSpec(s)), s.run().name(), resume);
       RunLog log = new RunLog(s.run().runDir());
       log.write("summary.json", Summary.json(List.of(result.getKey())));
       log.write("summary.md", Summary.markdown(s.run().name(), List.of(result.getKey())));

@@ -21,13 +21,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "evaluate", mixinStandardHelpOptions = true,
-    description = "Top-1 / Top-5 of a checkpoint on the test split: the centre clip, or eval.views evenly spaced "
-        + "temporal views averaged.")
+@Command(
+    name = "evaluate",
+    mixinStandardHelpOptions = true,
+    description =
+        "Top-1 / Top-5 of a checkpoint on the test split: the centre clip, or eval.views evenly spaced "
+            + "temporal views averaged.")
 final class EvaluateCommand implements Callable<Integer> {
   @Mixin SettingsOptions options;
 
-  @Option(names = "--checkpoint", description = "checkpoint file (default runs/<name>/checkpoints/best.ckpt)")
+  @Option(
+      names = "--checkpoint",
+      description = "checkpoint file (default runs/<name>/checkpoints/best.ckpt)")
   Path checkpoint;
 
   @Option(names = "--json", description = "print {\"top1\": …, \"top5\": …, \"samples\": N}")
@@ -36,16 +41,27 @@ final class EvaluateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Settings s = options.load();
-    Path file = checkpoint != null ? checkpoint : s.run().runDir().resolve("checkpoints").resolve(CheckpointStore.BEST);
-    CheckpointProto c = new CheckpointStore(file.toAbsolutePath().getParent()).load(file.getFileName().toString())
-        .orElseThrow(() -> new IllegalArgumentException("no checkpoint at " + file + " (train first, or pass --checkpoint)"));
+    Path file =
+        checkpoint != null
+            ? checkpoint
+            : s.run().runDir().resolve("checkpoints").resolve(CheckpointStore.BEST);
+    CheckpointProto c =
+        new CheckpointStore(file.toAbsolutePath().getParent())
+            .load(file.getFileName().toString())
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "no checkpoint at " + file + " (train first, or pass --checkpoint)"));
     DatasetIndex index = DataSetup.open(s);
     ClipLoader loader = new ClipLoader(ClipSources.forIndex(index, DataSetup.clipSpec(s)));
     ExecutorService pool = Executors.newFixedThreadPool(s.data().decoders());
-    try (NDManager root = NDManager.newBaseManager(org.sakd.train.Devices.primary(s, "evaluation"));
+    try (NDManager root =
+            NDManager.newBaseManager(org.sakd.train.Devices.primary(s, "evaluation"));
         Network net = Network.create(c.getModel(), index.classes().size(), root, s.run().seed())) {
       net.loadParameterBytes(c.getParameters().toByteArray());
-      Evaluation.Result r = Evaluation.run(net, index.test(), loader, pool, s.eval().batchSize(), 2, s.eval().views());
+      Evaluation.Result r =
+          Evaluation.run(
+              net, index.test(), loader, pool, s.eval().batchSize(), 2, s.eval().views());
       if (json) {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("top1", r.top1());
@@ -55,8 +71,15 @@ final class EvaluateCommand implements Callable<Integer> {
         o.put("skipped", loader.failures().size());
         System.out.println(Json.write(o));
       } else {
-        System.out.printf(Locale.ROOT, "%s (%s): top1 %.2f  top5 %.2f on %d test clips (%d skipped)%n", c.getModel(), file,
-            r.top1(), r.top5(), r.samples(), loader.failures().size());
+        System.out.printf(
+            Locale.ROOT,
+            "%s (%s): top1 %.2f  top5 %.2f on %d test clips (%d skipped)%n",
+            c.getModel(),
+            file,
+            r.top1(),
+            r.top5(),
+            r.samples(),
+            loader.failures().size());
       }
       return 0;
     } finally {

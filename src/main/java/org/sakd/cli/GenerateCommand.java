@@ -6,8 +6,11 @@ import org.sakd.data.SyntheticActions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-@Command(name = "generate", mixinStandardHelpOptions = true,
-    description = "Write the synthetic action set (real encoded videos, UCF101 layout) to data.root.")
+@Command(
+    name = "generate",
+    mixinStandardHelpOptions = true,
+    description =
+        "Write the synthetic action set (real encoded videos, UCF101 layout) to data.root.")
 final class GenerateCommand implements Callable<Integer> {
   @Mixin SettingsOptions options;
 

@@ -10,9 +10,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "scan", mixinStandardHelpOptions = true,
-    description = "Decode every listed file of the dataset; report missing, unreadable, truncated, zero-frame and "
-        + "too-short files with statistics; write a report and a cached index.")
+@Command(
+    name = "scan",
+    mixinStandardHelpOptions = true,
+    description =
+        "Decode every listed file of the dataset; report missing, unreadable, truncated, zero-frame and "
+            + "too-short files with statistics; write a report and a cached index.")
 final class ScanCommand implements Callable<Integer> {
   @Mixin SettingsOptions options;
 
@@ -22,7 +25,9 @@ final class ScanCommand implements Callable<Integer> {
   @Option(names = "--out", description = "report folder (default runs/scan-<format>)")
   Path out;
 
-  @Option(names = "--strict", description = "exit 1 when any file is bad or the index found problems")
+  @Option(
+      names = "--strict",
+      description = "exit 1 when any file is bad or the index found problems")
   boolean strict;
 
   @Override
@@ -39,8 +44,9 @@ final class ScanCommand implements Callable<Integer> {
       System.out.println("report and index written to " + dir.toAbsolutePath());
     }
     if (strict && (!report.bad().isEmpty() || !index.problems().isEmpty())) {
-      System.err.printf("scan --strict: %d bad files, %d index problems%n", report.bad().size(),
-          index.problems().size());
+      System.err.printf(
+          "scan --strict: %d bad files, %d index problems%n",
+          report.bad().size(), index.problems().size());
       return 1;
     }
     return 0;

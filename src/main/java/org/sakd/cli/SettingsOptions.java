@@ -8,10 +8,15 @@ import picocli.CommandLine.Option;
 
 /** The options every command shares: a recipe file and key=value overrides. */
 final class SettingsOptions {
-  @Option(names = {"-c", "--config"}, description = "HOCON recipe (e.g. conf/demo.conf); defaults otherwise")
+  @Option(
+      names = {"-c", "--config"},
+      description = "HOCON recipe (e.g. conf/demo.conf); defaults otherwise")
   Path config;
 
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "override one setting (repeatable), e.g. --set train.epochs=3")
+  @Option(
+      names = "--set",
+      paramLabel = "KEY=VALUE",
+      description = "override one setting (repeatable), e.g. --set train.epochs=3")
   List<String> overrides = new ArrayList<>();
 
   Settings load(String... extra) {

@@ -7,9 +7,10 @@ import java.util.List;
 import org.sakd.checkpoint.CheckpointStore;
 
 /**
- * While a run trains, a JVM shutdown hook (SIGINT, SIGTERM) that says where the run stopped and how to continue
- * it: checkpoints are written atomically at epoch ends, so an interrupted epoch is simply done again by
- * {@code --resume}. Closing the notice (the run finished or failed on its own) removes the hook.
+ * While a run trains, a JVM shutdown hook (SIGINT, SIGTERM) that says where the run stopped and how
+ * to continue it: checkpoints are written atomically at epoch ends, so an interrupted epoch is
+ * simply done again by {@code --resume}. Closing the notice (the run finished or failed on its own)
+ * removes the hook.
  */
 final class StopNotice implements AutoCloseable {
   private final Thread hook;
@@ -19,7 +20,8 @@ final class StopNotice implements AutoCloseable {
   }
 
   static StopNotice register(Path runDir, String command, List<String> args) {
-    Thread hook = new Thread(() -> System.err.println(message(runDir, command, args)), "sakd-stop-notice");
+    Thread hook =
+        new Thread(() -> System.err.println(message(runDir, command, args)), "sakd-stop-notice");
     Runtime.getRuntime().addShutdownHook(hook);
     return new StopNotice(hook);
   }
@@ -27,7 +29,8 @@ final class StopNotice implements AutoCloseable {
   static String message(Path runDir, String command, List<String> args) {
     Path last = runDir.resolve("checkpoints").resolve(CheckpointStore.LAST);
     List<String> again = new ArrayList<>();
-    List<String> rest = !args.isEmpty() && args.get(0).equals(command) ? args.subList(1, args.size()) : args;
+    List<String> rest =
+        !args.isEmpty() && args.get(0).equals(command) ? args.subList(1, args.size()) : args;
     for (String a : rest) {
       if (!a.equals("--overwrite") && !a.equals("--resume")) {
         again.add(a.contains(" ") || a.contains("\"") ? "'" + a + "'" : a);
@@ -35,8 +38,12 @@ final class StopNotice implements AutoCloseable {
     }
     String resume = "scripts/sakd " + command + " --resume " + String.join(" ", again);
     if (!Files.isRegularFile(last)) {
-      return "stopped: " + runDir + " has no checkpoint yet (no epoch finished); start it again with: scripts/sakd "
-          + command + " --overwrite " + String.join(" ", again);
+      return "stopped: "
+          + runDir
+          + " has no checkpoint yet (no epoch finished); start it again with: scripts/sakd "
+          + command
+          + " --overwrite "
+          + String.join(" ", again);
     }
     String after;
     try {
@@ -44,7 +51,12 @@ final class StopNotice implements AutoCloseable {
     } catch (RuntimeException e) {
       after = "(unreadable: " + e.getMessage() + ")";
     }
-    return "stopped: " + runDir + " keeps its last checkpoint " + after + "; continue with: " + resume;
+    return "stopped: "
+        + runDir
+        + " keeps its last checkpoint "
+        + after
+        + "; continue with: "
+        + resume;
   }
 
   @Override

@@ -1,8 +1,8 @@
 package org.sakd.cli;
 
 import java.util.Locale;
-import org.sakd.checkpoint.RunFolder;
 import java.util.concurrent.Callable;
+import org.sakd.checkpoint.RunFolder;
 import org.sakd.config.Settings;
 import org.sakd.data.ClipSources;
 import org.sakd.data.DatasetIndex;
@@ -11,9 +11,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "train-teacher", mixinStandardHelpOptions = true,
-    description = "Train a registered model with cross-entropy (the Teacher and Student-alone rows); "
-        + "train.model = teacher | student picks model.teacher or model.student.")
+@Command(
+    name = "train-teacher",
+    mixinStandardHelpOptions = true,
+    description =
+        "Train a registered model with cross-entropy (the Teacher and Student-alone rows); "
+            + "train.model = teacher | student picks model.teacher or model.student.")
 final class TrainTeacherCommand implements Callable<Integer> {
   @Mixin SettingsOptions options;
 
@@ -30,21 +33,40 @@ final class TrainTeacherCommand implements Callable<Integer> {
     Settings s = options.load();
     DatasetIndex index = DataSetup.open(s);
     String model = s.train().model().equals("teacher") ? s.model().teacher() : s.model().student();
-    // a student trained alone can start from a pre-trained backbone (model.student-init; another class count gets a
+    // a student trained alone can start from a pre-trained backbone (model.student-init; another
+    // class count gets a
     // fresh head), like the distilled students
     byte[] init = s.train().model().equals("student") ? Jobs.studentInit(s) : null;
     SupervisedTraining.Result result;
-    try (RunFolder f = RunFolder.acquire(s.run().runDir(), Jobs.mode(resume, overwrite), "run.name", s.run().name());
-        StopNotice stop = StopNotice.register(s.run().runDir(), "train-teacher",
-            spec.commandLine().getParseResult().originalArgs())) {
+    try (RunFolder f =
+            RunFolder.acquire(
+                s.run().runDir(), Jobs.mode(resume, overwrite), "run.name", s.run().name());
+        StopNotice stop =
+            StopNotice.register(
+                s.run().runDir(),
+                "train-teacher",
+                spec.commandLine().getParseResult().originalArgs())) {
       if (resume) {
         Jobs.checkResume(s, model, Jobs.TRAIN_KEYS);
       }
-      result = SupervisedTraining.run(s, index, ClipSources.forIndex(index, DataSetup.clipSpec(s)), model, init,
-          s.run().runDir(), resume);
+      result =
+          SupervisedTraining.run(
+              s,
+              index,
+              ClipSources.forIndex(index, DataSetup.clipSpec(s)),
+              model,
+              init,
+              s.run().runDir(),
+              resume);
     }
-    System.out.printf(Locale.ROOT, "%s: top1 %.2f  top5 %.2f  (%d test clips, %.1f s/epoch); best checkpoint %s%n",
-        result.model(), result.top1(), result.top5(), result.testSamples(), result.secondsPerEpoch(),
+    System.out.printf(
+        Locale.ROOT,
+        "%s: top1 %.2f  top5 %.2f  (%d test clips, %.1f s/epoch); best checkpoint %s%n",
+        result.model(),
+        result.top1(),
+        result.top5(),
+        result.testSamples(),
+        result.secondsPerEpoch(),
         result.bestCheckpoint());
     return 0;
   }

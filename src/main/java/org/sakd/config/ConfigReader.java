@@ -6,7 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
-/** Reads typed values from a resolved Config, turning every failure into a SettingsException with its key. */
+/**
+ * Reads typed values from a resolved Config, turning every failure into a SettingsException with
+ * its key.
+ */
 final class ConfigReader {
   private final Config config;
 
@@ -29,7 +32,8 @@ final class ConfigReader {
   String oneOf(String key, Set<String> allowed) {
     String v = string(key).trim().toLowerCase();
     if (!allowed.contains(v)) {
-      throw new SettingsException(key, string(key), "one of " + String.join(", ", new java.util.TreeSet<>(allowed)));
+      throw new SettingsException(
+          key, string(key), "one of " + String.join(", ", new java.util.TreeSet<>(allowed)));
     }
     return v;
   }

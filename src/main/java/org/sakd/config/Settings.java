@@ -11,20 +11,36 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The typed, validated settings of one run, built from HOCON: the embedded defaults
- * ({@code sakd-defaults.conf}), then a recipe file, then {@code --set key=value} overrides. A bad value is
+ * The typed, validated settings of one run, built from HOCON: the embedded defaults ({@code
+ * sakd-defaults.conf}), then a recipe file, then {@code --set key=value} overrides. A bad value is
  * rejected here, before any work starts, with its key path, the value and what is allowed.
  */
 public record Settings(
-    Run run, Data data, Models model, Train train, Pipeline pipeline, Eval eval, Distill distill, Sakd sakd,
-    Demo demo, Config raw) {
+    Run run,
+    Data data,
+    Models model,
+    Train train,
+    Pipeline pipeline,
+    Eval eval,
+    Distill distill,
+    Sakd sakd,
+    Demo demo,
+    Config raw) {
 
-  public record Demo(int teacherEpochs, int pretrainEpochs, int epochs, int starInterval, double scratchLr,
+  public record Demo(
+      int teacherEpochs,
+      int pretrainEpochs,
+      int epochs,
+      int starInterval,
+      double scratchLr,
       int pretrainClasses) {}
 
   public record Pipeline(int buffer) {}
 
-  /** Bytes of decoded clips to keep in memory; none with per-epoch random training clips (they never repeat). */
+  /**
+   * Bytes of decoded clips to keep in memory; none with per-epoch random training clips (they never
+   * repeat).
+   */
   public long clipCacheBytes() {
     return data.trainSampling().equals("fixed") ? (long) data.clipCacheMb() << 20 : 0;
   }
@@ -38,44 +54,101 @@ public record Settings(
   public record Clip(int frames, int stride, int shortSide, int crop, float[] mean, float[] std) {}
 
   public record Synthetic(
-      int classes, int groups, int testGroups, int clipsPerGroup, int frames, int width, int height, int fps,
-      String container, int noise, double contrast) {}
+      int classes,
+      int groups,
+      int testGroups,
+      int clipsPerGroup,
+      int frames,
+      int width,
+      int height,
+      int fps,
+      String container,
+      int noise,
+      double contrast) {}
 
   public record Data(
-      String format, Path root, String splits, int split, String trainList, String valList, String classes,
-      String annotations, int decoders, String trainSampling, int clipCacheMb, Clip clip, Synthetic synthetic) {
+      String format,
+      Path root,
+      String splits,
+      int split,
+      String trainList,
+      String valList,
+      String classes,
+      String annotations,
+      int decoders,
+      String trainSampling,
+      int clipCacheMb,
+      Clip clip,
+      Synthetic synthetic) {
     /** Options passed to the dataset index loaders (keys as in {@code org.sakd.data.Datasets}). */
     public Map<String, String> options() {
       return Map.of(
-          "splits", splits, "split", Integer.toString(split), "train_list", trainList, "val_list", valList,
-          "classes", classes, "annotations", annotations);
+          "splits",
+          splits,
+          "split",
+          Integer.toString(split),
+          "train_list",
+          trainList,
+          "val_list",
+          valList,
+          "classes",
+          classes,
+          "annotations",
+          annotations);
     }
   }
 
-  public record Models(String teacher, String student, String teacherCheckpoint, String studentInit) {}
+  public record Models(
+      String teacher, String student, String teacherCheckpoint, String studentInit) {}
 
   public record Train(
-      String model, int epochs, int batchSize, double lr, double momentum, double weightDecay, boolean nesterov,
-      String lrSchedule, int warmupEpochs, int[] stepEpochs, double stepGamma, List<String> devices,
-      int checkpointEvery, int computeThreads) {}
+      String model,
+      int epochs,
+      int batchSize,
+      double lr,
+      double momentum,
+      double weightDecay,
+      boolean nesterov,
+      String lrSchedule,
+      int warmupEpochs,
+      int[] stepEpochs,
+      double stepGamma,
+      List<String> devices,
+      int checkpointEvery,
+      int computeThreads) {}
 
   public record Eval(int batchSize, int views) {}
 
   public record Distill(String method, String mode) {}
 
   public record Sakd(
-      int interval, double ratio, double eta, double lambda, double gamma, String schedule, String selector,
-      String supervisor, int scoreBatchSize, int partitionThreshold, int shards, String direction, String alphaForm,
+      int interval,
+      double ratio,
+      double eta,
+      double lambda,
+      double gamma,
+      String schedule,
+      String selector,
+      String supervisor,
+      int scoreBatchSize,
+      int partitionThreshold,
+      int shards,
+      String direction,
+      String alphaForm,
       int annealEpochs) {
 
     /** The readings of METHOD.md §2.5 and §4 these settings choose, for the selection stage. */
     public org.sakd.sakd.SelectionPolicy policy() {
-      return new org.sakd.sakd.SelectionPolicy(lambda, org.sakd.sakd.Direction.parse(direction),
-          org.sakd.sakd.AlphaForm.parse(alphaForm), eta);
+      return new org.sakd.sakd.SelectionPolicy(
+          lambda,
+          org.sakd.sakd.Direction.parse(direction),
+          org.sakd.sakd.AlphaForm.parse(alphaForm),
+          eta);
     }
   }
 
-  public static final Set<String> FORMATS = Set.of("ucf101", "kinetics", "ssv2", "cifar100", "imagefolder", "synthetic");
+  public static final Set<String> FORMATS =
+      Set.of("ucf101", "kinetics", "ssv2", "cifar100", "imagefolder", "synthetic");
   public static final Set<String> METHODS = Set.of("kd", "dkd", "ctkd", "crosskd", "dualkd", "gkd");
   public static final Set<String> MODES = Set.of("sakd", "vanilla", "random");
 
@@ -87,8 +160,9 @@ public record Settings(
   }
 
   /**
-   * Loads settings: defaults, then {@code file} (may be null), then each {@code key=value} override (values are
-   * HOCON, so numbers, lists and quoted strings work). Throws SettingsException on any bad or unknown key.
+   * Loads settings: defaults, then {@code file} (may be null), then each {@code key=value} override
+   * (values are HOCON, so numbers, lists and quoted strings work). Throws SettingsException on any
+   * bad or unknown key.
    */
   public static Settings load(Path file, List<String> overrides) {
     Config defaults = defaults();
@@ -105,7 +179,9 @@ public record Settings(
         one = ConfigFactory.parseString(key + " = " + value);
       } catch (ConfigException e) {
         // An unquoted value HOCON cannot parse (a path with ':' etc.): take it as a plain string.
-        one = ConfigFactory.empty().withValue(key, com.typesafe.config.ConfigValueFactory.fromAnyRef(value));
+        one =
+            ConfigFactory.empty()
+                .withValue(key, com.typesafe.config.ConfigValueFactory.fromAnyRef(value));
       }
       given = one.withFallback(given);
     }
@@ -127,7 +203,9 @@ public record Settings(
     }
     List<String> unknown = ConfigReader.unknownKeys(given.resolve(), defaults);
     if (!unknown.isEmpty()) {
-      throw new SettingsException(unknown.get(0), given.getValue(unknown.get(0)).unwrapped(),
+      throw new SettingsException(
+          unknown.get(0),
+          given.getValue(unknown.get(0)).unwrapped(),
           "a known key (see src/main/resources/sakd-defaults.conf)");
     }
     return from(resolved);
@@ -135,74 +213,141 @@ public record Settings(
 
   static Settings from(Config c) {
     ConfigReader r = new ConfigReader(c);
-    Run run = new Run(nonEmpty(r, "run.name"), Path.of(nonEmpty(r, "run.dir")), r.longValue("run.seed"));
+    Run run =
+        new Run(nonEmpty(r, "run.name"), Path.of(nonEmpty(r, "run.dir")), r.longValue("run.seed"));
     if (!run.name().matches("[A-Za-z0-9._-]+")) {
       throw new SettingsException("run.name", run.name(), "letters, digits, '.', '_' and '-'");
     }
-    Clip clip = new Clip(
-        r.intIn("data.clip.frames", 1, 512), r.intIn("data.clip.stride", 1, 64),
-        r.intIn("data.clip.short-side", 8, 4096), r.intIn("data.clip.crop", 8, 4096),
-        r.floats("data.clip.mean", 3, 0, 1), r.floats("data.clip.std", 3, 1e-6, 10));
+    Clip clip =
+        new Clip(
+            r.intIn("data.clip.frames", 1, 512), r.intIn("data.clip.stride", 1, 64),
+            r.intIn("data.clip.short-side", 8, 4096), r.intIn("data.clip.crop", 8, 4096),
+            r.floats("data.clip.mean", 3, 0, 1), r.floats("data.clip.std", 3, 1e-6, 10));
     if (3L * clip.frames() * clip.crop() * clip.crop() > Integer.MAX_VALUE - 8) {
-      throw new SettingsException("data.clip.crop", clip.crop(), "a clip of 3 x data.clip.frames (" + clip.frames()
-          + ") x crop x crop values that fits one Java array (at most " + (Integer.MAX_VALUE - 8) + " values)");
+      throw new SettingsException(
+          "data.clip.crop",
+          clip.crop(),
+          "a clip of 3 x data.clip.frames ("
+              + clip.frames()
+              + ") x crop x crop values that fits one Java array (at most "
+              + (Integer.MAX_VALUE - 8)
+              + " values)");
     }
     if (clip.crop() > clip.shortSide()) {
-      throw new SettingsException("data.clip.crop", clip.crop(), "at most data.clip.short-side (" + clip.shortSide() + ")");
+      throw new SettingsException(
+          "data.clip.crop", clip.crop(), "at most data.clip.short-side (" + clip.shortSide() + ")");
     }
-    Synthetic syn = new Synthetic(
-        r.intIn("data.synthetic.classes", 2, 10), r.intIn("data.synthetic.groups", 2, 1000),
-        r.intIn("data.synthetic.test-groups", 1, 999), r.intIn("data.synthetic.clips-per-group", 1, 100),
-        r.intIn("data.synthetic.frames", 2, 10000), r.intIn("data.synthetic.width", 16, 4096),
-        r.intIn("data.synthetic.height", 16, 4096), r.intIn("data.synthetic.fps", 1, 240),
-        r.oneOf("data.synthetic.container", Set.of("avi", "mp4")), r.intIn("data.synthetic.noise", 0, 127),
-        r.doubleIn("data.synthetic.contrast", 0, 1, true));
+    Synthetic syn =
+        new Synthetic(
+            r.intIn("data.synthetic.classes", 2, 10),
+            r.intIn("data.synthetic.groups", 2, 1000),
+            r.intIn("data.synthetic.test-groups", 1, 999),
+            r.intIn("data.synthetic.clips-per-group", 1, 100),
+            r.intIn("data.synthetic.frames", 2, 10000),
+            r.intIn("data.synthetic.width", 16, 4096),
+            r.intIn("data.synthetic.height", 16, 4096),
+            r.intIn("data.synthetic.fps", 1, 240),
+            r.oneOf("data.synthetic.container", Set.of("avi", "mp4")),
+            r.intIn("data.synthetic.noise", 0, 127),
+            r.doubleIn("data.synthetic.contrast", 0, 1, true));
     if (syn.testGroups() >= syn.groups()) {
-      throw new SettingsException("data.synthetic.test-groups", syn.testGroups(),
+      throw new SettingsException(
+          "data.synthetic.test-groups",
+          syn.testGroups(),
           "fewer than data.synthetic.groups (" + syn.groups() + ")");
     }
-    Data data = new Data(
-        r.oneOf("data.format", FORMATS), Path.of(nonEmpty(r, "data.root")), r.string("data.splits"),
-        r.intIn("data.split", 1, 3), r.string("data.train-list"), r.string("data.val-list"),
-        r.string("data.classes"), r.string("data.annotations"), r.intIn("data.decoders", 1, 256),
-        r.oneOf("data.train-sampling", Set.of("fixed", "random")), r.intIn("data.clip-cache-mb", 0, 1 << 20), clip,
-        syn);
-    Models model = new Models(nonEmpty(r, "model.teacher"), nonEmpty(r, "model.student"),
-        r.string("model.teacher-checkpoint"), r.string("model.student-init"));
-    Train train = new Train(
-        r.oneOf("train.model", Set.of("teacher", "student")), r.intIn("train.epochs", 1, 100000),
-        r.intIn("train.batch-size", 1, 65536), r.doubleIn("train.lr", 0, 100, true),
-        r.doubleIn("train.momentum", 0, 0.999999, false), r.doubleIn("train.weight-decay", 0, 1, false),
-        r.bool("train.nesterov"), r.oneOf("train.lr-schedule", Set.of("cosine", "step", "constant")),
-        r.intIn("train.warmup-epochs", 0, 100000), r.intsIn("train.step-epochs", 1, 100000),
-        r.doubleIn("train.step-gamma", 0, 1, true), devices(r), r.intIn("train.checkpoint-every", 1, 100000),
-        r.intIn("train.compute-threads", 0, 4096));
+    Data data =
+        new Data(
+            r.oneOf("data.format", FORMATS),
+            Path.of(nonEmpty(r, "data.root")),
+            r.string("data.splits"),
+            r.intIn("data.split", 1, 3),
+            r.string("data.train-list"),
+            r.string("data.val-list"),
+            r.string("data.classes"),
+            r.string("data.annotations"),
+            r.intIn("data.decoders", 1, 256),
+            r.oneOf("data.train-sampling", Set.of("fixed", "random")),
+            r.intIn("data.clip-cache-mb", 0, 1 << 20),
+            clip,
+            syn);
+    Models model =
+        new Models(
+            nonEmpty(r, "model.teacher"),
+            nonEmpty(r, "model.student"),
+            r.string("model.teacher-checkpoint"),
+            r.string("model.student-init"));
+    Train train =
+        new Train(
+            r.oneOf("train.model", Set.of("teacher", "student")),
+            r.intIn("train.epochs", 1, 100000),
+            r.intIn("train.batch-size", 1, 65536),
+            r.doubleIn("train.lr", 0, 100, true),
+            r.doubleIn("train.momentum", 0, 0.999999, false),
+            r.doubleIn("train.weight-decay", 0, 1, false),
+            r.bool("train.nesterov"),
+            r.oneOf("train.lr-schedule", Set.of("cosine", "step", "constant")),
+            r.intIn("train.warmup-epochs", 0, 100000),
+            r.intsIn("train.step-epochs", 1, 100000),
+            r.doubleIn("train.step-gamma", 0, 1, true),
+            devices(r),
+            r.intIn("train.checkpoint-every", 1, 100000),
+            r.intIn("train.compute-threads", 0, 4096));
     Pipeline pipeline = new Pipeline(r.intIn("pipeline.buffer", 0, 1 << 20));
     Eval eval = new Eval(r.intIn("eval.batch-size", 1, 65536), r.intIn("eval.views", 1, 30));
-    Distill distill = new Distill(r.oneOf("distill.method", METHODS), r.oneOf("distill.mode", MODES));
-    Sakd sakd = new Sakd(
-        r.intIn("sakd.interval", 1, 100000), r.doubleIn("sakd.ratio", 0, 1, true),
-        r.doubleIn("sakd.eta", 0, 1, true), r.doubleIn("sakd.lambda", 0, 1, false),
-        r.doubleIn("sakd.gamma", 0, 1, false), r.oneOf("sakd.schedule", Set.of("poly", "linear", "cosine")),
-        r.oneOf("sakd.selector", Set.of("dpp", "dpp-greedy", "dpp-sample", "dpp-additive", "random", "topk")),
-        r.oneOf("sakd.supervisor", Set.of("gt+teacher", "teacher", "gt")),
-        r.intIn("sakd.score-batch-size", 1, 65536), r.intIn("sakd.partition-threshold", 2, Integer.MAX_VALUE),
-        r.intIn("sakd.shards", 1, 4096), r.oneOf("sakd.direction", Set.of("difficulty-high", "easy-high")),
-        r.oneOf("sakd.alpha-form", Set.of("code", "unit", "beta-over-eta")), r.intIn("sakd.anneal-epochs", 0, 100000));
-        Demo demo = new Demo(r.intIn("demo.teacher-epochs", 1, 100000), r.intIn("demo.pretrain-epochs", 0, 100000),
-        r.intIn("demo.epochs", 1, 100000), r.intIn("demo.star-interval", 1, 100000),
-        r.doubleIn("demo.scratch-lr", 0, 100, true), r.intIn("demo.pretrain-classes", 0, 100000));
+    Distill distill =
+        new Distill(r.oneOf("distill.method", METHODS), r.oneOf("distill.mode", MODES));
+    Sakd sakd =
+        new Sakd(
+            r.intIn("sakd.interval", 1, 100000),
+            r.doubleIn("sakd.ratio", 0, 1, true),
+            r.doubleIn("sakd.eta", 0, 1, true),
+            r.doubleIn("sakd.lambda", 0, 1, false),
+            r.doubleIn("sakd.gamma", 0, 1, false),
+            r.oneOf("sakd.schedule", Set.of("poly", "linear", "cosine")),
+            r.oneOf(
+                "sakd.selector",
+                Set.of("dpp", "dpp-greedy", "dpp-sample", "dpp-additive", "random", "topk")),
+            r.oneOf("sakd.supervisor", Set.of("gt+teacher", "teacher", "gt")),
+            r.intIn("sakd.score-batch-size", 1, 65536),
+            r.intIn("sakd.partition-threshold", 2, Integer.MAX_VALUE),
+            r.intIn("sakd.shards", 1, 4096),
+            r.oneOf("sakd.direction", Set.of("difficulty-high", "easy-high")),
+            r.oneOf("sakd.alpha-form", Set.of("code", "unit", "beta-over-eta")),
+            r.intIn("sakd.anneal-epochs", 0, 100000));
+    Demo demo =
+        new Demo(
+            r.intIn("demo.teacher-epochs", 1, 100000),
+            r.intIn("demo.pretrain-epochs", 0, 100000),
+            r.intIn("demo.epochs", 1, 100000),
+            r.intIn("demo.star-interval", 1, 100000),
+            r.doubleIn("demo.scratch-lr", 0, 100, true),
+            r.intIn("demo.pretrain-classes", 0, 100000));
     if (sakd.annealEpochs() >= train.epochs()) {
-      throw new SettingsException("sakd.anneal-epochs", sakd.annealEpochs(), "fewer than train.epochs ("
-          + train.epochs() + "): at least one epoch must train on the subset (use distill.mode=vanilla otherwise)");
+      throw new SettingsException(
+          "sakd.anneal-epochs",
+          sakd.annealEpochs(),
+          "fewer than train.epochs ("
+              + train.epochs()
+              + "): at least one epoch must train on the subset (use distill.mode=vanilla otherwise)");
     }
-    // a batch is staged in one direct buffer (at most 2 GiB): clip values x 4 bytes x the largest batch must fit
+    // a batch is staged in one direct buffer (at most 2 GiB): clip values x 4 bytes x the largest
+    // batch must fit
     long clipBytes = 12L * clip.frames() * clip.crop() * clip.crop();
-    for (var b : List.of(Map.entry("train.batch-size", train.batchSize()), Map.entry("eval.batch-size",
-        eval.batchSize()), Map.entry("sakd.score-batch-size", sakd.scoreBatchSize()))) {
+    for (var b :
+        List.of(
+            Map.entry("train.batch-size", train.batchSize()),
+            Map.entry("eval.batch-size", eval.batchSize()),
+            Map.entry("sakd.score-batch-size", sakd.scoreBatchSize()))) {
       if (clipBytes * b.getValue() > Integer.MAX_VALUE) {
-        throw new SettingsException(b.getKey(), b.getValue(), "at most " + (Integer.MAX_VALUE / clipBytes)
-            + " clips of " + clipBytes / (1 << 20) + " MiB (data.clip.frames x crop x crop x 3 floats) per batch");
+        throw new SettingsException(
+            b.getKey(),
+            b.getValue(),
+            "at most "
+                + (Integer.MAX_VALUE / clipBytes)
+                + " clips of "
+                + clipBytes / (1 << 20)
+                + " MiB (data.clip.frames x crop x crop x 3 floats) per batch");
       }
     }
     return new Settings(run, data, model, train, pipeline, eval, distill, sakd, demo, c);
@@ -227,8 +372,8 @@ public record Settings(
   }
 
   /**
-   * "key: then → now" for each of {@code keys} whose value differs between {@code rendered} (another run's
-   * {@link #render()}, e.g. the one a checkpoint carries) and these settings.
+   * "key: then → now" for each of {@code keys} whose value differs between {@code rendered}
+   * (another run's {@link #render()}, e.g. the one a checkpoint carries) and these settings.
    */
   public List<String> differences(String rendered, List<String> keys) {
     Config then = ConfigFactory.parseString(rendered);
@@ -245,17 +390,20 @@ public record Settings(
 
   /** The resolved configuration as HOCON text, written into runs/<name>/config.conf. */
   public String render() {
-    return raw.root().render(
-        ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
+    return raw.root()
+        .render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
   }
 
   /**
-   * PyTorch's intra-op thread count for this process: {@code train.compute-threads}, or the cores the decoders leave
-   * (at least one). Applied once, before the engine starts; later settings cannot change it.
+   * PyTorch's intra-op thread count for this process: {@code train.compute-threads}, or the cores
+   * the decoders leave (at least one). Applied once, before the engine starts; later settings
+   * cannot change it.
    */
   public void applyComputeThreads() {
-    int threads = train.computeThreads() > 0 ? train.computeThreads()
-        : Math.max(1, Runtime.getRuntime().availableProcessors() - data.decoders());
+    int threads =
+        train.computeThreads() > 0
+            ? train.computeThreads()
+            : Math.max(1, Runtime.getRuntime().availableProcessors() - data.decoders());
     if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
       System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
       System.setProperty("ai.djl.pytorch.num_interop_threads", "1");

@@ -1,6 +1,9 @@
 package org.sakd.config;
 
-/** A configuration value that cannot be used: names the key path, the value given and what is allowed. */
+/**
+ * A configuration value that cannot be used: names the key path, the value given and what is
+ * allowed.
+ */
 public final class SettingsException extends RuntimeException {
   private final String key;
 

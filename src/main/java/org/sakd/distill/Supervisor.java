@@ -4,35 +4,40 @@ import java.util.Locale;
 
 /** Which supervision the SAKD loss keeps (METHOD.md §4, the supervisor ablation). */
 public enum Supervisor {
-    /** CE with the labels and the teacher's KD term, mixed by α (default). */
-    GT_AND_TEACHER("gt+teacher"),
-    /** Only the α-weighted KD term. */
-    TEACHER("teacher"),
-    /** Only the (1 − α)-weighted CE term. */
-    GT("gt");
+  /** CE with the labels and the teacher's KD term, mixed by α (default). */
+  GT_AND_TEACHER("gt+teacher"),
+  /** Only the α-weighted KD term. */
+  TEACHER("teacher"),
+  /** Only the (1 − α)-weighted CE term. */
+  GT("gt");
 
-    private final String configName;
+  private final String configName;
 
-    Supervisor(String configName) {
-        this.configName = configName;
+  Supervisor(String configName) {
+    this.configName = configName;
+  }
+
+  /** The name used in configuration files. */
+  public String configName() {
+    return configName;
+  }
+
+  /**
+   * Parses {@code gt+teacher}, {@code teacher} or {@code gt} (case-insensitive, surrounding blanks
+   * ignored).
+   */
+  public static Supervisor parse(String s) {
+    if (s == null) {
+      throw new IllegalArgumentException(
+          "supervisor is null; expected one of gt+teacher, teacher, gt");
     }
-
-    /** The name used in configuration files. */
-    public String configName() {
-        return configName;
+    String key = s.trim().toLowerCase(Locale.ROOT);
+    for (Supervisor v : values()) {
+      if (v.configName.equals(key)) {
+        return v;
+      }
     }
-
-    /** Parses {@code gt+teacher}, {@code teacher} or {@code gt} (case-insensitive, surrounding blanks ignored). */
-    public static Supervisor parse(String s) {
-        if (s == null) {
-            throw new IllegalArgumentException("supervisor is null; expected one of gt+teacher, teacher, gt");
-        }
-        String key = s.trim().toLowerCase(Locale.ROOT);
-        for (Supervisor v : values()) {
-            if (v.configName.equals(key)) {
-                return v;
-            }
-        }
-        throw new IllegalArgumentException("unknown supervisor '" + s + "'; expected one of gt+teacher, teacher, gt");
-    }
+    throw new IllegalArgumentException(
+        "unknown supervisor '" + s + "'; expected one of gt+teacher, teacher, gt");
+  }
 }

@@ -8,17 +8,16 @@ package org.sakd.distill;
  */
 public final class WarmUp {
 
-    private WarmUp() {
-    }
+  private WarmUp() {}
 
-    /** The factor for 0-based epoch {@code epoch}; {@code warmupEpochs} ≥ 1. */
-    public static double factor(int epoch, int warmupEpochs) {
-        if (epoch < 0) {
-            throw new IllegalArgumentException("epoch must be >= 0, got " + epoch);
-        }
-        if (warmupEpochs < 1) {
-            throw new IllegalArgumentException("warm-up epochs must be >= 1, got " + warmupEpochs);
-        }
-        return Math.min((epoch + 1) / (double) warmupEpochs, 1.0);
+  /** The factor for 0-based epoch {@code epoch}; {@code warmupEpochs} ≥ 1. */
+  public static double factor(int epoch, int warmupEpochs) {
+    if (epoch < 0) {
+      throw new IllegalArgumentException("epoch must be >= 0, got " + epoch);
     }
+    if (warmupEpochs < 1) {
+      throw new IllegalArgumentException("warm-up epochs must be >= 1, got " + warmupEpochs);
+    }
+    return Math.min((epoch + 1) / (double) warmupEpochs, 1.0);
+  }
 }

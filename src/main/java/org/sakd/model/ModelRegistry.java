@@ -1,7 +1,8 @@
 package org.sakd.model;
 
-import ai.djl.nn.Block;
+import static org.sakd.model.ConvLayers.shape;
 
+import ai.djl.nn.Block;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,87 +10,108 @@ import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import static org.sakd.model.ConvLayers.shape;
-
 /**
- * Builds the zoo's networks by name. Every block returned implements {@link Classifier} and is not yet
- * initialised: call {@link ModelInfo#initialize} (or {@code block.initialize}) with {@code inputShape}.
+ * Builds the zoo's networks by name. Every block returned implements {@link Classifier} and is not
+ * yet initialised: call {@link ModelInfo#initialize} (or {@code block.initialize}) with {@code
+ * inputShape}.
  *
- * <p>The 3D ResNets {@code r3d10|r3d18|r3d34} also take a width multiplier suffix, e.g. {@code r3d18-w0.25}.
+ * <p>The 3D ResNets {@code r3d10|r3d18|r3d34} also take a width multiplier suffix, e.g. {@code
+ * r3d18-w0.25}.
  */
 public final class ModelRegistry {
 
-    private static final Pattern WIDENED_R3D = Pattern.compile("(r3d(?:10|18|34))-w([0-9]*\\.?[0-9]+)");
-    private static final int[] CIFAR_WIDTHS = {16, 16, 32, 64};
-    private static final int[] CIFAR_X4_WIDTHS = {32, 64, 128, 256};
+  private static final Pattern WIDENED_R3D =
+      Pattern.compile("(r3d(?:10|18|34))-w([0-9]*\\.?[0-9]+)");
+  private static final int[] CIFAR_WIDTHS = {16, 16, 32, 64};
+  private static final int[] CIFAR_X4_WIDTHS = {32, 64, 128, 256};
 
-    private static final Map<String, ResNet3d.Spec> R3D = new LinkedHashMap<>();
-    private static final Map<String, IntFunction<PooledClassifier>> FACTORIES = new LinkedHashMap<>();
+  private static final Map<String, ResNet3d.Spec> R3D = new LinkedHashMap<>();
+  private static final Map<String, IntFunction<PooledClassifier>> FACTORIES = new LinkedHashMap<>();
 
-    static {
-        R3D.put("r3d10", ResNet3d.standard(1, 1, 1, 1));
-        R3D.put("r3d18", ResNet3d.standard(2, 2, 2, 2));
-        R3D.put("r3d34", ResNet3d.standard(3, 4, 6, 3));
-        // CPU presets for 8×56×56 clips: a stem max-pool brings res2 to 14×14, which is where most FLOPs go.
-        R3D.put("r3d-tiny", new ResNet3d.Spec(new int[] {1, 1, 1, 1}, 16, shape(3, 7, 7), true, shape(3, 8, 56, 56)));
-        R3D.put("r3d-micro", new ResNet3d.Spec(new int[] {1, 1, 1, 1}, 8, shape(3, 5, 5), true, shape(3, 8, 56, 56)));
-        R3D.forEach((name, spec) -> FACTORIES.put(name, k -> ResNet3d.build(name, spec, k)));
+  static {
+    R3D.put("r3d10", ResNet3d.standard(1, 1, 1, 1));
+    R3D.put("r3d18", ResNet3d.standard(2, 2, 2, 2));
+    R3D.put("r3d34", ResNet3d.standard(3, 4, 6, 3));
+    // CPU presets for 8×56×56 clips: a stem max-pool brings res2 to 14×14, which is where most
+    // FLOPs go.
+    R3D.put(
+        "r3d-tiny",
+        new ResNet3d.Spec(new int[] {1, 1, 1, 1}, 16, shape(3, 7, 7), true, shape(3, 8, 56, 56)));
+    R3D.put(
+        "r3d-micro",
+        new ResNet3d.Spec(new int[] {1, 1, 1, 1}, 8, shape(3, 5, 5), true, shape(3, 8, 56, 56)));
+    R3D.forEach((name, spec) -> FACTORIES.put(name, k -> ResNet3d.build(name, spec, k)));
 
-        // SlowFast T×τ presets of the paper (Table 2): α = 8 for 4×16, α = 4 for 8×8 and 16×8; β = 1/8.
-        slowFast("slowfast-r101-16x8", new SlowFast.Spec(true, new int[] {3, 4, 23, 3}, 64, 4, 8, shape(3, 64, 224, 224)));
-        slowFast("slowfast-r50-4x16", new SlowFast.Spec(true, new int[] {3, 4, 6, 3}, 64, 8, 8, shape(3, 32, 224, 224)));
-        slowFast("slowfast-r18", new SlowFast.Spec(false, new int[] {2, 2, 2, 2}, 64, 4, 8, shape(3, 32, 224, 224)));
-        // CPU presets for 8×56×56 clips: the slow pathway sees 2 frames (α = 4).
-        slowFast("slowfast-tiny", new SlowFast.Spec(false, new int[] {1, 1, 1, 1}, 32, 4, 8, shape(3, 8, 56, 56)));
-        slowFast("slowfast-micro", new SlowFast.Spec(false, new int[] {1, 1, 1, 1}, 16, 4, 4, shape(3, 8, 56, 56)));
+    // SlowFast T×τ presets of the paper (Table 2): α = 8 for 4×16, α = 4 for 8×8 and 16×8; β = 1/8.
+    slowFast(
+        "slowfast-r101-16x8",
+        new SlowFast.Spec(true, new int[] {3, 4, 23, 3}, 64, 4, 8, shape(3, 64, 224, 224)));
+    slowFast(
+        "slowfast-r50-4x16",
+        new SlowFast.Spec(true, new int[] {3, 4, 6, 3}, 64, 8, 8, shape(3, 32, 224, 224)));
+    slowFast(
+        "slowfast-r18",
+        new SlowFast.Spec(false, new int[] {2, 2, 2, 2}, 64, 4, 8, shape(3, 32, 224, 224)));
+    // CPU presets for 8×56×56 clips: the slow pathway sees 2 frames (α = 4).
+    slowFast(
+        "slowfast-tiny",
+        new SlowFast.Spec(false, new int[] {1, 1, 1, 1}, 32, 4, 8, shape(3, 8, 56, 56)));
+    slowFast(
+        "slowfast-micro",
+        new SlowFast.Spec(false, new int[] {1, 1, 1, 1}, 16, 4, 4, shape(3, 8, 56, 56)));
 
-        for (int depth : new int[] {8, 20, 32, 56, 110}) {
-            String name = "resnet" + depth;
-            FACTORIES.put(name, k -> ImageResNets.cifarResNet(name, depth, CIFAR_WIDTHS, k));
-        }
-        for (int depth : new int[] {8, 32}) {
-            String name = "resnet" + depth + "x4";
-            FACTORIES.put(name, k -> ImageResNets.cifarResNet(name, depth, CIFAR_X4_WIDTHS, k));
-        }
-        for (int[] dk : new int[][] {{16, 2}, {40, 1}, {40, 2}}) {
-            String name = "wrn-" + dk[0] + "-" + dk[1];
-            FACTORIES.put(name, k -> ImageResNets.wideResNet(name, dk[0], dk[1], k));
-        }
-        FACTORIES.put("resnet18", k -> ImageResNets.imageNetResNet("resnet18", new int[] {2, 2, 2, 2}, k));
-        FACTORIES.put("resnet34", k -> ImageResNets.imageNetResNet("resnet34", new int[] {3, 4, 6, 3}, k));
+    for (int depth : new int[] {8, 20, 32, 56, 110}) {
+      String name = "resnet" + depth;
+      FACTORIES.put(name, k -> ImageResNets.cifarResNet(name, depth, CIFAR_WIDTHS, k));
     }
-
-    private ModelRegistry() {}
-
-    private static void slowFast(String name, SlowFast.Spec spec) {
-        FACTORIES.put(name, k -> SlowFast.build(name, spec, k));
+    for (int depth : new int[] {8, 32}) {
+      String name = "resnet" + depth + "x4";
+      FACTORIES.put(name, k -> ImageResNets.cifarResNet(name, depth, CIFAR_X4_WIDTHS, k));
     }
-
-    /**
-     * Builds network {@code name} with a {@code numClasses}-way head.
-     *
-     * @throws IllegalArgumentException for an unknown name or numClasses &lt; 1
-     */
-    public static Block create(String name, int numClasses) {
-        if (numClasses < 1) {
-            throw new IllegalArgumentException("numClasses must be ≥ 1, got " + numClasses);
-        }
-        IntFunction<PooledClassifier> factory = name == null ? null : FACTORIES.get(name);
-        if (factory != null) {
-            return factory.apply(numClasses);
-        }
-        Matcher widened = name == null ? null : WIDENED_R3D.matcher(name);
-        if (widened != null && widened.matches()) {
-            double multiplier = Double.parseDouble(widened.group(2));
-            return ResNet3d.build(name, R3D.get(widened.group(1)).widened(multiplier), numClasses);
-        }
-        throw new IllegalArgumentException(
-                "unknown model '" + name + "'; allowed: " + String.join(", ", names())
-                        + " (r3d10/r3d18/r3d34 also take a width suffix such as r3d18-w0.25)");
+    for (int[] dk : new int[][] {{16, 2}, {40, 1}, {40, 2}}) {
+      String name = "wrn-" + dk[0] + "-" + dk[1];
+      FACTORIES.put(name, k -> ImageResNets.wideResNet(name, dk[0], dk[1], k));
     }
+    FACTORIES.put(
+        "resnet18", k -> ImageResNets.imageNetResNet("resnet18", new int[] {2, 2, 2, 2}, k));
+    FACTORIES.put(
+        "resnet34", k -> ImageResNets.imageNetResNet("resnet34", new int[] {3, 4, 6, 3}, k));
+  }
 
-    /** The registered names, in a stable order (width-suffixed R3D names are accepted too). */
-    public static List<String> names() {
-        return List.copyOf(FACTORIES.keySet());
+  private ModelRegistry() {}
+
+  private static void slowFast(String name, SlowFast.Spec spec) {
+    FACTORIES.put(name, k -> SlowFast.build(name, spec, k));
+  }
+
+  /**
+   * Builds network {@code name} with a {@code numClasses}-way head.
+   *
+   * @throws IllegalArgumentException for an unknown name or numClasses &lt; 1
+   */
+  public static Block create(String name, int numClasses) {
+    if (numClasses < 1) {
+      throw new IllegalArgumentException("numClasses must be ≥ 1, got " + numClasses);
     }
+    IntFunction<PooledClassifier> factory = name == null ? null : FACTORIES.get(name);
+    if (factory != null) {
+      return factory.apply(numClasses);
+    }
+    Matcher widened = name == null ? null : WIDENED_R3D.matcher(name);
+    if (widened != null && widened.matches()) {
+      double multiplier = Double.parseDouble(widened.group(2));
+      return ResNet3d.build(name, R3D.get(widened.group(1)).widened(multiplier), numClasses);
+    }
+    throw new IllegalArgumentException(
+        "unknown model '"
+            + name
+            + "'; allowed: "
+            + String.join(", ", names())
+            + " (r3d10/r3d18/r3d34 also take a width suffix such as r3d18-w0.25)");
+  }
+
+  /** The registered names, in a stable order (width-suffixed R3D names are accepted too). */
+  public static List<String> names() {
+    return List.copyOf(FACTORIES.keySet());
+  }
 }

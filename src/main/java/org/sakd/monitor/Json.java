@@ -3,7 +3,10 @@ package org.sakd.monitor;
 import java.util.Collection;
 import java.util.Map;
 
-/** Minimal JSON writer for the machine-readable outputs (events, summaries): objects, lists, strings, numbers. */
+/**
+ * Minimal JSON writer for the machine-readable outputs (events, summaries): objects, lists,
+ * strings, numbers.
+ */
 public final class Json {
   private Json() {}
 

@@ -13,7 +13,10 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
-/** PNG plots of a run (XChart): curves per mode, mean α per selection epoch, selected samples per class. */
+/**
+ * PNG plots of a run (XChart): curves per mode, mean α per selection epoch, selected samples per
+ * class.
+ */
 public final class Plots {
   private Plots() {}
 
@@ -24,9 +27,16 @@ public final class Plots {
     System.setProperty("java.awt.headless", "true");
   }
 
-  public static void lines(Path file, String title, String xLabel, String yLabel, List<Series> series) {
-    XYChart chart = new XYChartBuilder().width(720).height(440).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel)
-        .build();
+  public static void lines(
+      Path file, String title, String xLabel, String yLabel, List<Series> series) {
+    XYChart chart =
+        new XYChartBuilder()
+            .width(720)
+            .height(440)
+            .title(title)
+            .xAxisTitle(xLabel)
+            .yAxisTitle(yLabel)
+            .build();
     for (Series s : series) {
       if (s.x().length == 0) {
         continue;
@@ -38,10 +48,21 @@ public final class Plots {
   }
 
   /** Grouped bars: one group per category (class), one bar series per key (epoch). */
-  public static void bars(Path file, String title, String xLabel, String yLabel, List<String> categories,
+  public static void bars(
+      Path file,
+      String title,
+      String xLabel,
+      String yLabel,
+      List<String> categories,
       Map<String, double[]> seriesByName) {
-    CategoryChart chart = new CategoryChartBuilder().width(720).height(440).title(title).xAxisTitle(xLabel)
-        .yAxisTitle(yLabel).build();
+    CategoryChart chart =
+        new CategoryChartBuilder()
+            .width(720)
+            .height(440)
+            .title(title)
+            .xAxisTitle(xLabel)
+            .yAxisTitle(yLabel)
+            .build();
     for (var e : seriesByName.entrySet()) {
       List<Double> ys = new java.util.ArrayList<>();
       for (double v : e.getValue()) {

@@ -11,11 +11,24 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The run folder's append-only logs: events.jsonl (one JSON object per event) and metrics.csv (one row per epoch). */
+/**
+ * The run folder's append-only logs: events.jsonl (one JSON object per event) and metrics.csv (one
+ * row per epoch).
+ */
 public final class RunLog {
-  public static final List<String> METRIC_COLUMNS = List.of(
-      "mode", "epoch", "train_loss", "top1", "top5", "seconds", "score_seconds", "trained_samples", "mean_alpha", "lr",
-      "rss_mb");
+  public static final List<String> METRIC_COLUMNS =
+      List.of(
+          "mode",
+          "epoch",
+          "train_loss",
+          "top1",
+          "top5",
+          "seconds",
+          "score_seconds",
+          "trained_samples",
+          "mean_alpha",
+          "lr",
+          "rss_mb");
 
   /** Resident set size of this process in MiB (Linux /proc), or -1 where unavailable. */
   public static double rssMiB() {
@@ -63,7 +76,11 @@ public final class RunLog {
     }
     for (int i = 0; i < METRIC_COLUMNS.size(); i++) {
       Object v = row.get(METRIC_COLUMNS.get(i));
-      sb.append(i == 0 ? "" : ",").append(v == null ? "" : v instanceof Double d ? String.format(java.util.Locale.ROOT, "%.6f", d) : v);
+      sb.append(i == 0 ? "" : ",")
+          .append(
+              v == null
+                  ? ""
+                  : v instanceof Double d ? String.format(java.util.Locale.ROOT, "%.6f", d) : v);
     }
     sb.append('\n');
     append("metrics.csv", sb.toString());
@@ -79,19 +96,28 @@ public final class RunLog {
     }
   }
 
-  /** skipped.tsv: every clip that could not be decoded, with its reason (nothing is dropped silently). */
+  /**
+   * skipped.tsv: every clip that could not be decoded, with its reason (nothing is dropped
+   * silently).
+   */
   public void writeSkipped(Map<String, String> skipped) {
     if (skipped.isEmpty()) {
       return;
     }
     StringBuilder sb = new StringBuilder("id\treason\n");
-    skipped.forEach((k, v) -> sb.append(k).append('\t').append(v.replace('\t', ' ').replace('\n', ' ')).append('\n'));
+    skipped.forEach(
+        (k, v) ->
+            sb.append(k).append('\t').append(v.replace('\t', ' ').replace('\n', ' ')).append('\n'));
     write("skipped.tsv", sb.toString());
   }
 
   private void append(String name, String text) {
     try {
-      Files.writeString(dir.resolve(name), text, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+      Files.writeString(
+          dir.resolve(name),
+          text,
+          StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE,
           StandardOpenOption.APPEND);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -4,9 +4,18 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** One trained network's line of the results table (machine-readable in summary.json). */
-public record SummaryRow(String label, String mode, String method, int interval, double ratio, double bestTop1,
+public record SummaryRow(
+    String label,
+    String mode,
+    String method,
+    int interval,
+    double ratio,
+    double bestTop1,
     double top1,
-    double top5, double secondsPerEpoch, double totalSeconds, double dataFraction) {
+    double top5,
+    double secondsPerEpoch,
+    double totalSeconds,
+    double dataFraction) {
 
   public Map<String, Object> toMap() {
     Map<String, Object> m = new LinkedHashMap<>();

@@ -8,7 +8,8 @@ import org.sakd.data.Sample;
 public record ClipBatch(List<Sample> samples, List<Clip> clips) {
   public ClipBatch {
     if (samples.size() != clips.size()) {
-      throw new IllegalArgumentException(samples.size() + " samples but " + clips.size() + " clips");
+      throw new IllegalArgumentException(
+          samples.size() + " samples but " + clips.size() + " clips");
     }
   }
 

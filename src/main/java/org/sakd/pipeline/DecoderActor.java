@@ -12,26 +12,29 @@ import org.sakd.data.Sample;
 import org.sakd.train.ClipLoader;
 
 /**
- * Decodes one clip per request with FFmpeg (through the ClipLoader). A pool of these runs on the blocking
- * decoder dispatcher. A file that cannot be decoded is answered with an empty clip and recorded by the loader,
- * so the stream goes on and the run's report names it.
+ * Decodes one clip per request with FFmpeg (through the ClipLoader). A pool of these runs on the
+ * blocking decoder dispatcher. A file that cannot be decoded is answered with an empty clip and
+ * recorded by the loader, so the stream goes on and the run's report names it.
  */
 public final class DecoderActor extends AbstractBehavior<DecoderActor.Command> {
 
   public sealed interface Command {}
 
   /**
-   * Decode {@code sample}; {@code train} selects random (seeded) or test sampling; a test clip is view {@code view}
-   * of {@code views} evenly spaced temporal windows (one view: the centre clip).
+   * Decode {@code sample}; {@code train} selects random (seeded) or test sampling; a test clip is
+   * view {@code view} of {@code views} evenly spaced temporal windows (one view: the centre clip).
    */
-  public record Decode(Sample sample, boolean train, long seed, int view, int views, ActorRef<Decoded> replyTo)
+  public record Decode(
+      Sample sample, boolean train, long seed, int view, int views, ActorRef<Decoded> replyTo)
       implements Command {
     public Decode(Sample sample, boolean train, long seed, ActorRef<Decoded> replyTo) {
       this(sample, train, seed, 0, 1, replyTo);
     }
   }
 
-  /** The reply: the clip, or empty when the file was bad (the reason is in the loader's failures). */
+  /**
+   * The reply: the clip, or empty when the file was bad (the reason is in the loader's failures).
+   */
   public record Decoded(Sample sample, Optional<Clip> clip) {}
 
   private final ClipLoader loader;
@@ -51,9 +54,13 @@ public final class DecoderActor extends AbstractBehavior<DecoderActor.Command> {
   }
 
   private Behavior<Command> onDecode(Decode d) {
-    d.replyTo().tell(new Decoded(d.sample(), d.train() || d.views() == 1
-        ? loader.load(d.sample(), d.train(), d.seed())
-        : loader.loadView(d.sample(), d.view(), d.views())));
+    d.replyTo()
+        .tell(
+            new Decoded(
+                d.sample(),
+                d.train() || d.views() == 1
+                    ? loader.load(d.sample(), d.train(), d.seed())
+                    : loader.loadView(d.sample(), d.view(), d.views())));
     return this;
   }
 }

@@ -1,6 +1,5 @@
 package org.sakd.pipeline;
 
-import org.sakd.train.EpochRecord;
 import ai.djl.ndarray.NDManager;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -27,24 +26,41 @@ import org.sakd.distill.Supervisor;
 import org.sakd.monitor.RunLog;
 import org.sakd.sakd.Selectors;
 import org.sakd.train.ClipLoader;
+import org.sakd.train.EpochRecord;
 import org.sakd.train.Network;
 import org.sakd.train.StudentReplica;
 
 /**
- * Starts the actor system of one distillation run (one JVM): a guardian spawns the decoder pool, the
- * interruption, teacher, scorer and selector stages, the gradient exchange, one trainer per configured device and
- * the epoch coordinator, and watches them all — a stage that fails ends the run with its cause at once (never a
- * hang); the run can then be resumed from the last checkpoint. Decoders are stateless and restart on failure.
+ * Starts the actor system of one distillation run (one JVM): a guardian spawns the decoder pool,
+ * the interruption, teacher, scorer and selector stages, the gradient exchange, one trainer per
+ * configured device and the epoch coordinator, and watches them all — a stage that fails ends the
+ * run with its cause at once (never a hang); the run can then be resumed from the last checkpoint.
+ * Decoders are stateless and restart on failure.
  */
 public final class DistillRun {
   private DistillRun() {}
 
-  /** What a run needs: settings, data, the trained teacher's parameters, where to write, resume or not. */
-  public record Inputs(Settings settings, DatasetIndex index, ClipSource source, String teacherModel,
-      byte[] teacherParameters, byte[] studentInit, Path runDir, boolean resume, int stopAfterEpoch) {}
+  /**
+   * What a run needs: settings, data, the trained teacher's parameters, where to write, resume or
+   * not.
+   */
+  public record Inputs(
+      Settings settings,
+      DatasetIndex index,
+      ClipSource source,
+      String teacherModel,
+      byte[] teacherParameters,
+      byte[] studentInit,
+      Path runDir,
+      boolean resume,
+      int stopAfterEpoch) {}
 
-  public record Outcome(List<EpochRecord> epochs, Map<String, String> skipped, int peakDecodedInFlight,
-      int decodeBound, double wallSeconds) {}
+  public record Outcome(
+      List<EpochRecord> epochs,
+      Map<String, String> skipped,
+      int peakDecodedInFlight,
+      int decodeBound,
+      double wallSeconds) {}
 
   public static Outcome run(Inputs in) {
     Settings s = in.settings();
@@ -55,7 +71,8 @@ public final class DistillRun {
     CompletableFuture<EpochCoordinator.RunResult> result = new CompletableFuture<>();
     long t0 = System.nanoTime();
     List<NDManager> deviceManagers = new ArrayList<>();
-    try (NDManager root = NDManager.newBaseManager(org.sakd.train.Devices.primary(s, "distillation"))) {
+    try (NDManager root =
+        NDManager.newBaseManager(org.sakd.train.Devices.primary(s, "distillation"))) {
       int classes = in.index().classes().size();
       Network teacher = Network.create(in.teacherModel(), classes, root, s.run().seed());
       teacher.loadParameterBytes(in.teacherParameters());
@@ -67,57 +84,110 @@ public final class DistillRun {
         deviceManagers.add(m);
         replicas.add(replica(s, classes, teacherDim, in.studentInit(), m, replicas.isEmpty()));
       }
-      org.sakd.model.ModelInfo.checkForward(replicas.get(0).student().block(), replicas.get(0).student().manager(), 1);
-      StudentReplica scorerReplica = s.distill().mode().equals("sakd") ? replica(s, classes, teacherDim, in.studentInit(), root, false) : null;
-      EpochCoordinator.Spec spec = new EpochCoordinator.Spec(s, in.index().train(), in.index().test(), log,
-          new CheckpointStore(in.runDir().resolve("checkpoints")), in.resume(), gauge, s.model().student(),
-          in.stopAfterEpoch(), classes);
-      Behavior<Object> guardian = Behaviors.setup(ctx -> {
-        DispatcherSelector compute = DispatcherSelector.fromConfig("sakd-compute-dispatcher");
-        var decoders = ctx.spawn(Routers.pool(s.data().decoders(),
-                Behaviors.supervise(DecoderActor.create(loader)).onFailure(SupervisorStrategy.restart()))
-            .withRoundRobinRouting()
-            .withRouteeProps(DispatcherSelector.fromConfig("sakd-decoder-dispatcher")), "decoders");
-        var interrupter = ctx.spawn(InterrupterActor.create(), "interrupter", compute);
-        var teacherRef = ctx.spawn(TeacherActor.create(teacher), "teacher", compute);
-        ActorRef<ScorerActor.Command> scorer = null;
-        ActorRef<SelectorActor.Command> selector = null;
-        if (scorerReplica != null) {
-          scorer = ctx.spawn(ScorerActor.create(scorerReplica), "scorer", compute);
-          selector = ctx.spawn(SelectorActor.create(in.index().train().size(), s.sakd().policy(),
-              Selectors.create(s.sakd().selector(), s.sakd().gamma(), s.sakd().partitionThreshold(),
-                  s.sakd().shards())), "selector");
-        }
-        var exchange = ctx.spawn(GradientExchange.create(replicas.size()), "gradient-exchange");
-        List<ActorRef<TrainerActor.Command>> trainers = new ArrayList<>();
-        for (int i = 0; i < replicas.size(); i++) {
-          trainers.add(ctx.spawn(TrainerActor.create(replicas.get(i), i, replicas.size(), exchange), "trainer-" + i,
-              compute));
-        }
-        var stages = new EpochCoordinator.Stages(decoders, interrupter, teacherRef, scorer, selector, trainers);
-        var coordinator = ctx.spawn(EpochCoordinator.create(spec, stages), "coordinator");
-        for (ActorRef<?> child : List.of(interrupter, teacherRef, exchange, coordinator)) {
-          ctx.watch(child);
-        }
-        trainers.forEach(ctx::watch);
-        if (scorer != null) {
-          ctx.watch(scorer);
-          ctx.watch(selector);
-        }
-        coordinator.tell(new EpochCoordinator.Start(ctx.getSelf().narrow()));
-        return Behaviors.receive(Object.class)
-            .onMessage(EpochCoordinator.RunResult.class, r -> {
-              result.complete(r);
-              return Behaviors.stopped();
-            })
-            .onSignal(ChildFailed.class, f -> {
-              log.event("failed", Map.of("stage", f.getRef().path().name(), "error", String.valueOf(f.getCause())));
-              result.complete(new EpochCoordinator.RunResult(List.of(), new IllegalStateException(
-                  "stage " + f.getRef().path().name() + " failed: " + f.getCause(), f.getCause())));
-              return Behaviors.stopped();
-            })
-            .build();
-      });
+      org.sakd.model.ModelInfo.checkForward(
+          replicas.get(0).student().block(), replicas.get(0).student().manager(), 1);
+      StudentReplica scorerReplica =
+          s.distill().mode().equals("sakd")
+              ? replica(s, classes, teacherDim, in.studentInit(), root, false)
+              : null;
+      EpochCoordinator.Spec spec =
+          new EpochCoordinator.Spec(
+              s,
+              in.index().train(),
+              in.index().test(),
+              log,
+              new CheckpointStore(in.runDir().resolve("checkpoints")),
+              in.resume(),
+              gauge,
+              s.model().student(),
+              in.stopAfterEpoch(),
+              classes);
+      Behavior<Object> guardian =
+          Behaviors.setup(
+              ctx -> {
+                DispatcherSelector compute =
+                    DispatcherSelector.fromConfig("sakd-compute-dispatcher");
+                var decoders =
+                    ctx.spawn(
+                        Routers.pool(
+                                s.data().decoders(),
+                                Behaviors.supervise(DecoderActor.create(loader))
+                                    .onFailure(SupervisorStrategy.restart()))
+                            .withRoundRobinRouting()
+                            .withRouteeProps(
+                                DispatcherSelector.fromConfig("sakd-decoder-dispatcher")),
+                        "decoders");
+                var interrupter = ctx.spawn(InterrupterActor.create(), "interrupter", compute);
+                var teacherRef = ctx.spawn(TeacherActor.create(teacher), "teacher", compute);
+                ActorRef<ScorerActor.Command> scorer = null;
+                ActorRef<SelectorActor.Command> selector = null;
+                if (scorerReplica != null) {
+                  scorer = ctx.spawn(ScorerActor.create(scorerReplica), "scorer", compute);
+                  selector =
+                      ctx.spawn(
+                          SelectorActor.create(
+                              in.index().train().size(),
+                              s.sakd().policy(),
+                              Selectors.create(
+                                  s.sakd().selector(),
+                                  s.sakd().gamma(),
+                                  s.sakd().partitionThreshold(),
+                                  s.sakd().shards())),
+                          "selector");
+                }
+                var exchange =
+                    ctx.spawn(GradientExchange.create(replicas.size()), "gradient-exchange");
+                List<ActorRef<TrainerActor.Command>> trainers = new ArrayList<>();
+                for (int i = 0; i < replicas.size(); i++) {
+                  trainers.add(
+                      ctx.spawn(
+                          TrainerActor.create(replicas.get(i), i, replicas.size(), exchange),
+                          "trainer-" + i,
+                          compute));
+                }
+                var stages =
+                    new EpochCoordinator.Stages(
+                        decoders, interrupter, teacherRef, scorer, selector, trainers);
+                var coordinator = ctx.spawn(EpochCoordinator.create(spec, stages), "coordinator");
+                for (ActorRef<?> child : List.of(interrupter, teacherRef, exchange, coordinator)) {
+                  ctx.watch(child);
+                }
+                trainers.forEach(ctx::watch);
+                if (scorer != null) {
+                  ctx.watch(scorer);
+                  ctx.watch(selector);
+                }
+                coordinator.tell(new EpochCoordinator.Start(ctx.getSelf().narrow()));
+                return Behaviors.receive(Object.class)
+                    .onMessage(
+                        EpochCoordinator.RunResult.class,
+                        r -> {
+                          result.complete(r);
+                          return Behaviors.stopped();
+                        })
+                    .onSignal(
+                        ChildFailed.class,
+                        f -> {
+                          log.event(
+                              "failed",
+                              Map.of(
+                                  "stage",
+                                  f.getRef().path().name(),
+                                  "error",
+                                  String.valueOf(f.getCause())));
+                          result.complete(
+                              new EpochCoordinator.RunResult(
+                                  List.of(),
+                                  new IllegalStateException(
+                                      "stage "
+                                          + f.getRef().path().name()
+                                          + " failed: "
+                                          + f.getCause(),
+                                      f.getCause())));
+                          return Behaviors.stopped();
+                        })
+                    .build();
+              });
       ActorSystem<Object> system = ActorSystem.create(guardian, "sakd", actorConfig(s));
       EpochCoordinator.RunResult r;
       try {
@@ -127,16 +197,26 @@ public final class DistillRun {
         system.getWhenTerminated().toCompletableFuture().join();
       }
       if (r.failure() != null) {
-        throw new IllegalStateException("distillation run " + in.runDir() + " failed: " + r.failure().getMessage()
-            + " (resume with --resume)", r.failure());
+        throw new IllegalStateException(
+            "distillation run "
+                + in.runDir()
+                + " failed: "
+                + r.failure().getMessage()
+                + " (resume with --resume)",
+            r.failure());
       }
       Map<String, String> skipped = loader.failures();
       log.writeSkipped(skipped);
-      return new Outcome(r.epochs(), skipped, gauge.peak(),
-          PipelineGauge.bound(2 * s.data().decoders(), s.pipeline().buffer(), s.train().batchSize()),
+      return new Outcome(
+          r.epochs(),
+          skipped,
+          gauge.peak(),
+          PipelineGauge.bound(
+              2 * s.data().decoders(), s.pipeline().buffer(), s.train().batchSize()),
           (System.nanoTime() - t0) / 1e9);
     } finally {
-      // the replicas' networks live in these managers; the actors closed their own scopes when they stopped
+      // the replicas' networks live in these managers; the actors closed their own scopes when they
+      // stopped
       deviceManagers.forEach(NDManager::close);
     }
   }
@@ -146,10 +226,14 @@ public final class DistillRun {
     return org.sakd.train.Devices.of(name);
   }
 
-  /** One student with its distiller; {@code logInit}: say how model.student-init loaded (once per run). */
-  private static StudentReplica replica(Settings s, int classes, int teacherDim, byte[] init, NDManager root,
-      boolean logInit) {
-    Distiller d = Distillers.create(s.distill().method(), Distillers.defaults(s.distill().method()));
+  /**
+   * One student with its distiller; {@code logInit}: say how model.student-init loaded (once per
+   * run).
+   */
+  private static StudentReplica replica(
+      Settings s, int classes, int teacherDim, byte[] init, NDManager root, boolean logInit) {
+    Distiller d =
+        Distillers.create(s.distill().method(), Distillers.defaults(s.distill().method()));
     Network student = Network.create(s.model().student(), classes, root, s.run().seed());
     if (init != null) {
       String how = student.loadStudentInit(init, s.model().studentInit());
@@ -157,25 +241,38 @@ public final class DistillRun {
         LOG.info("student-init {}: {}", s.model().studentInit(), how);
       }
     }
-    return new StudentReplica(student, d, Supervisor.parse(s.sakd().supervisor()), teacherDim, s.train().momentum(),
-        s.train().weightDecay(), s.train().nesterov());
+    return new StudentReplica(
+        student,
+        d,
+        Supervisor.parse(s.sakd().supervisor()),
+        teacherDim,
+        s.train().momentum(),
+        s.train().weightDecay(),
+        s.train().nesterov());
   }
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DistillRun.class);
 
-  /** Actor system settings: SLF4J logging, the decoder and compute dispatchers, no JVM exit on shutdown. */
+  /**
+   * Actor system settings: SLF4J logging, the decoder and compute dispatchers, no JVM exit on
+   * shutdown.
+   */
   static Config actorConfig(Settings s) {
-    String c = String.join("\n",
-        "pekko.loggers = [\"org.apache.pekko.event.slf4j.Slf4jLogger\"]",
-        "pekko.logging-filter = \"org.apache.pekko.event.slf4j.Slf4jLoggingFilter\"",
-        "pekko.loglevel = WARNING",
-        "pekko.stdout-loglevel = OFF",
-        "pekko.log-dead-letters = 0",
-        "pekko.coordinated-shutdown.exit-jvm = off",
-        "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off",
-        "sakd-decoder-dispatcher { type = Dispatcher, executor = \"thread-pool-executor\", "
-            + "thread-pool-executor.fixed-pool-size = " + s.data().decoders() + ", throughput = 1 }",
-        "sakd-compute-dispatcher { type = PinnedDispatcher, executor = \"thread-pool-executor\" }");
+    String c =
+        String.join(
+            "\n",
+            "pekko.loggers = [\"org.apache.pekko.event.slf4j.Slf4jLogger\"]",
+            "pekko.logging-filter = \"org.apache.pekko.event.slf4j.Slf4jLoggingFilter\"",
+            "pekko.loglevel = WARNING",
+            "pekko.stdout-loglevel = OFF",
+            "pekko.log-dead-letters = 0",
+            "pekko.coordinated-shutdown.exit-jvm = off",
+            "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off",
+            "sakd-decoder-dispatcher { type = Dispatcher, executor = \"thread-pool-executor\", "
+                + "thread-pool-executor.fixed-pool-size = "
+                + s.data().decoders()
+                + ", throughput = 1 }",
+            "sakd-compute-dispatcher { type = PinnedDispatcher, executor = \"thread-pool-executor\" }");
     return ConfigFactory.parseString(c).withFallback(ConfigFactory.load());
   }
 }

@@ -10,16 +10,18 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * All-reduce of gradients by messages, in one JVM: each replica contributes its flat gradient for step s with
- * its sample count; when all {@code replicas} have arrived, the sample-weighted mean is summed in a fixed replica
- * order (so every run adds in the same order) and sent back to every replica, which then applies the identical
- * optimizer step. (Across JVMs the cluster issue replaces this with a chunked ring all-reduce.)
+ * All-reduce of gradients by messages, in one JVM: each replica contributes its flat gradient for
+ * step s with its sample count; when all {@code replicas} have arrived, the sample-weighted mean is
+ * summed in a fixed replica order (so every run adds in the same order) and sent back to every
+ * replica, which then applies the identical optimizer step. (Across JVMs the cluster issue replaces
+ * this with a chunked ring all-reduce.)
  */
 public final class GradientExchange extends AbstractBehavior<GradientExchange.Command> {
 
   public sealed interface Command {}
 
-  public record Contribute(long step, int replica, float[] gradient, int samples, ActorRef<Reduced> replyTo)
+  public record Contribute(
+      long step, int replica, float[] gradient, int samples, ActorRef<Reduced> replyTo)
       implements Command {}
 
   /** The averaged gradient of one step. */
@@ -45,7 +47,8 @@ public final class GradientExchange extends AbstractBehavior<GradientExchange.Co
   private Behavior<Command> onContribute(Contribute c) {
     Contribute[] got = pending.computeIfAbsent(c.step(), s -> new Contribute[replicas]);
     if (c.replica() < 0 || c.replica() >= replicas || got[c.replica()] != null) {
-      throw new IllegalStateException("unexpected contribution of replica " + c.replica() + " to step " + c.step());
+      throw new IllegalStateException(
+          "unexpected contribution of replica " + c.replica() + " to step " + c.step());
     }
     got[c.replica()] = c;
     for (Contribute x : got) {
@@ -70,7 +73,8 @@ public final class GradientExchange extends AbstractBehavior<GradientExchange.Co
     double[] acc = new double[n];
     for (Contribute p : parts) {
       if (p.gradient().length != n) {
-        throw new IllegalStateException("replica " + p.replica() + " sent " + p.gradient().length + " values, expected " + n);
+        throw new IllegalStateException(
+            "replica " + p.replica() + " sent " + p.gradient().length + " values, expected " + n);
       }
       double w = total == 0 ? 0 : (double) p.samples() / total;
       float[] g = p.gradient();

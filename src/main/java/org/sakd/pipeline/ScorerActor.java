@@ -10,10 +10,11 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.sakd.train.StudentReplica;
 
 /**
- * Scores distillation difficulty (METHOD.md §2, step 1–2): its own copy of the current student, loaded from
- * replica 0 at the start of each scoring pass, runs in eval mode on the interrupted clips; the method's
- * per-sample KD term against the teacher's outputs on the same clips is the raw score ℓ_i. The selection prior
- * and normalisation happen in the selector, which sees the whole pass.
+ * Scores distillation difficulty (METHOD.md §2, step 1–2): its own copy of the current student,
+ * loaded from replica 0 at the start of each scoring pass, runs in eval mode on the interrupted
+ * clips; the method's per-sample KD term against the teacher's outputs on the same clips is the raw
+ * score ℓ_i. The selection prior and normalisation happen in the selector, which sees the whole
+ * pass.
  */
 public final class ScorerActor extends AbstractBehavior<ScorerActor.Command> {
 
@@ -27,7 +28,8 @@ public final class ScorerActor extends AbstractBehavior<ScorerActor.Command> {
 
   public record SetHead(TeacherActor.Head head) implements Command {}
 
-  public record Score(ClipBatch interrupted, TeacherOutputs teacher, ActorRef<Scores> replyTo) implements Command {}
+  public record Score(ClipBatch interrupted, TeacherOutputs teacher, ActorRef<Scores> replyTo)
+      implements Command {}
 
   /** Raw per-sample KD terms and the teacher's pooled features of the interrupted clips. */
   public record Scores(int[] ids, double[] kd, float[] features, int featureDim) {}
@@ -50,10 +52,12 @@ public final class ScorerActor extends AbstractBehavior<ScorerActor.Command> {
         .onMessage(Load.class, this::onLoad)
         .onMessage(SetHead.class, this::onSetHead)
         .onMessage(Score.class, this::onScore)
-        .onSignal(PostStop.class, s -> {
-          replica.close();
-          return this;
-        })
+        .onSignal(
+            PostStop.class,
+            s -> {
+              replica.close();
+              return this;
+            })
         .build();
   }
 
@@ -66,14 +70,21 @@ public final class ScorerActor extends AbstractBehavior<ScorerActor.Command> {
   }
 
   private Behavior<Command> onSetHead(SetHead m) {
-    replica.setTeacherHead(m.head().weight(), m.head().bias(), m.head().classes(), m.head().featureDim());
+    replica.setTeacherHead(
+        m.head().weight(), m.head().bias(), m.head().classes(), m.head().featureDim());
     return this;
   }
 
   private Behavior<Command> onScore(Score m) {
     TeacherOutputs t = m.teacher();
-    double[] kd = m.interrupted().size() == 0 ? new double[0] : replica.kdTerms(m.interrupted().clips(),
-        m.interrupted().labels(), new StudentReplica.TeacherRows(t.logits(), t.classes(), t.features(), t.featureDim()));
+    double[] kd =
+        m.interrupted().size() == 0
+            ? new double[0]
+            : replica.kdTerms(
+                m.interrupted().clips(),
+                m.interrupted().labels(),
+                new StudentReplica.TeacherRows(
+                    t.logits(), t.classes(), t.features(), t.featureDim()));
     m.replyTo().tell(new Scores(m.interrupted().ids(), kd, t.features(), t.featureDim()));
     return this;
   }

@@ -14,9 +14,10 @@ import org.sakd.sakd.SelectionState;
 import org.sakd.sakd.SubsetSelector;
 
 /**
- * Collects one whole scoring pass (raw KD terms and teacher features by sample), then makes one selection round
- * (METHOD.md §2–5): prior and normalised difficulty d, α update, feature-bank update, the configured selector
- * for budget k, counts. Owns the {@link SelectionState}; checkpoints read and restore it through messages.
+ * Collects one whole scoring pass (raw KD terms and teacher features by sample), then makes one
+ * selection round (METHOD.md §2–5): prior and normalised difficulty d, α update, feature-bank
+ * update, the configured selector for budget k, counts. Owns the {@link SelectionState};
+ * checkpoints read and restore it through messages.
  */
 public final class SelectorActor extends AbstractBehavior<SelectorActor.Command> {
 
@@ -24,11 +25,18 @@ public final class SelectorActor extends AbstractBehavior<SelectorActor.Command>
 
   public record Add(ScorerActor.Scores scores, ActorRef<Done> replyTo) implements Command {}
 
-  public record Select(int epoch, double beta, boolean shufflePhase, double ratio, long seed, ActorRef<Selection> replyTo)
+  public record Select(
+      int epoch,
+      double beta,
+      boolean shufflePhase,
+      double ratio,
+      long seed,
+      ActorRef<Selection> replyTo)
       implements Command {}
 
   /** One round's outcome: selected ids, α and d for every training sample. */
-  public record Selection(int epoch, int[] selected, float[] alpha, double[] difficulty, int scored) {}
+  public record Selection(
+      int epoch, int[] selected, float[] alpha, double[] difficulty, int scored) {}
 
   public record GetState(ActorRef<SelectionStateProto> replyTo) implements Command {}
 
@@ -43,7 +51,10 @@ public final class SelectorActor extends AbstractBehavior<SelectorActor.Command>
   private boolean[] scored;
   private int dim = -1;
 
-  private SelectorActor(ActorContext<Command> ctx, int samples, org.sakd.sakd.SelectionPolicy policy,
+  private SelectorActor(
+      ActorContext<Command> ctx,
+      int samples,
+      org.sakd.sakd.SelectionPolicy policy,
       SubsetSelector selector) {
     super(ctx);
     this.samples = samples;
@@ -53,7 +64,8 @@ public final class SelectorActor extends AbstractBehavior<SelectorActor.Command>
     resetPass();
   }
 
-  public static Behavior<Command> create(int samples, org.sakd.sakd.SelectionPolicy policy, SubsetSelector selector) {
+  public static Behavior<Command> create(
+      int samples, org.sakd.sakd.SelectionPolicy policy, SubsetSelector selector) {
     return Behaviors.setup(ctx -> new SelectorActor(ctx, samples, policy, selector));
   }
 
@@ -95,9 +107,11 @@ public final class SelectorActor extends AbstractBehavior<SelectorActor.Command>
       count += b ? 1 : 0;
     }
     if (count == 0) {
-      throw new IllegalStateException("selection at epoch " + m.epoch() + " without any scored sample");
+      throw new IllegalStateException(
+          "selection at epoch " + m.epoch() + " without any scored sample");
     }
-    // A clip that failed to decode has no score: it gets the lowest raw score, so it is only picked when the budget
+    // A clip that failed to decode has no score: it gets the lowest raw score, so it is only picked
+    // when the budget
     // cannot be filled otherwise (it is then skipped again, and named, by the training pass).
     double min = Double.POSITIVE_INFINITY;
     for (int i = 0; i < samples; i++) {
@@ -111,9 +125,20 @@ public final class SelectorActor extends AbstractBehavior<SelectorActor.Command>
         raw[i] = min;
       }
     }
-    SelectionRound round = state.applyRound(m.epoch(), raw, features, dim, m.beta(), m.shufflePhase(), policy,
-        selector, m.ratio(), new java.util.Random(m.seed()));
-    m.replyTo().tell(new Selection(m.epoch(), round.selected(), round.alpha(), round.difficulty(), count));
+    SelectionRound round =
+        state.applyRound(
+            m.epoch(),
+            raw,
+            features,
+            dim,
+            m.beta(),
+            m.shufflePhase(),
+            policy,
+            selector,
+            m.ratio(),
+            new java.util.Random(m.seed()));
+    m.replyTo()
+        .tell(new Selection(m.epoch(), round.selected(), round.alpha(), round.difficulty(), count));
     resetPass();
     return this;
   }

@@ -15,16 +15,20 @@ import org.sakd.train.Batches;
 import org.sakd.train.Network;
 
 /**
- * The frozen teacher: eval-mode forward, no gradients, one NDManager scope per batch. Outputs on clean clips
- * with deterministic sampling are cached by sample, so the teacher runs once per clip, not once per epoch;
- * interrupted clips (the scoring pass) are never cached.
+ * The frozen teacher: eval-mode forward, no gradients, one NDManager scope per batch. Outputs on
+ * clean clips with deterministic sampling are cached by sample, so the teacher runs once per clip,
+ * not once per epoch; interrupted clips (the scoring pass) are never cached.
  */
 public final class TeacherActor extends AbstractBehavior<TeacherActor.Command> {
 
   public sealed interface Command {}
 
-  /** Teacher outputs for {@code batch}; {@code cacheable} when the clips are clean and deterministically sampled. */
-  public record Infer(ClipBatch batch, boolean cacheable, ActorRef<TeacherOutputs> replyTo) implements Command {}
+  /**
+   * Teacher outputs for {@code batch}; {@code cacheable} when the clips are clean and
+   * deterministically sampled.
+   */
+  public record Infer(ClipBatch batch, boolean cacheable, ActorRef<TeacherOutputs> replyTo)
+      implements Command {}
 
   /** The classifier head (for CrossKD), as K×D weight and K bias. */
   public record GetHead(ActorRef<Head> replyTo) implements Command {}
@@ -54,10 +58,12 @@ public final class TeacherActor extends AbstractBehavior<TeacherActor.Command> {
     return newReceiveBuilder()
         .onMessage(Infer.class, this::onInfer)
         .onMessage(GetHead.class, this::onGetHead)
-        .onSignal(PostStop.class, s -> {
-          teacher.close();
-          return this;
-        })
+        .onSignal(
+            PostStop.class,
+            s -> {
+              teacher.close();
+              return this;
+            })
         .build();
   }
 

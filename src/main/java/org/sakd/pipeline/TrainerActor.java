@@ -11,17 +11,23 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.sakd.train.StudentReplica;
 
 /**
- * One student replica on one device. A training step is two messages: {@link TrainShard} runs forward and
- * backward on this replica's share of the batch and sends the gradient to the {@link GradientExchange}; the
- * {@link GradientExchange.Reduced} mean comes back and every replica applies the same SGD step, then answers.
- * With one replica the exchange is skipped.
+ * One student replica on one device. A training step is two messages: {@link TrainShard} runs
+ * forward and backward on this replica's share of the batch and sends the gradient to the {@link
+ * GradientExchange}; the {@link GradientExchange.Reduced} mean comes back and every replica applies
+ * the same SGD step, then answers. With one replica the exchange is skipped.
  */
 public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
 
   public sealed interface Command {}
 
-  public record TrainShard(long step, ClipBatch shard, TeacherOutputs teacher, float[] alpha, double lr,
-      ActorRef<Trained> replyTo) implements Command {}
+  public record TrainShard(
+      long step,
+      ClipBatch shard,
+      TeacherOutputs teacher,
+      float[] alpha,
+      double lr,
+      ActorRef<Trained> replyTo)
+      implements Command {}
 
   public record Trained(long step, int replica, double loss, int samples) {}
 
@@ -36,7 +42,8 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
   public record GetState(ActorRef<State> replyTo) implements Command {}
 
   /** Everything a checkpoint needs from a replica (and what a scorer or another replica loads). */
-  public record State(byte[] student, byte[] extras, Map<String, float[]> optimizer, double checksum) {}
+  public record State(
+      byte[] student, byte[] extras, Map<String, float[]> optimizer, double checksum) {}
 
   public record Restore(State state, ActorRef<State> replyTo) implements Command {}
 
@@ -50,7 +57,11 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
   private TrainShard pending;
   private double pendingLoss;
 
-  private TrainerActor(ActorContext<Command> ctx, StudentReplica replica, int index, int replicas,
+  private TrainerActor(
+      ActorContext<Command> ctx,
+      StudentReplica replica,
+      int index,
+      int replicas,
       ActorRef<GradientExchange.Command> exchange) {
     super(ctx);
     this.replica = replica;
@@ -61,7 +72,10 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
   }
 
   /** The actor owns {@code replica} and closes it when it stops. */
-  public static Behavior<Command> create(StudentReplica replica, int index, int replicas,
+  public static Behavior<Command> create(
+      StudentReplica replica,
+      int index,
+      int replicas,
       ActorRef<GradientExchange.Command> exchange) {
     return Behaviors.setup(ctx -> new TrainerActor(ctx, replica, index, replicas, exchange));
   }
@@ -76,21 +90,33 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
         .onMessage(Evaluate.class, this::onEvaluate)
         .onMessage(GetState.class, this::onGetState)
         .onMessage(Restore.class, this::onRestore)
-        .onSignal(PostStop.class, s -> {
-          replica.close();
-          return this;
-        })
+        .onSignal(
+            PostStop.class,
+            s -> {
+              replica.close();
+              return this;
+            })
         .build();
   }
 
   private Behavior<Command> onTrainShard(TrainShard m) {
     if (pending != null) {
-      throw new IllegalStateException("replica " + index + " got step " + m.step() + " while step " + pending.step()
-          + " is still waiting for its gradients");
+      throw new IllegalStateException(
+          "replica "
+              + index
+              + " got step "
+              + m.step()
+              + " while step "
+              + pending.step()
+              + " is still waiting for its gradients");
     }
     TeacherOutputs t = m.teacher();
-    double loss = replica.backward(m.shard().clips(), m.shard().labels(),
-        new StudentReplica.TeacherRows(t.logits(), t.classes(), t.features(), t.featureDim()), m.alpha());
+    double loss =
+        replica.backward(
+            m.shard().clips(),
+            m.shard().labels(),
+            new StudentReplica.TeacherRows(t.logits(), t.classes(), t.features(), t.featureDim()),
+            m.alpha());
     if (replicas == 1) {
       replica.applyStep(m.lr());
       m.replyTo().tell(new Trained(m.step(), index, loss, m.shard().size()));
@@ -98,15 +124,23 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
     }
     pending = m;
     pendingLoss = loss;
-    float[] grad = m.shard().size() == 0 ? new float[replica.optimizer().size()] : replica.optimizer().exportGradients();
-    exchange.tell(new GradientExchange.Contribute(m.step(), index, grad, m.shard().size(), reducedAdapter));
+    float[] grad =
+        m.shard().size() == 0
+            ? new float[replica.optimizer().size()]
+            : replica.optimizer().exportGradients();
+    exchange.tell(
+        new GradientExchange.Contribute(m.step(), index, grad, m.shard().size(), reducedAdapter));
     return this;
   }
 
   private Behavior<Command> onReduced(WrappedReduced w) {
     if (pending == null || pending.step() != w.reduced().step()) {
-      throw new IllegalStateException("replica " + index + " got gradients for step " + w.reduced().step()
-          + " it did not ask for");
+      throw new IllegalStateException(
+          "replica "
+              + index
+              + " got gradients for step "
+              + w.reduced().step()
+              + " it did not ask for");
     }
     replica.optimizer().importGradients(w.reduced().gradient());
     replica.applyStep(pending.lr());
@@ -121,13 +155,15 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
   }
 
   private Behavior<Command> onSetHead(SetHead m) {
-    replica.setTeacherHead(m.head().weight(), m.head().bias(), m.head().classes(), m.head().featureDim());
+    replica.setTeacherHead(
+        m.head().weight(), m.head().bias(), m.head().classes(), m.head().featureDim());
     return this;
   }
 
   private Behavior<Command> onEvaluate(Evaluate m) {
     float[] logits = m.batch().size() == 0 ? new float[0] : replica.logits(m.batch().clips());
-    m.replyTo().tell(new Logits(m.batch().labels(), logits, replica.student().classifier().numClasses()));
+    m.replyTo()
+        .tell(new Logits(m.batch().labels(), logits, replica.student().classifier().numClasses()));
     return this;
   }
 
@@ -137,7 +173,10 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
   }
 
   private State state() {
-    return new State(replica.student().parameterBytes(), replica.extrasBytes(), replica.optimizer().state(),
+    return new State(
+        replica.student().parameterBytes(),
+        replica.extrasBytes(),
+        replica.optimizer().state(),
         replica.student().checksum());
   }
 

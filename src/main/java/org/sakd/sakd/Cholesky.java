@@ -1,6 +1,9 @@
 package org.sakd.sakd;
 
-/** Plain double-precision Cholesky for the objective (lower triangle of a symmetric positive-definite matrix). */
+/**
+ * Plain double-precision Cholesky for the objective (lower triangle of a symmetric
+ * positive-definite matrix).
+ */
 final class Cholesky {
 
   private Cholesky() {}
@@ -16,7 +19,8 @@ final class Cholesky {
         diag -= rowJ[p] * rowJ[p];
       }
       if (!(diag > 0.0)) {
-        throw new IllegalStateException("matrix is not positive definite at pivot " + j + " (" + diag + ")");
+        throw new IllegalStateException(
+            "matrix is not positive definite at pivot " + j + " (" + diag + ")");
       }
       double ljj = Math.sqrt(diag);
       rowJ[j] = ljj;

@@ -1,9 +1,10 @@
 package org.sakd.sakd;
 
 /**
- * Distillation difficulty d_i (METHOD.md section 2): the per-sample KD term ℓ_i under interruption, weighted by a
- * selection prior that favours rarely chosen samples, min-max normalised to [0, 1]. A high d_i means the sample
- * is easy to transfer (much teacher knowledge the student can still take).
+ * Distillation difficulty d_i (METHOD.md section 2): the per-sample KD term ℓ_i under interruption,
+ * weighted by a selection prior that favours rarely chosen samples, min-max normalised to [0, 1]. A
+ * high d_i means the sample is easy to transfer (much teacher knowledge the student can still
+ * take).
  */
 public final class DifficultyScores {
 
@@ -18,7 +19,8 @@ public final class DifficultyScores {
     double sum = 0.0;
     for (int i = 0; i < counts.length; i++) {
       if (counts[i] < 0) {
-        throw new IllegalArgumentException("selection count of sample " + i + " is negative: " + counts[i]);
+        throw new IllegalArgumentException(
+            "selection count of sample " + i + " is negative: " + counts[i]);
       }
       p[i] = 1.0 / (counts[i] + 1.0);
       sum += p[i];
@@ -29,11 +31,18 @@ public final class DifficultyScores {
     return p;
   }
 
-  /** d_i = (u_i − min u)/(max u − min u) with u_i = ℓ_i·p_i; all u equal (or one sample) gives 0.5 everywhere. */
+  /**
+   * d_i = (u_i − min u)/(max u − min u) with u_i = ℓ_i·p_i; all u equal (or one sample) gives 0.5
+   * everywhere.
+   */
   public static double[] normalise(double[] kdTerms, int[] counts) {
     if (kdTerms == null || counts == null || kdTerms.length != counts.length) {
-      throw new IllegalArgumentException("need one KD term per sample: " + (kdTerms == null ? "null" : kdTerms.length)
-          + " KD terms for " + (counts == null ? "null" : counts.length) + " selection counts");
+      throw new IllegalArgumentException(
+          "need one KD term per sample: "
+              + (kdTerms == null ? "null" : kdTerms.length)
+              + " KD terms for "
+              + (counts == null ? "null" : counts.length)
+              + " selection counts");
     }
     double[] p = prior(counts);
     double[] u = new double[kdTerms.length];
@@ -41,7 +50,8 @@ public final class DifficultyScores {
     double max = Double.NEGATIVE_INFINITY;
     for (int i = 0; i < u.length; i++) {
       if (!Double.isFinite(kdTerms[i])) {
-        throw new IllegalArgumentException("KD term of sample " + i + " is not finite: " + kdTerms[i]);
+        throw new IllegalArgumentException(
+            "KD term of sample " + i + " is not finite: " + kdTerms[i]);
       }
       u[i] = kdTerms[i] * p[i];
       min = Math.min(min, u[i]);

@@ -1,11 +1,11 @@
 package org.sakd.sakd;
 
 /**
- * Which end of the normalised interrupted-KD score d_i ∈ [0, 1] SAKD favours (METHOD.md §2.5). The quality q_i that
- * drives both the DPP's quality term and α is d_i itself ({@link #EASY_HIGH}, the published code's reading: a high
- * interrupted KD loss means much knowledge left to transfer) or e_i = 1 − d_i ({@link #DIFFICULTY_HIGH}, the
- * abstract read literally: the interrupted KD loss is the difficulty and the method selects and distils the
- * samples with a LOW one).
+ * Which end of the normalised interrupted-KD score d_i ∈ [0, 1] SAKD favours (METHOD.md §2.5). The
+ * quality q_i that drives both the DPP's quality term and α is d_i itself ({@link #EASY_HIGH}, the
+ * published code's reading: a high interrupted KD loss means much knowledge left to transfer) or
+ * e_i = 1 − d_i ({@link #DIFFICULTY_HIGH}, the abstract read literally: the interrupted KD loss is
+ * the difficulty and the method selects and distils the samples with a LOW one).
  */
 public enum Direction implements ConfigName {
   DIFFICULTY_HIGH("difficulty-high"),

@@ -5,23 +5,29 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The greedy's directions u_t (see {@link GreedyMapInference}) in float, packed for the bulk refresh: panels of
- * {@link #WIDTH} directions, each panel stored dimension by dimension ({@code data[p·D·16 + d·16 + lane]}), the
- * "packed B" layout of a GEMM (Goto &amp; van de Geijn, "Anatomy of High-Performance Matrix Multiplication", ACM
- * TOMS 2008). Projecting a few items onto one panel is then a register-blocked outer-product loop: per dimension,
- * two 8-lane loads of the panel, one broadcast per item and two fused multiply-adds per item, with all partial
- * dot products held in registers. The refresh is cut into chunks of {@link #DIM_CHUNK} dimensions so that a
- * panel's chunk (16 KB) stays in L1 while every item group of the block passes over it and the items' chunks
- * stay in L2, instead of streaming the directions from memory once per item.
+ * The greedy's directions u_t (see {@link GreedyMapInference}) in float, packed for the bulk
+ * refresh: panels of {@link #WIDTH} directions, each panel stored dimension by dimension ({@code
+ * data[p·D·16 + d·16 + lane]}), the "packed B" layout of a GEMM (Goto &amp; van de Geijn, "Anatomy
+ * of High-Performance Matrix Multiplication", ACM TOMS 2008). Projecting a few items onto one panel
+ * is then a register-blocked outer-product loop: per dimension, two 8-lane loads of the panel, one
+ * broadcast per item and two fused multiply-adds per item, with all partial dot products held in
+ * registers. The refresh is cut into chunks of {@link #DIM_CHUNK} dimensions so that a panel's
+ * chunk (16 KB) stays in L1 while every item group of the block passes over it and the items'
+ * chunks stay in L2, instead of streaming the directions from memory once per item.
  */
 final class DirectionPanels {
 
   /** Directions per panel: two 256-bit float vectors. */
   static final int WIDTH = 16;
-  /** Items projected together; 4 items × 2 vectors = 8 accumulators, leaving registers for loads. */
+
+  /**
+   * Items projected together; 4 items × 2 vectors = 8 accumulators, leaving registers for loads.
+   */
   static final int GROUP = 4;
+
   /** Feature dimensions per cache chunk: 256 × 16 floats = 16 KB of a panel. */
   private static final int DIM_CHUNK = 256;
+
   private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
 
   private final int dim;
@@ -58,11 +64,13 @@ final class DirectionPanels {
   }
 
   /**
-   * Adds x_i·u_t to {@code out[r·stride + t]} for every direction t of panels [firstPanel[r], panels) and every
-   * padded item row r in [lo, hi), a multiple of {@link #GROUP} apart; {@code rowOffset[r]} is where item r's
-   * features start in x. Rows are sorted so that a group's first row has the group's smallest first panel.
+   * Adds x_i·u_t to {@code out[r·stride + t]} for every direction t of panels [firstPanel[r],
+   * panels) and every padded item row r in [lo, hi), a multiple of {@link #GROUP} apart; {@code
+   * rowOffset[r]} is where item r's features start in x. Rows are sorted so that a group's first
+   * row has the group's smallest first panel.
    */
-  void project(float[] x, int[] rowOffset, int[] firstPanel, int lo, int hi, float[] out, int stride) {
+  void project(
+      float[] x, int[] rowOffset, int[] firstPanel, int lo, int hi, float[] out, int stride) {
     int panels = panelsFor(count);
     int panelSize = dim * WIDTH;
     for (int d0 = 0; d0 < dim; d0 += DIM_CHUNK) {
@@ -71,8 +79,19 @@ final class DirectionPanels {
         int uBase = p * panelSize;
         for (int r = lo; r < hi; r += GROUP) {
           if (firstPanel[r] <= p) {
-            group(x, rowOffset[r], rowOffset[r + 1], rowOffset[r + 2], rowOffset[r + 3], d0, d1, data, uBase, out,
-                r * stride + p * WIDTH, stride);
+            group(
+                x,
+                rowOffset[r],
+                rowOffset[r + 1],
+                rowOffset[r + 2],
+                rowOffset[r + 3],
+                d0,
+                d1,
+                data,
+                uBase,
+                out,
+                r * stride + p * WIDTH,
+                stride);
           }
         }
       }
@@ -80,8 +99,19 @@ final class DirectionPanels {
   }
 
   /** The register-blocked kernel: four items against one panel over dimensions [d0, d1). */
-  private static void group(float[] x, int x0, int x1, int x2, int x3, int d0, int d1, float[] u, int uBase,
-      float[] out, int o0, int stride) {
+  private static void group(
+      float[] x,
+      int x0,
+      int x1,
+      int x2,
+      int x3,
+      int d0,
+      int d1,
+      float[] u,
+      int uBase,
+      float[] out,
+      int o0,
+      int stride) {
     int o1 = o0 + stride;
     int o2 = o1 + stride;
     int o3 = o2 + stride;

@@ -3,10 +3,11 @@ package org.sakd.sakd;
 import java.util.Arrays;
 
 /**
- * One item's exact (double) Cholesky row against the greedy's directions, kept up to date incrementally: c_t =
- * g·u_t for t in [0, upTo) and the part of g those directions leave, g − Σ_t c_t·u_t (classical Gram–Schmidt, one
- * pass per direction while u_t is in cache). Once the item is chosen, its residual is L_ii − Σ c_t² and the left
- * part, divided by √residual, is the next direction (see {@link GreedyMapInference}).
+ * One item's exact (double) Cholesky row against the greedy's directions, kept up to date
+ * incrementally: c_t = g·u_t for t in [0, upTo) and the part of g those directions leave, g − Σ_t
+ * c_t·u_t (classical Gram–Schmidt, one pass per direction while u_t is in cache). Once the item is
+ * chosen, its residual is L_ii − Σ c_t² and the left part, divided by √residual, is the next
+ * direction (see {@link GreedyMapInference}).
  */
 final class ExactRow {
 
@@ -44,8 +45,9 @@ final class ExactRow {
   }
 
   /**
-   * c_t for t in [from, to) and {@code into} −= c_t·u_t: the caller may split the directions between threads, each
-   * with its own {@code into}, and then {@link #merge} the parts (after {@link #reserve}).
+   * c_t for t in [from, to) and {@code into} −= c_t·u_t: the caller may split the directions
+   * between threads, each with its own {@code into}, and then {@link #merge} the parts (after
+   * {@link #reserve}).
    */
   void accumulate(double[][] directions, int from, int to, double[] into) {
     int dim = g.length;
@@ -57,7 +59,10 @@ final class ExactRow {
     }
   }
 
-  /** Adds a part accumulated by {@link #accumulate} from zero and marks the row current up to {@code to}. */
+  /**
+   * Adds a part accumulated by {@link #accumulate} from zero and marks the row current up to {@code
+   * to}.
+   */
   void merge(double[] part, int to) {
     for (int d = 0; d < left.length; d++) {
       left[d] += part[d];

@@ -3,9 +3,9 @@ package org.sakd.sakd;
 import java.util.Arrays;
 
 /**
- * Fused teacher features F (samples × dim, row-major), the input of the DPP kernel (METHOD.md section 3).
- * First round F = f; later rounds F ← λ·F + (1−λ)·f only while β < η; frozen in the shuffle phase, whose
- * features describe scrambled clips.
+ * Fused teacher features F (samples × dim, row-major), the input of the DPP kernel (METHOD.md
+ * section 3). First round F = f; later rounds F ← λ·F + (1−λ)·f only while β < η; frozen in the
+ * shuffle phase, whose features describe scrambled clips.
  */
 public final class FeatureBank {
 
@@ -15,7 +15,8 @@ public final class FeatureBank {
 
   public FeatureBank(int samples, int dim) {
     if (samples < 1 || dim < 1) {
-      throw new IllegalArgumentException("feature bank needs samples >= 1 and dim >= 1, got " + samples + "×" + dim);
+      throw new IllegalArgumentException(
+          "feature bank needs samples >= 1 and dim >= 1, got " + samples + "×" + dim);
     }
     this.samples = samples;
     this.dim = dim;
@@ -54,8 +55,11 @@ public final class FeatureBank {
   /** Same as {@link #update(float[], boolean, double)} for features given as one row per sample. */
   public void update(float[][] features, boolean shufflePhase, double lambda) {
     if (features == null || features.length != samples) {
-      throw new IllegalArgumentException("expected " + samples + " feature rows, got "
-          + (features == null ? "null" : features.length));
+      throw new IllegalArgumentException(
+          "expected "
+              + samples
+              + " feature rows, got "
+              + (features == null ? "null" : features.length));
     }
     float[] flat = new float[samples * dim];
     for (int i = 0; i < samples; i++) {
@@ -96,15 +100,21 @@ public final class FeatureBank {
 
   private float[] features() {
     if (fused == null) {
-      throw new IllegalStateException("feature bank is empty: no selection round has provided features yet");
+      throw new IllegalStateException(
+          "feature bank is empty: no selection round has provided features yet");
     }
     return fused;
   }
 
   private void checkShape(float[] features) {
     if (features == null || features.length != (long) samples * dim) {
-      throw new IllegalArgumentException("features length " + (features == null ? "null" : features.length)
-          + " does not match samples×dim = " + samples + "×" + dim);
+      throw new IllegalArgumentException(
+          "features length "
+              + (features == null ? "null" : features.length)
+              + " does not match samples×dim = "
+              + samples
+              + "×"
+              + dim);
     }
   }
 }

@@ -9,50 +9,60 @@ import java.util.concurrent.ForkJoinTask;
 import java.util.function.IntPredicate;
 
 /**
- * Greedy MAP inference for a DPP whose kernel is low rank plus diagonal:
- * L_ij = g_i·g_j (i ≠ j), L_ii = g_i·g_i + δ_i (given as a whole), with g_i = s_i·x_i, and a per-item log weight a_i, so the
- * greedy gain of item i given the chosen set S is a_i + log r_i(S), r_i = Schur complement of L at i.
+ * Greedy MAP inference for a DPP whose kernel is low rank plus diagonal: L_ij = g_i·g_j (i ≠ j),
+ * L_ii = g_i·g_i + δ_i (given as a whole), with g_i = s_i·x_i, and a per-item log weight a_i, so
+ * the greedy gain of item i given the chosen set S is a_i + log r_i(S), r_i = Schur complement of L
+ * at i.
  *
- * <p>This is the incremental-Cholesky greedy of Chen, Zhang &amp; Zhou ("Fast Greedy MAP Inference for DPP",
- * NeurIPS 2018, Alg. 1): adding j to S appends e_i = (L_ij − ⟨c_j, c_i⟩)/d_j to every Cholesky row c_i and
- * subtracts e_i² from r_i. Two exact reformulations make it fast in Java:
+ * <p>This is the incremental-Cholesky greedy of Chen, Zhang &amp; Zhou ("Fast Greedy MAP Inference
+ * for DPP", NeurIPS 2018, Alg. 1): adding j to S appends e_i = (L_ij − ⟨c_j, c_i⟩)/d_j to every
+ * Cholesky row c_i and subtracts e_i² from r_i. Two exact reformulations make it fast in Java:
+ *
  * <ul>
- *   <li>Low rank: for every i not yet chosen, c_i,t = g_i·u_t with u_j = (g_j − Σ_t c_j,t u_t)/d_j ∈ R^D
- *       (induction on the Cholesky recursion, valid because L_ij = g_i·g_j off the diagonal). So a Cholesky
- *       entry costs one D-dot product, and memory is O(D·k + M) instead of O(M·k); no kernel row or M×M matrix
- *       is ever formed.</li>
- *   <li>Lazy evaluation (Minoux 1978): r_i only shrinks as S grows (log det is submodular), so a stale r_i is an
- *       upper bound. Items sit in a max-heap keyed by their last gain; only the top is brought up to date, and
- *       it is chosen once it is current and still on top. This picks exactly the greedy argmax (ties: smallest
- *       id) while many items are never refreshed.</li>
- *   <li>Blocking: stale items are refreshed in blocks of up to {@link #BLOCK} taken from the heap top, as one
- *       small matrix product X_B·U (items × directions) split over two threads: the register-blocked JDK Vector
- *       API kernel of {@link DirectionPanels} over U packed in float panels, cache-blocked over the feature
- *       dimensions, so each cached piece of U serves the whole block instead of the M×D feature matrix being
- *       streamed once per pick. This bulk work runs in float (8 lanes per AVX2 vector, half the memory traffic);
- *       each float x_i·u_t is computed the same way whichever refresh computes it, and its rounding (~1e-6 on a
- *       residual of 1) can only reorder candidates whose gains are that close.</li>
- *   <li>Exact where it matters: the chosen item's Cholesky row c_j and residual d_j² are recomputed in double
- *       ({@link ExactRow}) before it is accepted (an item whose exact residual is lower than its float estimate
- *       goes back to the heap), and the directions u_j are built and kept in double. A pass over the double
- *       directions also builds the rows of the current items nearest the heap top, the likely next picks, so
- *       most picks only extend a row by the few directions added since.</li>
+ *   <li>Low rank: for every i not yet chosen, c_i,t = g_i·u_t with u_j = (g_j − Σ_t c_j,t u_t)/d_j
+ *       ∈ R^D (induction on the Cholesky recursion, valid because L_ij = g_i·g_j off the diagonal).
+ *       So a Cholesky entry costs one D-dot product, and memory is O(D·k + M) instead of O(M·k); no
+ *       kernel row or M×M matrix is ever formed.
+ *   <li>Lazy evaluation (Minoux 1978): r_i only shrinks as S grows (log det is submodular), so a
+ *       stale r_i is an upper bound. Items sit in a max-heap keyed by their last gain; only the top
+ *       is brought up to date, and it is chosen once it is current and still on top. This picks
+ *       exactly the greedy argmax (ties: smallest id) while many items are never refreshed.
+ *   <li>Blocking: stale items are refreshed in blocks of up to {@link #BLOCK} taken from the heap
+ *       top, as one small matrix product X_B·U (items × directions) split over two threads: the
+ *       register-blocked JDK Vector API kernel of {@link DirectionPanels} over U packed in float
+ *       panels, cache-blocked over the feature dimensions, so each cached piece of U serves the
+ *       whole block instead of the M×D feature matrix being streamed once per pick. This bulk work
+ *       runs in float (8 lanes per AVX2 vector, half the memory traffic); each float x_i·u_t is
+ *       computed the same way whichever refresh computes it, and its rounding (~1e-6 on a residual
+ *       of 1) can only reorder candidates whose gains are that close.
+ *   <li>Exact where it matters: the chosen item's Cholesky row c_j and residual d_j² are recomputed
+ *       in double ({@link ExactRow}) before it is accepted (an item whose exact residual is lower
+ *       than its float estimate goes back to the heap), and the directions u_j are built and kept
+ *       in double. A pass over the double directions also builds the rows of the current items
+ *       nearest the heap top, the likely next picks, so most picks only extend a row by the few
+ *       directions added since.
  * </ul>
- * Items whose residual falls to {@link #RANK_TOLERANCE} or below are "used up" (the kernel's rank is spent); once
- * every remaining item is used up, the rest of the budget is filled by {@code fillScore} (METHOD.md section 5).
- * When the caller knows the kernel's rank bound (D for a pure cosine kernel) the greedy phase also ends once
- * that many directions are taken: every residual is then zero in exact arithmetic, whatever float noise says.
+ *
+ * Items whose residual falls to {@link #RANK_TOLERANCE} or below are "used up" (the kernel's rank
+ * is spent); once every remaining item is used up, the rest of the budget is filled by {@code
+ * fillScore} (METHOD.md section 5). When the caller knows the kernel's rank bound (D for a pure
+ * cosine kernel) the greedy phase also ends once that many directions are taken: every residual is
+ * then zero in exact arithmetic, whatever float noise says.
  */
 final class GreedyMapInference {
 
   /** Residual at or below which an item adds no new direction (METHOD.md section 5). */
   static final double RANK_TOLERANCE = 1e-9;
+
   /** Stale items refreshed together; about the number a pick needs on clustered features. */
   static final int BLOCK = 48;
+
   /** Below this many multiply-adds a step runs on the calling thread only. */
   private static final long PARALLEL_WORK = 200_000;
+
   /** Most rows built ahead in one pass over the directions. */
   static final int LIKELY = 8;
+
   /** Heap slots searched for them: the top five levels. */
   private static final int NEAR_TOP = 31;
 
@@ -64,15 +74,20 @@ final class GreedyMapInference {
   private final double[] logWeight;
   private final double[] residual;
   private final int[] stamp;
+
   /** u_t as rows, double (for the exact Cholesky row of a chosen item and the next direction). */
   private double[][] directions;
+
   /** u_t in float, packed for the bulk refresh. */
   private DirectionPanels panels;
+
   /** Exact rows built ahead for items likely to be chosen next, by item. */
   private final Map<Integer, ExactRow> likely = new HashMap<>();
+
   private int used;
 
-  private GreedyMapInference(float[] x, int m, int dim, double[] scale, double[] diag, double[] logWeight) {
+  private GreedyMapInference(
+      float[] x, int m, int dim, double[] scale, double[] diag, double[] logWeight) {
     this.x = x;
     this.m = m;
     this.dim = dim;
@@ -84,20 +99,33 @@ final class GreedyMapInference {
   }
 
   /**
-   * Runs the greedy; returns k distinct ids in pick order (the greedy phase, then the fill). {@code diag} is
-   * L_ii, given by the caller so that exactly equal diagonals (cos(F_i, F_i) = 1) tie exactly and the tie goes
-   * to the smaller id, as in a plain argmax. {@code rankBound} is the most directions the kernel can have.
+   * Runs the greedy; returns k distinct ids in pick order (the greedy phase, then the fill). {@code
+   * diag} is L_ii, given by the caller so that exactly equal diagonals (cos(F_i, F_i) = 1) tie
+   * exactly and the tie goes to the smaller id, as in a plain argmax. {@code rankBound} is the most
+   * directions the kernel can have.
    */
-  static int[] select(float[] x, int m, int dim, double[] scale, double[] diag, double[] logWeight,
-      double[] fillScore, int k, int rankBound) {
+  static int[] select(
+      float[] x,
+      int m,
+      int dim,
+      double[] scale,
+      double[] diag,
+      double[] logWeight,
+      double[] fillScore,
+      int k,
+      int rankBound) {
     if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-      throw new IllegalStateException("the greedy DPP selector needs the JDK Vector API: run java with "
-          + "--add-modules jdk.incubator.vector");
+      throw new IllegalStateException(
+          "the greedy DPP selector needs the JDK Vector API: run java with "
+              + "--add-modules jdk.incubator.vector");
     }
     return new GreedyMapInference(x, m, dim, scale, diag, logWeight).run(fillScore, k, rankBound);
   }
 
-  /** factor/‖x_i‖ per row (0 for an all-zero row, whose cosine similarity to everything is taken as 0). */
+  /**
+   * factor/‖x_i‖ per row (0 for an all-zero row, whose cosine similarity to everything is taken as
+   * 0).
+   */
   static double[] inverseNorms(float[] x, int m, int dim, double factor) {
     double[] inv = new double[m];
     for (int i = 0; i < m; i++) {
@@ -173,8 +201,9 @@ final class GreedyMapInference {
   }
 
   /**
-   * Brings the residuals of {@code items[0..n)} up to date with every direction added since their last refresh:
-   * the float projections x_i·u_t come from {@link DirectionPanels#project}, the residual update is in double.
+   * Brings the residuals of {@code items[0..n)} up to date with every direction added since their
+   * last refresh: the float projections x_i·u_t come from {@link DirectionPanels#project}, the
+   * residual update is in double.
    */
   private void refresh(int[] items, int n) {
     // Sorted by stamp so that the items of a kernel group need about the same panels.
@@ -192,13 +221,19 @@ final class GreedyMapInference {
     long[] groupWork = new long[groups];
     long work = 0;
     for (int r = 0; r < rows; r++) {
-      int i = items[(int) keyed[Math.min(r, n - 1)]]; // padding rows repeat the last item; their output is unused
+      int i =
+          items[
+              (int)
+                  keyed[
+                      Math.min(
+                          r, n - 1)]]; // padding rows repeat the last item; their output is unused
       order[r] = i;
       rowOffset[r] = i * dim;
       firstPanel[r] = stamp[i] / DirectionPanels.WIDTH;
     }
     for (int g = 0; g < groups; g++) {
-      groupWork[g] = (long) (stride - firstPanel[g * DirectionPanels.GROUP] * DirectionPanels.WIDTH) * dim;
+      groupWork[g] =
+          (long) (stride - firstPanel[g * DirectionPanels.GROUP] * DirectionPanels.WIDTH) * dim;
       work += groupWork[g];
     }
     float[] out = new float[rows * stride];
@@ -214,7 +249,8 @@ final class GreedyMapInference {
       int split = Math.max(1, cut) * DirectionPanels.GROUP;
       ForkJoinTask.invokeAll(
           ForkJoinTask.adapt(() -> panels.project(x, rowOffset, firstPanel, 0, split, out, stride)),
-          ForkJoinTask.adapt(() -> panels.project(x, rowOffset, firstPanel, split, rows, out, stride)));
+          ForkJoinTask.adapt(
+              () -> panels.project(x, rowOffset, firstPanel, split, rows, out, stride)));
     }
     for (int r = 0; r < n; r++) {
       int i = order[r];
@@ -231,10 +267,11 @@ final class GreedyMapInference {
   }
 
   /**
-   * The exact row of {@code top}, about to be chosen. Each full pass over the double directions streams D·used
-   * doubles from memory, so a pass is shared: it also builds the rows of the current items nearest the heap top
-   * ({@link #LIKELY} at most), which are likely the next picks (on clustered features 7 picks in 10 come from that
-   * set). Their rows are then only extended by the few directions added since, instead of another full pass.
+   * The exact row of {@code top}, about to be chosen. Each full pass over the double directions
+   * streams D·used doubles from memory, so a pass is shared: it also builds the rows of the current
+   * items nearest the heap top ({@link #LIKELY} at most), which are likely the next picks (on
+   * clustered features 7 picks in 10 come from that set). Their rows are then only extended by the
+   * few directions added since, instead of another full pass.
    */
   private ExactRow exactRow(int top, MaxHeap heap) {
     ExactRow cached = likely.remove(top);
@@ -253,15 +290,22 @@ final class GreedyMapInference {
     }
     boolean parallel = (long) used * dim * rows.size() >= PARALLEL_WORK;
     if (rows.size() == 1) {
-      // One row: split its directions between the two threads, each with its own part of g − Σ c_t·u_t.
+      // One row: split its directions between the two threads, each with its own part of g − Σ
+      // c_t·u_t.
       row.reserve(used);
       double[] part = new double[dim];
       int half = used / 2;
-      runPair(parallel, () -> row.extend(directions, half), () -> row.accumulate(directions, half, used, part));
+      runPair(
+          parallel,
+          () -> row.extend(directions, half),
+          () -> row.accumulate(directions, half, used, part));
       row.merge(part, used);
     } else {
       int split = (rows.size() + 1) / 2;
-      runPair(parallel, () -> extendAll(rows.subList(0, split)), () -> extendAll(rows.subList(split, rows.size())));
+      runPair(
+          parallel,
+          () -> extendAll(rows.subList(0, split)),
+          () -> extendAll(rows.subList(split, rows.size())));
     }
     return row;
   }
@@ -270,7 +314,10 @@ final class GreedyMapInference {
     return new ExactRow(x, i * dim, dim, scale[i]);
   }
 
-  /** Extends several rows over all directions, direction by direction, so each u_t is read from memory once. */
+  /**
+   * Extends several rows over all directions, direction by direction, so each u_t is read from
+   * memory once.
+   */
   private void extendAll(List<ExactRow> rows) {
     for (ExactRow r : rows) {
       r.reserve(used);
@@ -301,7 +348,10 @@ final class GreedyMapInference {
     }
   }
 
-  /** Binary max-heap of (key, id), ties broken towards the smaller id so results match a plain argmax scan. */
+  /**
+   * Binary max-heap of (key, id), ties broken towards the smaller id so results match a plain
+   * argmax scan.
+   */
   private static final class MaxHeap {
     private final int[] ids;
     private final double[] keys;
@@ -360,7 +410,10 @@ final class GreedyMapInference {
       return top;
     }
 
-    /** Up to {@code most} ids from the first {@link #NEAR_TOP} heap slots that pass {@code keep}, in slot order. */
+    /**
+     * Up to {@code most} ids from the first {@link #NEAR_TOP} heap slots that pass {@code keep}, in
+     * slot order.
+     */
     int[] nearTop(int most, IntPredicate keep) {
       int[] found = new int[most];
       int n = 0;

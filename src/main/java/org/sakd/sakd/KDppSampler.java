@@ -4,8 +4,8 @@ import static org.bytedeco.openblas.global.openblas.CblasNoTrans;
 import static org.bytedeco.openblas.global.openblas.CblasRowMajor;
 import static org.bytedeco.openblas.global.openblas.CblasTrans;
 import static org.bytedeco.openblas.global.openblas.CblasUpper;
-import static org.bytedeco.openblas.global.openblas.LAPACK_ROW_MAJOR;
 import static org.bytedeco.openblas.global.openblas.LAPACKE_dsyevd;
+import static org.bytedeco.openblas.global.openblas.LAPACK_ROW_MAJOR;
 import static org.bytedeco.openblas.global.openblas.blas_set_num_threads;
 import static org.bytedeco.openblas.global.openblas.cblas_dsyrk;
 import static org.bytedeco.openblas.global.openblas.cblas_sgemm;
@@ -17,87 +17,118 @@ import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 
 /**
- * Exact k-DPP sampling (METHOD.md section 5, "k-DPP sampling") on SAKD's quality-weighted L-ensemble
- * L = Diag(e^{θq})·K·Diag(e^{θq}), θ = γ/(2(1−γ)), K_ij = cos(F_i, F_j): draws S with P(S) ∝ det(L_S) among
- * |S| = k.
+ * Exact k-DPP sampling (METHOD.md section 5, "k-DPP sampling") on SAKD's quality-weighted
+ * L-ensemble L = Diag(e^{θq})·K·Diag(e^{θq}), θ = γ/(2(1−γ)), K_ij = cos(F_i, F_j): draws S with
+ * P(S) ∝ det(L_S) among |S| = k.
  *
- * <p>Algorithm (Kulesza &amp; Taskar, "k-DPPs: Fixed-Size Determinantal Point Processes", ICML 2011, Alg. 1; and
- * "Determinantal Point Processes for Machine Learning", FnT ML 2012, Alg. 1, Alg. 8 and the dual representation of
- * section 3.3):
+ * <p>Algorithm (Kulesza &amp; Taskar, "k-DPPs: Fixed-Size Determinantal Point Processes", ICML
+ * 2011, Alg. 1; and "Determinantal Point Processes for Machine Learning", FnT ML 2012, Alg. 1, Alg.
+ * 8 and the dual representation of section 3.3):
+ *
  * <ol>
- *   <li>B (M×D) has rows b_i = w_i·F_i/‖F_i‖ with w_i = e^{θ(q_i − q_max)} (an all-zero row stays zero and spans
- *       nothing), so L = B·Bᵀ up to the factor e^{2θ q_max}, which a k-DPP ignores (P(S) is invariant to scaling L).
- *       When M &gt; D the eigenproblem is solved in the dual, C = Bᵀ·B (D×D, section 3.3): L and C share their
- *       non-zero eigenvalues λ_n, and v̂_n = B·v_n/√λ_n are L's unit eigenvectors. When M ≤ D, L itself (M×M) is
- *       smaller and is decomposed directly.</li>
- *   <li>The k eigenvectors are chosen by the elementary symmetric polynomial recursion
- *       e_l^n = e_l^{n−1} + λ_n·e_{l−1}^{n−1} (FnT 2012, Alg. 7), then, for n = N … 1, eigenvector n is kept
- *       with probability λ_n·e_{l−1}^{n−1}/e_l^n, l the number still to choose (FnT 2012 Alg. 8, ICML 2011 Alg. 1).
- *       e^{θq} and the spread of the spectrum make e_k over- or underflow in plain arithmetic (e_k of a thousand
- *       eigenvalues of size 10⁻² is 10⁻²⁰⁰⁰ times a binomial), so the λ_n are divided by the largest and the
- *       recursion runs on log e_l^n (log-add-exp).</li>
- *   <li>The elementary DPP of the chosen eigenvectors is sampled sequentially (FnT 2012, Alg. 1, second phase):
- *       item i is drawn with probability ∝ Σ_{v∈V} (vᵀe_i)², then V is replaced by an orthonormal basis of its
- *       subspace orthogonal to e_i. With Y (M×k) holding the chosen v̂_n as columns, row y_i ∈ R^k, that weight is
- *       the Schur residual r_i(S) = ‖y_i‖² − ‖P_S y_i‖², P_S the projection onto span{y_s : s ∈ S}, so the loop runs
- *       in the k-dimensional eigenvector coordinates: an orthonormal basis u_1 … u_t of span{y_S} is grown by
- *       Gram–Schmidt (twice, for orthogonality in float), and r_i = ‖y_i‖² − Σ_t (y_i·u_t)².</li>
+ *   <li>B (M×D) has rows b_i = w_i·F_i/‖F_i‖ with w_i = e^{θ(q_i − q_max)} (an all-zero row stays
+ *       zero and spans nothing), so L = B·Bᵀ up to the factor e^{2θ q_max}, which a k-DPP ignores
+ *       (P(S) is invariant to scaling L). When M &gt; D the eigenproblem is solved in the dual, C =
+ *       Bᵀ·B (D×D, section 3.3): L and C share their non-zero eigenvalues λ_n, and v̂_n =
+ *       B·v_n/√λ_n are L's unit eigenvectors. When M ≤ D, L itself (M×M) is smaller and is
+ *       decomposed directly.
+ *   <li>The k eigenvectors are chosen by the elementary symmetric polynomial recursion e_l^n =
+ *       e_l^{n−1} + λ_n·e_{l−1}^{n−1} (FnT 2012, Alg. 7), then, for n = N … 1, eigenvector n is
+ *       kept with probability λ_n·e_{l−1}^{n−1}/e_l^n, l the number still to choose (FnT 2012 Alg.
+ *       8, ICML 2011 Alg. 1). e^{θq} and the spread of the spectrum make e_k over- or underflow in
+ *       plain arithmetic (e_k of a thousand eigenvalues of size 10⁻² is 10⁻²⁰⁰⁰ times a binomial),
+ *       so the λ_n are divided by the largest and the recursion runs on log e_l^n (log-add-exp).
+ *   <li>The elementary DPP of the chosen eigenvectors is sampled sequentially (FnT 2012, Alg. 1,
+ *       second phase): item i is drawn with probability ∝ Σ_{v∈V} (vᵀe_i)², then V is replaced by
+ *       an orthonormal basis of its subspace orthogonal to e_i. With Y (M×k) holding the chosen
+ *       v̂_n as columns, row y_i ∈ R^k, that weight is the Schur residual r_i(S) = ‖y_i‖² − ‖P_S
+ *       y_i‖², P_S the projection onto span{y_s : s ∈ S}, so the loop runs in the k-dimensional
+ *       eigenvector coordinates: an orthonormal basis u_1 … u_t of span{y_S} is grown by
+ *       Gram–Schmidt (twice, for orthogonality in float), and r_i = ‖y_i‖² − Σ_t (y_i·u_t)².
  * </ol>
  *
- * <p>Cost: O(M·D²) for C (BLAS dsyrk), O(D³) for the eigendecomposition (LAPACK dsyevd), O(M·D·k) for Y (sgemm),
- * O(M·k²) for the sampling. The O(M·k²) part is done as BLAS-3 (sgemm): residuals are kept as upper bounds
- * ("stale": they only shrink as S grows) and refreshed for all items at once, with every direction added since
- * the last refresh, in one Y·Uᵀ product. Between refreshes an item is proposed in proportion to its stale
- * residual s_i (Fenwick tree) and accepted with probability r_i/s_i, r_i its exact current residual (one sgemv);
- * a rejected item's bound is tightened to r_i. This rejection step draws i with probability exactly ∝ r_i, whatever
- * the bounds (each trial outputs i with probability r_i/Σs), so it is the same distribution as the plain loop.
- * A refresh happens when the expected acceptance drops below one half or {@link #MAX_BLOCK} directions are pending.
+ * <p>Cost: O(M·D²) for C (BLAS dsyrk), O(D³) for the eigendecomposition (LAPACK dsyevd), O(M·D·k)
+ * for Y (sgemm), O(M·k²) for the sampling. The O(M·k²) part is done as BLAS-3 (sgemm): residuals
+ * are kept as upper bounds ("stale": they only shrink as S grows) and refreshed for all items at
+ * once, with every direction added since the last refresh, in one Y·Uᵀ product. Between refreshes
+ * an item is proposed in proportion to its stale residual s_i (Fenwick tree) and accepted with
+ * probability r_i/s_i, r_i its exact current residual (one sgemv); a rejected item's bound is
+ * tightened to r_i. This rejection step draws i with probability exactly ∝ r_i, whatever the bounds
+ * (each trial outputs i with probability r_i/Σs), so it is the same distribution as the plain loop.
+ * A refresh happens when the expected acceptance drops below one half or {@link #MAX_BLOCK}
+ * directions are pending.
  *
- * <p><b>k larger than the rank.</b> A k-DPP puts no mass on sets larger than rank(L) = r (at most D). Then the r
- * chosen eigenvectors are all of them (e_r's recursion keeps every eigenvector: the exact r-DPP, i.e. the
- * projection DPP onto L's range), that draw is taken as the first r picks, and the remaining k − r are filled by
- * quality-weighted sampling without replacement among the other items, with weights e^{2θ q_i} (L_ii/K_ii, the
- * quality factor of the L-ensemble; uniform at γ = 0), drawn by Efraimidis–Spirakis keys log E_i − 2θ q_i, E_i
- * exponential, smallest first (the same law as drawing one at a time in proportion to the weight). Eigenvalues
- * at or below {@link #RANK_TOLERANCE}·λ_max count as zero (dsyrk and dsyevd in double round at ~1e-13 of λ_max
- * at these sizes). The fill also takes over, for the rest of the budget, should the sampling run out of residual
- * mass early (a numerical safeguard; not expected). Near γ = 1 the weights matter: an item with
- * θ·(q_max − q_i) ≳ 10 has w_i² below the tolerance, so it adds no numerical rank and is reachable only through the
- * fill; the DPP part then shrinks and the draw tends to the quality order, as at γ = 1 (measured on 4,000 clustered
- * samples, D = 256, q in [0, 10): rank 256 at γ ≤ 0.9, 65 at γ = 0.99, 1 at γ = 1 − 1e-6).
+ * <p><b>k larger than the rank.</b> A k-DPP puts no mass on sets larger than rank(L) = r (at most
+ * D). Then the r chosen eigenvectors are all of them (e_r's recursion keeps every eigenvector: the
+ * exact r-DPP, i.e. the projection DPP onto L's range), that draw is taken as the first r picks,
+ * and the remaining k − r are filled by quality-weighted sampling without replacement among the
+ * other items, with weights e^{2θ q_i} (L_ii/K_ii, the quality factor of the L-ensemble; uniform at
+ * γ = 0), drawn by Efraimidis–Spirakis keys log E_i − 2θ q_i, E_i exponential, smallest first (the
+ * same law as drawing one at a time in proportion to the weight). Eigenvalues at or below {@link
+ * #RANK_TOLERANCE}·λ_max count as zero (dsyrk and dsyevd in double round at ~1e-13 of λ_max at
+ * these sizes). The fill also takes over, for the rest of the budget, should the sampling run out
+ * of residual mass early (a numerical safeguard; not expected). Near γ = 1 the weights matter: an
+ * item with θ·(q_max − q_i) ≳ 10 has w_i² below the tolerance, so it adds no numerical rank and is
+ * reachable only through the fill; the DPP part then shrinks and the draw tends to the quality
+ * order, as at γ = 1 (measured on 4,000 clustered samples, D = 256, q in [0, 10): rank 256 at γ ≤
+ * 0.9, 65 at γ = 0.99, 1 at γ = 1 − 1e-6).
  *
- * <p>Precision: C, its eigendecomposition and log e_l^n are in double; Y, the directions and the BLAS-3/2 work of
- * the sampling loop are in float (a relative error of ~1e-6 on probabilities), the residuals and the Fenwick tree
- * in double. Randomness comes only from the caller's {@link Random}: same input, seed and BLAS thread count give
- * the same subset. OpenBLAS's thread count is process-global, so calls are serialised.
+ * <p>Precision: C, its eigendecomposition and log e_l^n are in double; Y, the directions and the
+ * BLAS-3/2 work of the sampling loop are in float (a relative error of ~1e-6 on probabilities), the
+ * residuals and the Fenwick tree in double. Randomness comes only from the caller's {@link Random}:
+ * same input, seed and BLAS thread count give the same subset. OpenBLAS's thread count is
+ * process-global, so calls are serialised.
  */
 public final class KDppSampler {
 
   /** Eigenvalues at or below this fraction of the largest are numerically zero. */
   public static final double RANK_TOLERANCE = 1e-9;
+
   /** Most directions applied in one refresh (bounds the M×b refresh buffer). */
   static final int MAX_BLOCK = 128;
+
   /** Scratch rows per chunk: at most this many matrix entries per chunk of B. */
   private static final int CHUNK_ENTRIES = 1 << 22;
 
   /**
-   * System property with the OpenBLAS threads for the BLAS-3 work (default 1). On cores shared with other jobs,
-   * two threads measured slower than one (UCF101 scale: 4.3 s against 3.5 s; the refresh sgemm twice as slow), and
-   * one thread keeps the result independent of the machine's core count; a dedicated machine may gain from more.
+   * System property with the OpenBLAS threads for the BLAS-3 work (default 1). On cores shared with
+   * other jobs, two threads measured slower than one (UCF101 scale: 4.3 s against 3.5 s; the
+   * refresh sgemm twice as slow), and one thread keeps the result independent of the machine's core
+   * count; a dedicated machine may gain from more.
    */
   public static final String THREADS_PROPERTY = "sakd.blas.threads";
-  /** Below this many multiply-adds in C = BᵀB, all BLAS work runs on one thread (no thread switching). */
+
+  /**
+   * Below this many multiply-adds in C = BᵀB, all BLAS work runs on one thread (no thread
+   * switching).
+   */
   private static final long PARALLEL_WORK = 50_000_000L;
 
   private static final Object BLAS_LOCK = new Object();
-  /** OpenBLAS's (process-global) thread count as last set here; set only on change, since each change costs. */
+
+  /**
+   * OpenBLAS's (process-global) thread count as last set here; set only on change, since each
+   * change costs.
+   */
   private static int blasThreads = -1;
 
   private KDppSampler() {}
 
   /** Seconds per phase of one draw, and what the draw did. */
-  public record Timings(double weights, double gram, double eigen, double choose, double project, double sample,
-      double fill, int rank, int sampled, int filled, boolean dual, long proposals, int refreshes,
+  public record Timings(
+      double weights,
+      double gram,
+      double eigen,
+      double choose,
+      double project,
+      double sample,
+      double fill,
+      int rank,
+      int sampled,
+      int filled,
+      boolean dual,
+      long proposals,
+      int refreshes,
       double refreshSeconds) {
 
     public double total() {
@@ -106,11 +137,24 @@ public final class KDppSampler {
 
     @Override
     public String toString() {
-      return String.format(java.util.Locale.ROOT,
+      return String.format(
+          java.util.Locale.ROOT,
           "weights %.3f s, gram %.3f s, eigen %.3f s, choose %.3f s, project %.3f s, sample %.3f s (of which "
               + "refreshes %.3f s), fill %.3f s (rank %d, sampled %d, filled %d, %s, proposals %d, refreshes %d)",
-          weights, gram, eigen, choose, project, sample, refreshSeconds, fill, rank, sampled, filled,
-          dual ? "dual" : "primal", proposals, refreshes);
+          weights,
+          gram,
+          eigen,
+          choose,
+          project,
+          sample,
+          refreshSeconds,
+          fill,
+          rank,
+          sampled,
+          filled,
+          dual ? "dual" : "primal",
+          proposals,
+          refreshes);
     }
   }
 
@@ -122,7 +166,8 @@ public final class KDppSampler {
     SubsetSelector.checkBudget(in, k);
     Selectors.checkGamma(gamma);
     if (gamma >= 1.0) {
-      throw new IllegalArgumentException("k-DPP sampling needs gamma < 1; gamma = 1 is top-k by quality");
+      throw new IllegalArgumentException(
+          "k-DPP sampling needs gamma < 1; gamma = 1 is top-k by quality");
     }
     if (rng == null) {
       throw new IllegalArgumentException("k-DPP sampling needs a seeded Random");
@@ -132,7 +177,10 @@ public final class KDppSampler {
     }
   }
 
-  /** Sets OpenBLAS's thread count if it differs from the last one set (caller holds {@link #BLAS_LOCK}). */
+  /**
+   * Sets OpenBLAS's thread count if it differs from the last one set (caller holds {@link
+   * #BLAS_LOCK}).
+   */
   private static void threads(int n) {
     if (n != blasThreads) {
       blas_set_num_threads(n);
@@ -152,8 +200,9 @@ public final class KDppSampler {
   }
 
   /**
-   * log e_l^n for l = 0 … k, n = 0 … N (row l, column n, stride N + 1): the elementary symmetric polynomials of
-   * the first n eigenvalues, recursion e_l^n = e_l^{n−1} + λ_n·e_{l−1}^{n−1} (FnT 2012, Alg. 7), in log space.
+   * log e_l^n for l = 0 … k, n = 0 … N (row l, column n, stride N + 1): the elementary symmetric
+   * polynomials of the first n eigenvalues, recursion e_l^n = e_l^{n−1} + λ_n·e_{l−1}^{n−1} (FnT
+   * 2012, Alg. 7), in log space.
    */
   static double[] logElementary(double[] logLambda, int k) {
     int n = logLambda.length;
@@ -174,9 +223,9 @@ public final class KDppSampler {
   }
 
   /**
-   * Chooses k of the eigenvalues (given as logs, any common scale) with probability ∝ Π_{n∈J} λ_n: for n = N … 1,
-   * keep n with probability λ_n·e_{l−1}^{n−1}/e_l^n (FnT 2012 Alg. 8; ICML 2011 Alg. 1). Returns the kept indices,
-   * descending. Needs 0 ≤ k ≤ number of finite logs.
+   * Chooses k of the eigenvalues (given as logs, any common scale) with probability ∝ Π_{n∈J} λ_n:
+   * for n = N … 1, keep n with probability λ_n·e_{l−1}^{n−1}/e_l^n (FnT 2012 Alg. 8; ICML 2011 Alg.
+   * 1). Returns the kept indices, descending. Needs 0 ≤ k ≤ number of finite logs.
    */
   static int[] chooseEigenvectors(double[] logLambda, int k, Random rng) {
     int n = logLambda.length;
@@ -193,17 +242,23 @@ public final class KDppSampler {
       }
     }
     if (l != 0) {
-      throw new IllegalStateException("elementary symmetric recursion chose " + (k - l) + " of " + k
-          + " eigenvectors; is k larger than the number of non-zero eigenvalues?");
+      throw new IllegalStateException(
+          "elementary symmetric recursion chose "
+              + (k - l)
+              + " of "
+              + k
+              + " eigenvectors; is k larger than the number of non-zero eigenvalues?");
     }
     return chosen;
   }
 
   /**
-   * Quality-weighted sampling without replacement of {@code count} ids not in {@code taken}, weights
-   * e^{2θ q_i}: Efraimidis–Spirakis keys log E_i − 2θ q_i (E_i = −log U_i exponential), smallest first.
+   * Quality-weighted sampling without replacement of {@code count} ids not in {@code taken},
+   * weights e^{2θ q_i}: Efraimidis–Spirakis keys log E_i − 2θ q_i (E_i = −log U_i exponential),
+   * smallest first.
    */
-  static int[] weightedFill(double[] quality, double twoTheta, boolean[] taken, int count, Random rng) {
+  static int[] weightedFill(
+      double[] quality, double twoTheta, boolean[] taken, int count, Random rng) {
     int m = quality.length;
     int free = 0;
     for (boolean t : taken) {
@@ -218,10 +273,13 @@ public final class KDppSampler {
     double[] keys = new double[free];
     int n = 0;
     for (int i = 0; i < m; i++) {
-      double u = rng.nextDouble(); // one draw per item, taken or not, so the stream does not depend on `taken`
+      double u =
+          rng.nextDouble(); // one draw per item, taken or not, so the stream does not depend on
+      // `taken`
       if (!taken[i]) {
         ids[n] = i;
-        keys[n] = Math.log(-Math.log1p(-u)) - twoTheta * quality[i]; // −log(1−u) is Exp(1), and finite
+        keys[n] =
+            Math.log(-Math.log1p(-u)) - twoTheta * quality[i]; // −log(1−u) is Exp(1), and finite
         n++;
       }
     }
@@ -229,10 +287,12 @@ public final class KDppSampler {
     for (int i = 0; i < free; i++) {
       order[i] = i;
     }
-    Arrays.sort(order, (a, b) -> {
-      int c = Double.compare(keys[a], keys[b]);
-      return c != 0 ? c : Integer.compare(ids[a], ids[b]);
-    });
+    Arrays.sort(
+        order,
+        (a, b) -> {
+          int c = Double.compare(keys[a], keys[b]);
+          return c != 0 ? c : Integer.compare(ids[a], ids[b]);
+        });
     int[] out = new int[count];
     for (int i = 0; i < count; i++) {
       out[i] = ids[order[i]];
@@ -248,13 +308,17 @@ public final class KDppSampler {
     private final int k;
     private final double theta;
     private final Random rng;
+
     /**
-     * Threads for the BLAS-3 work (C, Y, refreshes); LAPACK and the level-2 loop always run on one (OpenBLAS's
-     * multi-threaded dsytrd took 15–24 s instead of 0.9 s at D = 2,304 on two shared cores).
+     * Threads for the BLAS-3 work (C, Y, refreshes); LAPACK and the level-2 loop always run on one
+     * (OpenBLAS's multi-threaded dsytrd took 15–24 s instead of 0.9 s at D = 2,304 on two shared
+     * cores).
      */
     private final int threads;
+
     /** w_i/‖F_i‖: row scale of B. */
     private double[] scale;
+
     private long proposals;
     private int refreshes;
     private long refreshNanos;
@@ -267,7 +331,8 @@ public final class KDppSampler {
       this.theta = gamma / (2.0 * (1.0 - gamma));
       this.rng = rng;
       long work = (long) m * dim * Math.min(m, dim);
-      this.threads = work < PARALLEL_WORK ? 1 : Math.max(1, Integer.getInteger(THREADS_PROPERTY, 1));
+      this.threads =
+          work < PARALLEL_WORK ? 1 : Math.max(1, Integer.getInteger(THREADS_PROPERTY, 1));
     }
 
     Draw draw() {
@@ -296,7 +361,14 @@ public final class KDppSampler {
       }
     }
 
-    private Draw afterEigen(boolean dual, int n, double[] lambda, double[] vectors, long t0, long t1, long t2,
+    private Draw afterEigen(
+        boolean dual,
+        int n,
+        double[] lambda,
+        double[] vectors,
+        long t0,
+        long t1,
+        long t2,
         long t3) {
       double max = 0.0;
       for (double l : lambda) {
@@ -353,8 +425,22 @@ public final class KDppSampler {
         System.arraycopy(rest, 0, ids, picked.length, rest.length);
       }
       long t7 = System.nanoTime();
-      Timings timings = new Timings(sec(t1 - t0), sec(t2 - t1), sec(t3 - t2), sec(t4 - t3), sec(t5 - t4),
-          sec(t6 - t5), sec(t7 - t6), rank, picked.length, filled, dual, proposals, refreshes, sec(refreshNanos));
+      Timings timings =
+          new Timings(
+              sec(t1 - t0),
+              sec(t2 - t1),
+              sec(t3 - t2),
+              sec(t4 - t3),
+              sec(t5 - t4),
+              sec(t6 - t5),
+              sec(t7 - t6),
+              rank,
+              picked.length,
+              filled,
+              dual,
+              proposals,
+              refreshes,
+              sec(refreshNanos));
       return new Draw(ids, timings);
     }
 
@@ -394,7 +480,9 @@ public final class KDppSampler {
       }
     }
 
-    /** Upper triangle of C = BᵀB (dual, D×D) or L = BBᵀ (primal, M×M) into {@code a} (row-major). */
+    /**
+     * Upper triangle of C = BᵀB (dual, D×D) or L = BBᵀ (primal, M×M) into {@code a} (row-major).
+     */
     private void gram(DoublePointer a, boolean dual, int n) {
       threads(threads);
       a.zero();
@@ -413,16 +501,19 @@ public final class KDppSampler {
           int to = Math.min(m, from + rows);
           rowsOfB(from, to, b);
           pb.put(b, 0, (to - from) * dim);
-          cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, dim, to - from, 1.0, pb, dim, 1.0, a, n);
+          cblas_dsyrk(
+              CblasRowMajor, CblasUpper, CblasTrans, dim, to - from, 1.0, pb, dim, 1.0, a, n);
         }
       }
     }
 
     /**
-     * Y (M×k, float, row-major): primal, the chosen eigenvectors of L as columns; dual, v̂_n = B·v_n/√λ_n
-     * (FnT 2012 section 3.3), computed as Y = B·W with W = V_J·Λ_J^{−1/2} (D×k), chunk by chunk over B's rows.
+     * Y (M×k, float, row-major): primal, the chosen eigenvectors of L as columns; dual, v̂_n =
+     * B·v_n/√λ_n (FnT 2012 section 3.3), computed as Y = B·W with W = V_J·Λ_J^{−1/2} (D×k), chunk
+     * by chunk over B's rows.
      */
-    private void project(FloatPointer y, boolean dual, int n, double[] lambda, double[] vectors, int[] chosen) {
+    private void project(
+        FloatPointer y, boolean dual, int n, double[] lambda, double[] vectors, int[] chosen) {
       int kk = chosen.length;
       if (!dual) {
         float[] rows = new float[m * kk];
@@ -444,7 +535,8 @@ public final class KDppSampler {
       int rows = chunkRows();
       float[] b = new float[rows * dim];
       float[] f = in.features();
-      try (FloatPointer pw = new FloatPointer(w); FloatPointer pb = new FloatPointer((long) rows * dim)) {
+      try (FloatPointer pw = new FloatPointer(w);
+          FloatPointer pb = new FloatPointer((long) rows * dim)) {
         for (int from = 0; from < m; from += rows) {
           int to = Math.min(m, from + rows);
           for (int i = from; i < to; i++) {
@@ -458,8 +550,21 @@ public final class KDppSampler {
           pb.put(b, 0, (to - from) * dim);
           try {
             y.position((long) from * kk);
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, to - from, kk, dim, 1.0f, pb, dim, pw, kk, 0.0f,
-                y, kk);
+            cblas_sgemm(
+                CblasRowMajor,
+                CblasNoTrans,
+                CblasNoTrans,
+                to - from,
+                kk,
+                dim,
+                1.0f,
+                pb,
+                dim,
+                pw,
+                kk,
+                0.0f,
+                y,
+                kk);
           } finally {
             y.position(0);
           }
@@ -468,16 +573,19 @@ public final class KDppSampler {
     }
 
     /**
-     * Sequential sampling of the elementary DPP with kernel Y·Yᵀ (FnT 2012 Alg. 1, phase two) in the k-dimensional
-     * coordinates, with stale residual bounds refreshed by sgemm and exact acceptance (see the class comment).
+     * Sequential sampling of the elementary DPP with kernel Y·Yᵀ (FnT 2012 Alg. 1, phase two) in
+     * the k-dimensional coordinates, with stale residual bounds refreshed by sgemm and exact
+     * acceptance (see the class comment).
      */
     private final class Elementary {
       private final FloatPointer y;
       private final int m;
       private final int kk;
       private final Random rng;
+
       /** Stale residual bound per item (0 once picked). */
       private final double[] bound;
+
       private final Fenwick tree;
 
       Elementary(FloatPointer y, int m, int kk, Random rng) {
@@ -511,14 +619,17 @@ public final class KDppSampler {
         long rejectedSince = 0;
         long maxProposals = 64L * kk + 10_000L;
         int t = 0;
-        try (FloatPointer u = new FloatPointer((long) kk * kk); FloatPointer py = new FloatPointer(kk);
+        try (FloatPointer u = new FloatPointer((long) kk * kk);
+            FloatPointer py = new FloatPointer(kk);
             FloatPointer pc = new FloatPointer(kk);
             FloatPointer pw = new FloatPointer(kk)) {
           while (t < kk) {
             int pending = t - lastRefresh;
             double expected = atRefresh - pending; // Σ_i r_i drops by ‖Y u‖² = 1 per direction
-            if (pending > 0 && (pending >= MAX_BLOCK || tree.total() > 2.0 * Math.max(expected, 0.0)
-                || rejectedSince > 64 + 4L * pending)) {
+            if (pending > 0
+                && (pending >= MAX_BLOCK
+                    || tree.total() > 2.0 * Math.max(expected, 0.0)
+                    || rejectedSince > 64 + 4L * pending)) {
               refresh(u, lastRefresh, t);
               lastRefresh = t;
               rejectedSince = 0;
@@ -585,7 +696,10 @@ public final class KDppSampler {
         return t == kk ? picked : Arrays.copyOf(picked, t);
       }
 
-      /** r_i −= Σ_{s∈[from,to)} (y_i·u_s)² for every item still free: one sgemm Y·U_{[from,to)}ᵀ by row chunks. */
+      /**
+       * r_i −= Σ_{s∈[from,to)} (y_i·u_s)² for every item still free: one sgemm Y·U_{[from,to)}ᵀ by
+       * row chunks.
+       */
       private void refresh(FloatPointer u, int from, int to) {
         refreshes++;
         long start = System.nanoTime();
@@ -599,7 +713,21 @@ public final class KDppSampler {
             try {
               u.position((long) from * kk);
               y.position((long) r0 * kk);
-              cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r1 - r0, b, kk, 1.0f, y, kk, u, kk, 0.0f, po, b);
+              cblas_sgemm(
+                  CblasRowMajor,
+                  CblasNoTrans,
+                  CblasTrans,
+                  r1 - r0,
+                  b,
+                  kk,
+                  1.0f,
+                  y,
+                  kk,
+                  u,
+                  kk,
+                  0.0f,
+                  po,
+                  b);
             } finally {
               u.position(0);
               y.position(0);
@@ -627,9 +755,9 @@ public final class KDppSampler {
   }
 
   /**
-   * Reads {@code len} floats at element {@code offset} of {@code p}. Offsets go through the pointer's own position,
-   * reset afterwards: a JavaCPP view made by the copy constructor shares the original's reference count, so closing
-   * it would free the original.
+   * Reads {@code len} floats at element {@code offset} of {@code p}. Offsets go through the
+   * pointer's own position, reset afterwards: a JavaCPP view made by the copy constructor shares
+   * the original's reference count, so closing it would free the original.
    */
   static void read(FloatPointer p, long offset, float[] dst, int len) {
     try {
@@ -648,7 +776,9 @@ public final class KDppSampler {
     }
   }
 
-  /** Fenwick (binary indexed) tree of non-negative weights: O(log M) update and draw by prefix sum. */
+  /**
+   * Fenwick (binary indexed) tree of non-negative weights: O(log M) update and draw by prefix sum.
+   */
   static final class Fenwick {
     private final double[] tree;
     private final int n;

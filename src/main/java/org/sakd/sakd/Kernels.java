@@ -5,10 +5,11 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Inner loops of the selectors. C2 (JDK 17) vectorises a plain multiply-add into an array, but not a float or
- * double dot-product reduction (strict FP order), so reductions either use the JDK Vector API (incubator module
- * jdk.incubator.vector) or are unrolled by hand with independent accumulators so the CPU can overlap the
- * multiply-adds. The float bulk kernel of the greedy lives in {@link DirectionPanels}.
+ * Inner loops of the selectors. C2 (JDK 17) vectorises a plain multiply-add into an array, but not
+ * a float or double dot-product reduction (strict FP order), so reductions either use the JDK
+ * Vector API (incubator module jdk.incubator.vector) or are unrolled by hand with independent
+ * accumulators so the CPU can overlap the multiply-adds. The float bulk kernel of the greedy lives
+ * in {@link DirectionPanels}.
  */
 final class Kernels {
 
@@ -17,8 +18,8 @@ final class Kernels {
   private Kernels() {}
 
   /**
-   * Σ a[i]·b[i] over i in [0, n) in double with the JDK Vector API: four independent 4-lane fused multiply-add
-   * accumulators (so the adds overlap), summed at the end.
+   * Σ a[i]·b[i] over i in [0, n) in double with the JDK Vector API: four independent 4-lane fused
+   * multiply-add accumulators (so the adds overlap), summed at the end.
    */
   static double dot(double[] a, double[] b, int n) {
     DoubleVector s0 = DoubleVector.zero(D4);
@@ -40,8 +41,8 @@ final class Kernels {
   }
 
   /**
-   * y[i] += a·x[i] for i in [from, to), in float. Both arrays use the same index: with different offsets C2
-   * cannot rule out that x and y are one array, and then it does not vectorise the loop.
+   * y[i] += a·x[i] for i in [from, to), in float. Both arrays use the same index: with different
+   * offsets C2 cannot rule out that x and y are one array, and then it does not vectorise the loop.
    */
   static void axpy(float a, float[] x, float[] y, int from, int to) {
     for (int i = from; i < to; i++) {

@@ -8,10 +8,11 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 
 /**
- * GreeDi (Mirzasoleiman et al., "Distributed Submodular Maximization", NeurIPS 2013) for training sets too large
- * for one global greedy (METHOD.md section 5): split the samples into random shards, run the inner selector for
- * min(k, shard size) on each, then run it once more for k on the union of the shards' picks. At or below
- * {@code threshold} samples it simply delegates to the inner selector.
+ * GreeDi (Mirzasoleiman et al., "Distributed Submodular Maximization", NeurIPS 2013) for training
+ * sets too large for one global greedy (METHOD.md section 5): split the samples into random shards,
+ * run the inner selector for min(k, shard size) on each, then run it once more for k on the union
+ * of the shards' picks. At or below {@code threshold} samples it simply delegates to the inner
+ * selector.
  */
 public final class PartitionedSelector implements SubsetSelector {
 
@@ -24,10 +25,12 @@ public final class PartitionedSelector implements SubsetSelector {
       throw new IllegalArgumentException("partitioned selection needs an inner selector");
     }
     if (shards < 2) {
-      throw new IllegalArgumentException("partitioned selection needs at least 2 shards, got " + shards);
+      throw new IllegalArgumentException(
+          "partitioned selection needs at least 2 shards, got " + shards);
     }
     if (threshold < 1) {
-      throw new IllegalArgumentException("partition threshold must be >= 1 sample, got " + threshold);
+      throw new IllegalArgumentException(
+          "partition threshold must be >= 1 sample, got " + threshold);
     }
     this.inner = inner;
     this.shards = shards;
@@ -54,14 +57,17 @@ public final class PartitionedSelector implements SubsetSelector {
       int to = (int) ((long) (s + 1) * m / parts);
       int[] ids = Arrays.copyOfRange(order, from, to);
       long seed = seeds[s];
-      tasks.add(ForkJoinTask.adapt(() -> {
-        int[] local = inner.select(in.subset(ids), Math.min(k, ids.length), new Random(seed));
-        int[] global = new int[local.length];
-        for (int i = 0; i < local.length; i++) {
-          global[i] = ids[local[i]];
-        }
-        return global;
-      }));
+      tasks.add(
+          ForkJoinTask.adapt(
+              () -> {
+                int[] local =
+                    inner.select(in.subset(ids), Math.min(k, ids.length), new Random(seed));
+                int[] global = new int[local.length];
+                for (int i = 0; i < local.length; i++) {
+                  global[i] = ids[local[i]];
+                }
+                return global;
+              }));
     }
     int[] union = runTwoAtATime(tasks);
     if (union.length <= k) {

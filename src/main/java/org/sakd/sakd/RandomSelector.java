@@ -2,7 +2,10 @@ package org.sakd.sakd;
 
 import java.util.Random;
 
-/** Uniform random subset of the same budget: the baseline always reported beside SAKD (METHOD.md section 5). */
+/**
+ * Uniform random subset of the same budget: the baseline always reported beside SAKD (METHOD.md
+ * section 5).
+ */
 public final class RandomSelector implements SubsetSelector {
 
   @Override

@@ -22,7 +22,12 @@ public enum ScheduleKind {
         }
       }
     }
-    throw new IllegalArgumentException("unknown interruption schedule '" + name + "'; allowed values: "
-        + Arrays.stream(values()).map(k -> k.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", ")));
+    throw new IllegalArgumentException(
+        "unknown interruption schedule '"
+            + name
+            + "'; allowed values: "
+            + Arrays.stream(values())
+                .map(k -> k.name().toLowerCase(Locale.ROOT))
+                .collect(Collectors.joining(", ")));
   }
 }

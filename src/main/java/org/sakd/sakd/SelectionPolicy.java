@@ -1,8 +1,9 @@
 package org.sakd.sakd;
 
 /**
- * The readings of the method that shape one selection round (METHOD.md §2.5, §4): the history weight λ, which end
- * of the score is favoured, α's scale, and the interruption threshold η that {@link AlphaForm#BETA_OVER_ETA} needs.
+ * The readings of the method that shape one selection round (METHOD.md §2.5, §4): the history
+ * weight λ, which end of the score is favoured, α's scale, and the interruption threshold η that
+ * {@link AlphaForm#BETA_OVER_ETA} needs.
  */
 public record SelectionPolicy(double lambda, Direction direction, AlphaForm alphaForm, double eta) {
 
@@ -14,7 +15,8 @@ public record SelectionPolicy(double lambda, Direction direction, AlphaForm alph
       throw new IllegalArgumentException("direction and alpha form must be set");
     }
     if (!(eta > 0.0 && eta <= 1.0)) {
-      throw new IllegalArgumentException("interruption threshold eta must be in (0, 1], got " + eta);
+      throw new IllegalArgumentException(
+          "interruption threshold eta must be in (0, 1], got " + eta);
     }
   }
 

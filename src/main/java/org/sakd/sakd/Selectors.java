@@ -2,7 +2,10 @@ package org.sakd.sakd;
 
 import java.util.stream.IntStream;
 
-/** Registry of subset selectors by config name, the selection budget and the DPP objective (METHOD.md section 5). */
+/**
+ * Registry of subset selectors by config name, the selection budget and the DPP objective
+ * (METHOD.md section 5).
+ */
 public final class Selectors {
 
   /** Ridge ε on K's diagonal (Decision, METHOD.md section 5). */
@@ -14,24 +17,31 @@ public final class Selectors {
   private Selectors() {}
 
   /**
-   * Builds the selector for a config name; the greedy diversity selectors are wrapped in a
-   * {@link PartitionedSelector} that takes over above {@code partitionThreshold} samples. {@code dpp-sample} (exact
-   * k-DPP sampling, {@link DppSampleSelector}) always runs globally: its dual-space cost is linear in the sample
-   * count, and sharding would change the distribution it samples.
+   * Builds the selector for a config name; the greedy diversity selectors are wrapped in a {@link
+   * PartitionedSelector} that takes over above {@code partitionThreshold} samples. {@code
+   * dpp-sample} (exact k-DPP sampling, {@link DppSampleSelector}) always runs globally: its
+   * dual-space cost is linear in the sample count, and sharding would change the distribution it
+   * samples.
    */
-  public static SubsetSelector create(String name, double gamma, int partitionThreshold, int shards) {
+  public static SubsetSelector create(
+      String name, double gamma, int partitionThreshold, int shards) {
     if (name == null) {
       throw new IllegalArgumentException("selector name must be set; allowed values: " + NAMES);
     }
-    SubsetSelector base = switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
-      case "dpp-greedy", "dpp" -> new GreedyDppSelector(gamma);
-      case "dpp-sample" -> new DppSampleSelector(gamma);
-      case "dpp-additive", "additive" -> new AdditiveDppSelector(gamma);
-      case "random" -> new RandomSelector();
-      case "topk" -> new TopKSelector();
-      default -> throw new IllegalArgumentException("unknown selector '" + name + "'; allowed values: " + NAMES);
-    };
-    if (base instanceof RandomSelector || base instanceof TopKSelector || base instanceof DppSampleSelector) {
+    SubsetSelector base =
+        switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
+          case "dpp-greedy", "dpp" -> new GreedyDppSelector(gamma);
+          case "dpp-sample" -> new DppSampleSelector(gamma);
+          case "dpp-additive", "additive" -> new AdditiveDppSelector(gamma);
+          case "random" -> new RandomSelector();
+          case "topk" -> new TopKSelector();
+          default ->
+              throw new IllegalArgumentException(
+                  "unknown selector '" + name + "'; allowed values: " + NAMES);
+        };
+    if (base instanceof RandomSelector
+        || base instanceof TopKSelector
+        || base instanceof DppSampleSelector) {
       return base;
     }
     return new PartitionedSelector(base, shards, partitionThreshold);
@@ -49,9 +59,9 @@ public final class Selectors {
   }
 
   /**
-   * γ·Σ_{i∈S} q_i + (1−γ)·log det(K_S + εI), K the cosine similarity of the features (an all-zero row has
-   * similarity 0 with everything). For |S| > D it uses Sylvester's identity,
-   * det(F_S F_Sᵀ + εI_k) = ε^{k−D}·det(F_Sᵀ F_S + εI_D), so the cost is min(k, D)²·max(k, D)/2.
+   * γ·Σ_{i∈S} q_i + (1−γ)·log det(K_S + εI), K the cosine similarity of the features (an all-zero
+   * row has similarity 0 with everything). For |S| > D it uses Sylvester's identity, det(F_S F_Sᵀ +
+   * εI_k) = ε^{k−D}·det(F_Sᵀ F_S + εI_D), so the cost is min(k, D)²·max(k, D)/2.
    */
   public static double objective(SelectionInput in, int[] subset, double gamma) {
     checkGamma(gamma);
@@ -73,35 +83,46 @@ public final class Selectors {
     float[] f = in.features();
     if (k <= dim) {
       double[][] gram = new double[k][k];
-      IntStream.range(0, k).parallel().forEach(a -> {
-        for (int b = 0; b < a; b++) {
-          gram[a][b] = Kernels.dot(f, subset[a] * dim, f, subset[b] * dim, dim) * inv[subset[a]] * inv[subset[b]];
-        }
-        gram[a][a] = (inv[subset[a]] > 0.0 ? 1.0 : 0.0) + RIDGE; // cos(F_i, F_i) = 1 exactly
-      });
+      IntStream.range(0, k)
+          .parallel()
+          .forEach(
+              a -> {
+                for (int b = 0; b < a; b++) {
+                  gram[a][b] =
+                      Kernels.dot(f, subset[a] * dim, f, subset[b] * dim, dim)
+                          * inv[subset[a]]
+                          * inv[subset[b]];
+                }
+                gram[a][a] =
+                    (inv[subset[a]] > 0.0 ? 1.0 : 0.0) + RIDGE; // cos(F_i, F_i) = 1 exactly
+              });
       return Cholesky.logDet(gram);
     }
     double[][] cov = new double[dim][dim];
-    IntStream.range(0, dim).parallel().forEach(a -> {
-      double[] row = cov[a];
-      for (int i : subset) {
-        double xa = f[i * dim + a] * inv[i];
-        if (xa == 0.0) {
-          continue;
-        }
-        int off = i * dim;
-        for (int b = 0; b <= a; b++) {
-          row[b] += xa * f[off + b] * inv[i];
-        }
-      }
-      row[a] += RIDGE;
-    });
+    IntStream.range(0, dim)
+        .parallel()
+        .forEach(
+            a -> {
+              double[] row = cov[a];
+              for (int i : subset) {
+                double xa = f[i * dim + a] * inv[i];
+                if (xa == 0.0) {
+                  continue;
+                }
+                int off = i * dim;
+                for (int b = 0; b <= a; b++) {
+                  row[b] += xa * f[off + b] * inv[i];
+                }
+              }
+              row[a] += RIDGE;
+            });
     return (k - dim) * Math.log(RIDGE) + Cholesky.logDet(cov);
   }
 
   static double checkGamma(double gamma) {
     if (!(gamma >= 0.0 && gamma <= 1.0)) {
-      throw new IllegalArgumentException("quality/diversity trade-off gamma must be in [0, 1], got " + gamma);
+      throw new IllegalArgumentException(
+          "quality/diversity trade-off gamma must be in [0, 1], got " + gamma);
     }
     return gamma;
   }

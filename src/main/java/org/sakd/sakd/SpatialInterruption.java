@@ -4,10 +4,11 @@ import java.util.Arrays;
 import java.util.Random;
 
 /**
- * Image variant of the interruption (METHOD.md section 1, our adaptation: the paper does not publish one).
- * The image (C×H×W, or C×1×H×W — same memory layout) is cut into a gy×gx grid of P patches, numbered row-major;
- * dropout zeroes floor(β·P) patches, shuffle swaps a random half of the patches with the other half, with the
- * same draws as {@link TemporalInterruption} uses for frames.
+ * Image variant of the interruption (METHOD.md section 1, our adaptation: the paper does not
+ * publish one). The image (C×H×W, or C×1×H×W — same memory layout) is cut into a gy×gx grid of P
+ * patches, numbered row-major; dropout zeroes floor(β·P) patches, shuffle swaps a random half of
+ * the patches with the other half, with the same draws as {@link TemporalInterruption} uses for
+ * frames.
  */
 public final class SpatialInterruption {
 
@@ -16,20 +17,36 @@ public final class SpatialInterruption {
   private SpatialInterruption() {}
 
   /** With the default 4×4 grid. */
-  public static float[] apply(float[] image, int c, int h, int w, double beta, double eta, Random rng) {
+  public static float[] apply(
+      float[] image, int c, int h, int w, double beta, double eta, Random rng) {
     return apply(image, c, h, w, DEFAULT_GRID, DEFAULT_GRID, beta, eta, rng);
   }
 
   /** Returns a new interrupted copy of {@code image}; patches are (h/gy)×(w/gx) pixels. */
-  public static float[] apply(float[] image, int c, int h, int w, int gx, int gy, double beta, double eta,
-      Random rng) {
+  public static float[] apply(
+      float[] image, int c, int h, int w, int gx, int gy, double beta, double eta, Random rng) {
     if (c < 1 || h < 1 || w < 1 || image == null || image.length != (long) c * h * w) {
-      throw new IllegalArgumentException("image length " + (image == null ? "null" : image.length)
-          + " does not match C×H×W = " + c + "×" + h + "×" + w);
+      throw new IllegalArgumentException(
+          "image length "
+              + (image == null ? "null" : image.length)
+              + " does not match C×H×W = "
+              + c
+              + "×"
+              + h
+              + "×"
+              + w);
     }
     if (gx < 1 || gy < 1 || h % gy != 0 || w % gx != 0) {
-      throw new IllegalArgumentException("patch grid " + gx + "×" + gy + " must divide the image " + w + "×" + h
-          + " (width by gx, height by gy)");
+      throw new IllegalArgumentException(
+          "patch grid "
+              + gx
+              + "×"
+              + gy
+              + " must divide the image "
+              + w
+              + "×"
+              + h
+              + " (width by gx, height by gy)");
     }
     TemporalInterruption.checkRates(beta, eta);
     int patches = gx * gy;
@@ -57,15 +74,16 @@ public final class SpatialInterruption {
     return out;
   }
 
-  private static void copyPatch(float[] src, float[] dst, int c, int h, int w, int ph, int pw, int gx,
-      int from, int to) {
+  private static void copyPatch(
+      float[] src, float[] dst, int c, int h, int w, int ph, int pw, int gx, int from, int to) {
     int fromTop = (from / gx) * ph;
     int fromLeft = (from % gx) * pw;
     int toTop = (to / gx) * ph;
     int toLeft = (to % gx) * pw;
     for (int ch = 0; ch < c; ch++) {
       for (int y = 0; y < ph; y++) {
-        System.arraycopy(src, (ch * h + fromTop + y) * w + fromLeft, dst, (ch * h + toTop + y) * w + toLeft, pw);
+        System.arraycopy(
+            src, (ch * h + fromTop + y) * w + fromLeft, dst, (ch * h + toTop + y) * w + toLeft, pw);
       }
     }
   }

@@ -5,7 +5,10 @@ import java.util.Random;
 /** Chooses the k training samples of one selection round (METHOD.md section 5). */
 public interface SubsetSelector {
 
-  /** Returns k distinct sample ids in selection order; {@code rng} drives any randomness (seeded by the caller). */
+  /**
+   * Returns k distinct sample ids in selection order; {@code rng} drives any randomness (seeded by
+   * the caller).
+   */
   int[] select(SelectionInput in, int k, Random rng);
 
   /** Fails with a clear message unless 1 ≤ k ≤ samples. */

@@ -4,16 +4,17 @@ import java.util.Arrays;
 import java.util.Random;
 
 /**
- * Temporal interruption of one clip laid out C×T×H×W (METHOD.md section 1): frame dropout while β < η,
- * half-swap frame shuffle once β ≥ η. Indices are drawn per clip from the caller's seeded RNG (a Decision:
- * the published code shares one draw per batch).
+ * Temporal interruption of one clip laid out C×T×H×W (METHOD.md section 1): frame dropout while β <
+ * η, half-swap frame shuffle once β ≥ η. Indices are drawn per clip from the caller's seeded RNG (a
+ * Decision: the published code shares one draw per batch).
  */
 public final class TemporalInterruption {
 
   private TemporalInterruption() {}
 
   /** Returns a new interrupted copy of {@code clip}; the input is left untouched. */
-  public static float[] apply(float[] clip, int c, int t, int h, int w, double beta, double eta, Random rng) {
+  public static float[] apply(
+      float[] clip, int c, int t, int h, int w, double beta, double eta, Random rng) {
     checkLayout(clip, c, t, h, w);
     checkRates(beta, eta);
     int frame = h * w;
@@ -31,20 +32,32 @@ public final class TemporalInterruption {
   }
 
   /**
-   * Interrupts every clip of a batch laid out B×C×T×H×W, each with its own draw (clips consume the RNG in
-   * order, so the result is reproducible from the seed).
+   * Interrupts every clip of a batch laid out B×C×T×H×W, each with its own draw (clips consume the
+   * RNG in order, so the result is reproducible from the seed).
    */
-  public static float[] applyBatch(float[] batch, int b, int c, int t, int h, int w, double beta, double eta,
-      Random rng) {
+  public static float[] applyBatch(
+      float[] batch, int b, int c, int t, int h, int w, double beta, double eta, Random rng) {
     long clipSize = (long) c * t * h * w;
     if (b < 1 || batch == null || batch.length != b * clipSize) {
-      throw new IllegalArgumentException("batch length " + (batch == null ? "null" : batch.length)
-          + " does not match B×C×T×H×W = " + b + "×" + c + "×" + t + "×" + h + "×" + w);
+      throw new IllegalArgumentException(
+          "batch length "
+              + (batch == null ? "null" : batch.length)
+              + " does not match B×C×T×H×W = "
+              + b
+              + "×"
+              + c
+              + "×"
+              + t
+              + "×"
+              + h
+              + "×"
+              + w);
     }
     float[] out = new float[batch.length];
     for (int i = 0; i < b; i++) {
       float[] clip = Arrays.copyOfRange(batch, (int) (i * clipSize), (int) ((i + 1) * clipSize));
-      System.arraycopy(apply(clip, c, t, h, w, beta, eta, rng), 0, out, (int) (i * clipSize), (int) clipSize);
+      System.arraycopy(
+          apply(clip, c, t, h, w, beta, eta, rng), 0, out, (int) (i * clipSize), (int) clipSize);
     }
     return out;
   }
@@ -71,9 +84,10 @@ public final class TemporalInterruption {
   }
 
   /**
-   * Half-swap shuffle as a source map: {@code out[p]} is the position whose frame lands at p. A random half S
-   * (|S| = floor(n/2), in draw order) is swapped pairwise with the remaining positions R taken in ascending
-   * order: x'[S] = x[R], x'[R] = x[S]. For odd n the last position of R keeps its frame.
+   * Half-swap shuffle as a source map: {@code out[p]} is the position whose frame lands at p. A
+   * random half S (|S| = floor(n/2), in draw order) is swapped pairwise with the remaining
+   * positions R taken in ascending order: x'[S] = x[R], x'[R] = x[S]. For odd n the last position
+   * of R keeps its frame.
    */
   public static int[] shufflePermutation(int n, Random rng) {
     if (n < 1) {
@@ -130,7 +144,8 @@ public final class TemporalInterruption {
 
   static void checkRates(double beta, double eta) {
     if (!(eta > 0.0 && eta <= 1.0)) {
-      throw new IllegalArgumentException("interruption threshold eta must be in (0, 1], got " + eta);
+      throw new IllegalArgumentException(
+          "interruption threshold eta must be in (0, 1], got " + eta);
     }
     if (!(beta >= 0.0 && beta <= 1.0)) {
       throw new IllegalArgumentException("interruption rate beta must be in [0, 1], got " + beta);
@@ -139,12 +154,21 @@ public final class TemporalInterruption {
 
   private static void checkLayout(float[] clip, int c, int t, int h, int w) {
     if (c < 1 || t < 1 || h < 1 || w < 1) {
-      throw new IllegalArgumentException("clip dimensions C×T×H×W must be positive, got "
-          + c + "×" + t + "×" + h + "×" + w);
+      throw new IllegalArgumentException(
+          "clip dimensions C×T×H×W must be positive, got " + c + "×" + t + "×" + h + "×" + w);
     }
     if (clip == null || clip.length != (long) c * t * h * w) {
-      throw new IllegalArgumentException("clip length " + (clip == null ? "null" : clip.length)
-          + " does not match C×T×H×W = " + c + "×" + t + "×" + h + "×" + w);
+      throw new IllegalArgumentException(
+          "clip length "
+              + (clip == null ? "null" : clip.length)
+              + " does not match C×T×H×W = "
+              + c
+              + "×"
+              + t
+              + "×"
+              + h
+              + "×"
+              + w);
     }
   }
 }

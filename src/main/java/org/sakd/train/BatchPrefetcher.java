@@ -13,9 +13,10 @@ import org.sakd.data.Clip;
 import org.sakd.data.Sample;
 
 /**
- * The plain (non-actor) loader: decodes the clips of upcoming batches on a thread pool, at most {@code depth}
- * batches ahead, and hands out batches in order. Failed clips are left out of their batch (and recorded by the
- * ClipLoader). Used by the supervised commands and as the baseline of the pipeline benchmark.
+ * The plain (non-actor) loader: decodes the clips of upcoming batches on a thread pool, at most
+ * {@code depth} batches ahead, and hands out batches in order. Failed clips are left out of their
+ * batch (and recorded by the ClipLoader). Used by the supervised commands and as the baseline of
+ * the pipeline benchmark.
  */
 public final class BatchPrefetcher implements Iterator<BatchPrefetcher.Loaded> {
   /** One batch: the samples that decoded and their clips, index-aligned. */
@@ -42,21 +43,39 @@ public final class BatchPrefetcher implements Iterator<BatchPrefetcher.Loaded> {
   private int next;
 
   /** Training or centre-clip batches: clips drawn with the seed of (run seed, epoch, sample). */
-  public BatchPrefetcher(List<Sample> order, int batchSize, ClipLoader loader, ExecutorService pool, boolean train,
-      long seed, int epoch, int depth) {
-    this(order, batchSize, s -> loader.load(s, train, ClipLoader.clipSeed(seed, epoch, s.index())), pool, depth);
+  public BatchPrefetcher(
+      List<Sample> order,
+      int batchSize,
+      ClipLoader loader,
+      ExecutorService pool,
+      boolean train,
+      long seed,
+      int epoch,
+      int depth) {
+    this(
+        order,
+        batchSize,
+        s -> loader.load(s, train, ClipLoader.clipSeed(seed, epoch, s.index())),
+        pool,
+        depth);
   }
 
   /** Batches of whatever {@code load} returns for each sample (e.g. one test view). */
-  public BatchPrefetcher(List<Sample> order, int batchSize, java.util.function.Function<Sample, Optional<Clip>> load,
-      ExecutorService pool, int depth) {
+  public BatchPrefetcher(
+      List<Sample> order,
+      int batchSize,
+      java.util.function.Function<Sample, Optional<Clip>> load,
+      ExecutorService pool,
+      int depth) {
     for (int i = 0; i < order.size(); i += batchSize) {
       batches.add(order.subList(i, Math.min(order.size(), i + batchSize)));
     }
-    // no one-clip remainder: it joins the batch before it (batch norm cannot train on a single clip)
+    // no one-clip remainder: it joins the batch before it (batch norm cannot train on a single
+    // clip)
     int last = batches.size() - 1;
     if (last > 0 && batches.get(last).size() == 1) {
-      List<Sample> joined = order.subList(order.size() - batches.get(last - 1).size() - 1, order.size());
+      List<Sample> joined =
+          order.subList(order.size() - batches.get(last - 1).size() - 1, order.size());
       batches.remove(last);
       batches.set(last - 1, joined);
     }

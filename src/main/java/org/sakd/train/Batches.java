@@ -2,8 +2,8 @@ package org.sakd.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -14,10 +14,11 @@ import org.sakd.data.Clip;
 /**
  * Host data into native arrays without leaving garbage in direct memory.
  *
- * <p>DJL's PyTorch engine wraps a direct buffer without copying (the tensor shares its memory) and copies heap data
- * into a fresh direct buffer that is freed only when the garbage collector runs. A loop that makes little heap
- * garbage then grows native memory batch after batch. Here every thread stages its data in one reused direct
- * buffer and the tensor is cloned into memory PyTorch owns and frees on close, so native memory stays flat.
+ * <p>DJL's PyTorch engine wraps a direct buffer without copying (the tensor shares its memory) and
+ * copies heap data into a fresh direct buffer that is freed only when the garbage collector runs. A
+ * loop that makes little heap garbage then grows native memory batch after batch. Here every thread
+ * stages its data in one reused direct buffer and the tensor is cloned into memory PyTorch owns and
+ * frees on close, so native memory stays flat.
  */
 public final class Batches {
   private static final ThreadLocal<ByteBuffer> STAGING = new ThreadLocal<>();
@@ -27,8 +28,10 @@ public final class Batches {
   private static ByteBuffer staging(long bytes) {
     ByteBuffer b = STAGING.get();
     if (b == null || b.capacity() < bytes) {
-      b = ByteBuffer.allocateDirect(Math.toIntExact(Math.max(bytes, b == null ? 0 : 2L * b.capacity())))
-          .order(ByteOrder.nativeOrder());
+      b =
+          ByteBuffer.allocateDirect(
+                  Math.toIntExact(Math.max(bytes, b == null ? 0 : 2L * b.capacity())))
+              .order(ByteOrder.nativeOrder());
       STAGING.set(b);
     }
     b.clear();
@@ -53,13 +56,17 @@ public final class Batches {
     FloatBuffer f = b.asFloatBuffer();
     for (Clip c : clips) {
       if (c.data().length != per) {
-        throw new IllegalArgumentException("clips of different shapes in one batch: " + per + " vs " + c.data().length);
+        throw new IllegalArgumentException(
+            "clips of different shapes in one batch: " + per + " vs " + c.data().length);
       }
       f.put(c.data());
     }
     b.position(4 * f.position());
-    return owned(manager, b,
-        new Shape(clips.size(), first.channels(), first.frames(), first.height(), first.width()), DataType.FLOAT32);
+    return owned(
+        manager,
+        b,
+        new Shape(clips.size(), first.channels(), first.frames(), first.height(), first.width()),
+        DataType.FLOAT32);
   }
 
   /** A float array of the given shape (row-major data). */

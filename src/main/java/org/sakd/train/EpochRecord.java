@@ -5,8 +5,17 @@ import java.util.Map;
 import org.sakd.monitor.RunLog;
 
 /** What one epoch did and measured (supervised and distillation runs alike). */
-public record EpochRecord(int epoch, boolean selectionEpoch, int trainedSamples, double trainLoss, double top1,
-    double top5, double scoreSeconds, double trainSeconds, double validateSeconds, double meanAlpha) {
+public record EpochRecord(
+    int epoch,
+    boolean selectionEpoch,
+    int trainedSamples,
+    double trainLoss,
+    double top1,
+    double top5,
+    double scoreSeconds,
+    double trainSeconds,
+    double validateSeconds,
+    double meanAlpha) {
   /** Seconds of the epoch as the paper counts them: the scoring pass, selection and training. */
   public double epochSeconds() {
     return scoreSeconds + trainSeconds;

@@ -15,21 +15,36 @@ public final class Evaluation {
   public record Result(double top1, double top5, long samples) {}
 
   /** Centre clip only. */
-  public static Result run(Network net, List<Sample> test, ClipLoader loader, ExecutorService pool, int batchSize,
+  public static Result run(
+      Network net,
+      List<Sample> test,
+      ClipLoader loader,
+      ExecutorService pool,
+      int batchSize,
       int decodeAhead) {
     return run(net, test, loader, pool, batchSize, decodeAhead, 1);
   }
 
-  /** {@code views} evenly spaced temporal views per test video, softmax-averaged (see {@link ViewVotes}). */
-  public static Result run(Network net, List<Sample> test, ClipLoader loader, ExecutorService pool, int batchSize,
-      int decodeAhead, int views) {
+  /**
+   * {@code views} evenly spaced temporal views per test video, softmax-averaged (see {@link
+   * ViewVotes}).
+   */
+  public static Result run(
+      Network net,
+      List<Sample> test,
+      ClipLoader loader,
+      ExecutorService pool,
+      int batchSize,
+      int decodeAhead,
+      int views) {
     int classes = net.classifier().numClasses();
     ViewVotes votes = new ViewVotes(classes);
     try (Progress bar = new Progress("validate", (long) test.size() * views)) {
       for (int v = 0; v < views; v++) {
         int view = v;
-        BatchPrefetcher batches = new BatchPrefetcher(test, batchSize, s -> loader.loadView(s, view, views), pool,
-            decodeAhead);
+        BatchPrefetcher batches =
+            new BatchPrefetcher(
+                test, batchSize, s -> loader.loadView(s, view, views), pool, decodeAhead);
         while (batches.hasNext()) {
           BatchPrefetcher.Loaded b = batches.next();
           if (b.clips().isEmpty()) {
@@ -38,7 +53,10 @@ public final class Evaluation {
           try (NDManager scope = net.manager().newSubManager()) {
             NDArray x = Batches.stack(scope, b.clips());
             NDList out = net.forward(x, false);
-            votes.add(b.samples().stream().mapToInt(Sample::index).toArray(), b.labels(), out.get(0).toFloatArray());
+            votes.add(
+                b.samples().stream().mapToInt(Sample::index).toArray(),
+                b.labels(),
+                out.get(0).toFloatArray());
           }
           bar.step(b.clips().size(), Double.NaN);
         }

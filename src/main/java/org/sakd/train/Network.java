@@ -20,8 +20,8 @@ import org.sakd.model.Classifier;
 import org.sakd.model.ModelRegistry;
 
 /**
- * One initialised network from the registry with the native memory it owns: its block, parameter arrays and
- * parameter store. forward returns (logits, pooled feature).
+ * One initialised network from the registry with the native memory it owns: its block, parameter
+ * arrays and parameter store. forward returns (logits, pooled feature).
  */
 public final class Network implements AutoCloseable {
   private final String name;
@@ -36,7 +36,10 @@ public final class Network implements AutoCloseable {
     this.store = new ParameterStore(manager, false);
   }
 
-  /** Builds and initialises {@code name} for {@code classes} classes; parameters are seeded by {@code seed}. */
+  /**
+   * Builds and initialises {@code name} for {@code classes} classes; parameters are seeded by
+   * {@code seed}.
+   */
   public static Network create(String name, int classes, NDManager parent, long seed) {
     Engine.getInstance().setRandomSeed((int) seed);
     return of(ModelRegistry.create(name, classes), parent);
@@ -45,7 +48,8 @@ public final class Network implements AutoCloseable {
   /** Wraps and initialises any block that implements {@link Classifier} (e.g. a test network). */
   public static Network of(Block block, NDManager parent) {
     if (!(block instanceof Classifier c)) {
-      throw new IllegalArgumentException(block.getClass().getName() + " does not implement Classifier");
+      throw new IllegalArgumentException(
+          block.getClass().getName() + " does not implement Classifier");
     }
     NDManager m = parent.newSubManager();
     block.initialize(m, DataType.FLOAT32, c.inputShape(1));
@@ -101,8 +105,10 @@ public final class Network implements AutoCloseable {
     }
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
       block.loadParameters(manager, in);
-      // loading puts new arrays into the parameters; the replaced ones would otherwise live as long as the network
-      java.util.Set<NDArray> now = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+      // loading puts new arrays into the parameters; the replaced ones would otherwise live as long
+      // as the network
+      java.util.Set<NDArray> now =
+          java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
       for (var p : block.getParameters()) {
         now.add(p.getValue().getArray());
       }
@@ -112,23 +118,27 @@ public final class Network implements AutoCloseable {
         }
       }
     } catch (IOException | ai.djl.MalformedModelException e) {
-      throw new IllegalStateException("cannot load parameters of " + name + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot load parameters of " + name + ": " + e.getMessage(), e);
     }
     enableGradients(block);
-    // DJL's ParameterStore caches the arrays it handed out; loading replaces them, so the cache must go too.
+    // DJL's ParameterStore caches the arrays it handed out; loading replaces them, so the cache
+    // must go too.
     store = new ParameterStore(manager, false);
   }
 
   /**
-   * Starts from a pre-trained checkpoint of the same architecture. When the checkpoint's classifier has this
-   * network's class count, every parameter is loaded; when it has another (a backbone pre-trained on other classes,
-   * as the paper's students are), the backbone is loaded and this network's freshly initialised head is kept.
-   * Returns one line saying which; any other mismatch (a layer of another shape or name: another architecture or
-   * width) is an IllegalArgumentException naming the first parameter that differs.
+   * Starts from a pre-trained checkpoint of the same architecture. When the checkpoint's classifier
+   * has this network's class count, every parameter is loaded; when it has another (a backbone
+   * pre-trained on other classes, as the paper's students are), the backbone is loaded and this
+   * network's freshly initialised head is kept. Returns one line saying which; any other mismatch
+   * (a layer of another shape or name: another architecture or width) is an
+   * IllegalArgumentException naming the first parameter that differs.
    */
   public String loadPretrained(byte[] data) {
     String headClass = classifier().numClasses() + "";
-    java.util.Set<Parameter> head = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    java.util.Set<Parameter> head =
+        java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     for (var p : classifier().head().getParameters()) {
       head.add(p.getValue());
     }
@@ -136,14 +146,23 @@ public final class Network implements AutoCloseable {
       try {
         src.loadParameterBytes(data);
       } catch (IllegalStateException e) {
-        throw new IllegalArgumentException("the checkpoint does not hold " + name + " parameters: "
-            + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+        throw new IllegalArgumentException(
+            "the checkpoint does not hold "
+                + name
+                + " parameters: "
+                + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()),
+            e);
       }
       var mine = block.getParameters();
       var theirs = src.block().getParameters();
       if (mine.size() != theirs.size()) {
-        throw new IllegalArgumentException("the checkpoint holds " + theirs.size() + " parameters, " + name + " has "
-            + mine.size());
+        throw new IllegalArgumentException(
+            "the checkpoint holds "
+                + theirs.size()
+                + " parameters, "
+                + name
+                + " has "
+                + mine.size());
       }
       long srcClasses = -1;
       boolean headFits = true;
@@ -157,9 +176,16 @@ public final class Network implements AutoCloseable {
             srcClasses = from.getShape().get(0);
           }
         } else if (!same) {
-          throw new IllegalArgumentException("checkpoint parameter " + mine.get(i).getKey() + " has shape "
-              + from.getShape() + ", " + name + " needs " + to.getArray().getShape()
-              + " (another architecture or width; only the classifier head may differ)");
+          throw new IllegalArgumentException(
+              "checkpoint parameter "
+                  + mine.get(i).getKey()
+                  + " has shape "
+                  + from.getShape()
+                  + ", "
+                  + name
+                  + " needs "
+                  + to.getArray().getShape()
+                  + " (another architecture or width; only the classifier head may differ)");
         }
       }
       GradMode.off();
@@ -167,24 +193,38 @@ public final class Network implements AutoCloseable {
         Parameter to = mine.get(i).getValue();
         if (headFits || !head.contains(to)) {
           // in place, so the optimizer's and the store's references to the parameter stay valid
-          to.getArray().set(new ai.djl.ndarray.index.NDIndex("..."), theirs.get(i).getValue().getArray());
+          to.getArray()
+              .set(new ai.djl.ndarray.index.NDIndex("..."), theirs.get(i).getValue().getArray());
         }
       }
       store = new ParameterStore(manager, false);
       return headFits
           ? "loaded all parameters of " + name + " (" + headClass + " classes)"
-          : "loaded the " + name + " backbone pre-trained on " + srcClasses + " classes; the " + headClass
+          : "loaded the "
+              + name
+              + " backbone pre-trained on "
+              + srcClasses
+              + " classes; the "
+              + headClass
               + "-class head starts fresh";
     }
   }
 
-  /** {@link #loadPretrained} for model.student-init = {@code path}: a checkpoint it cannot bridge is a settings error. */
+  /**
+   * {@link #loadPretrained} for model.student-init = {@code path}: a checkpoint it cannot bridge is
+   * a settings error.
+   */
   public String loadStudentInit(byte[] init, String path) {
     try {
       return loadPretrained(init);
     } catch (IllegalArgumentException e) {
-      throw new org.sakd.config.SettingsException("model.student-init", path, "a checkpoint of " + name
-          + " (only the classifier head may have another class count); " + e.getMessage());
+      throw new org.sakd.config.SettingsException(
+          "model.student-init",
+          path,
+          "a checkpoint of "
+              + name
+              + " (only the classifier head may have another class count); "
+              + e.getMessage());
     }
   }
 

@@ -13,9 +13,10 @@ import java.util.Map;
  * SGD with momentum and weight decay over explicit parameter arrays, in PyTorch's formulation
  * (torch.optim.SGD docs): g ← ∇ + wd·w; v ← μ·v + g; w ← w − lr·(nesterov ? g + μ·v : v).
  *
- * <p>We own the optimizer (instead of DJL's Trainer) so that its momentum state can be checkpointed exactly,
- * and so that gradients can be exported, all-reduced across trainer replicas and written back before the step.
- * Gradients accumulate in PyTorch until cleared; {@link #step} clears them after use.
+ * <p>We own the optimizer (instead of DJL's Trainer) so that its momentum state can be checkpointed
+ * exactly, and so that gradients can be exported, all-reduced across trainer replicas and written
+ * back before the step. Gradients accumulate in PyTorch until cleared; {@link #step} clears them
+ * after use.
  */
 public final class SgdOptimizer implements AutoCloseable {
   private final List<Pair<String, Parameter>> parameters;
@@ -25,7 +26,11 @@ public final class SgdOptimizer implements AutoCloseable {
   private final NDManager stateManager;
   private final Map<String, NDArray> velocity = new LinkedHashMap<>();
 
-  public SgdOptimizer(List<Pair<String, Parameter>> parameters, double momentum, double weightDecay, boolean nesterov,
+  public SgdOptimizer(
+      List<Pair<String, Parameter>> parameters,
+      double momentum,
+      double weightDecay,
+      boolean nesterov,
       NDManager parent) {
     this.parameters = List.copyOf(parameters);
     this.momentum = momentum;
@@ -68,7 +73,8 @@ public final class SgdOptimizer implements AutoCloseable {
   public void importGradients(float[] flat) {
     GradMode.off();
     if (flat.length != size()) {
-      throw new IllegalArgumentException("gradient vector has " + flat.length + " values, model has " + size());
+      throw new IllegalArgumentException(
+          "gradient vector has " + flat.length + " values, model has " + size());
     }
     int off = 0;
     for (var p : parameters) {
@@ -76,11 +82,16 @@ public final class SgdOptimizer implements AutoCloseable {
       int n = Math.toIntExact(w.size());
       float[] part = new float[n];
       System.arraycopy(flat, off, part, 0, n);
-      // Copy INTO the gradient's own storage. NDArray.set(float[]) on DJL's PyTorch engine does not copy: it
-      // re-points the tensor at a fresh Java direct buffer (torchSet → Tensor::set_ with a non-owning DataPtr)
-      // held only by the temporary wrapper g, so after g closes the parameter's .grad lives in memory the GC
-      // frees — a use-after-free on the next backward. Indexed assignment (index_put_) writes in place.
-      try (NDManager scope = stateManager.newSubManager(); NDArray g = w.getGradient()) {
+      // Copy INTO the gradient's own storage. NDArray.set(float[]) on DJL's PyTorch engine does not
+      // copy: it
+      // re-points the tensor at a fresh Java direct buffer (torchSet → Tensor::set_ with a
+      // non-owning DataPtr)
+      // held only by the temporary wrapper g, so after g closes the parameter's .grad lives in
+      // memory the GC
+      // frees — a use-after-free on the next backward. Indexed assignment (index_put_) writes in
+      // place.
+      try (NDManager scope = stateManager.newSubManager();
+          NDArray g = w.getGradient()) {
         g.set(new ai.djl.ndarray.index.NDIndex("..."), scope.create(part, w.getShape()));
       }
       off += n;
@@ -88,9 +99,9 @@ public final class SgdOptimizer implements AutoCloseable {
   }
 
   /**
-   * One update with learning rate {@code lr}; clears the gradients afterwards. Every temporary lives in a scope
-   * that closes at the end of each parameter's update (results of ops on {@code w} would otherwise attach to the
-   * network's manager and accumulate native memory every step).
+   * One update with learning rate {@code lr}; clears the gradients afterwards. Every temporary
+   * lives in a scope that closes at the end of each parameter's update (results of ops on {@code w}
+   * would otherwise attach to the network's manager and accumulate native memory every step).
    */
   public void step(double lr) {
     GradMode.off();

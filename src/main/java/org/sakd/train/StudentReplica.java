@@ -25,9 +25,10 @@ import org.sakd.distill.SakdLoss;
 import org.sakd.distill.Supervisor;
 
 /**
- * One copy of the student with everything that trains with it: the distiller's extra parameters (CTKD's
- * temperature, projections, GKD's generator), the SGD state and the teacher's frozen head (for CrossKD).
- * The trainer and scorer actors each own one; this class holds the DJL math so it stays free of actors.
+ * One copy of the student with everything that trains with it: the distiller's extra parameters
+ * (CTKD's temperature, projections, GKD's generator), the SGD state and the teacher's frozen head
+ * (for CrossKD). The trainer and scorer actors each own one; this class holds the DJL math so it
+ * stays free of actors.
  */
 public final class StudentReplica implements AutoCloseable {
   /** Teacher rows for a batch, row-major. */
@@ -45,20 +46,30 @@ public final class StudentReplica implements AutoCloseable {
   private int totalEpochs = 1;
   private long steps;
 
-  public StudentReplica(Network student, Distiller distiller, Supervisor supervisor, int teacherFeatureDim,
-      double momentum, double weightDecay, boolean nesterov) {
+  public StudentReplica(
+      Network student,
+      Distiller distiller,
+      Supervisor supervisor,
+      int teacherFeatureDim,
+      double momentum,
+      double weightDecay,
+      boolean nesterov) {
     this.student = student;
     this.distiller = distiller;
     this.supervisor = supervisor;
     this.manager = student.manager().newSubManager();
     this.store = new ParameterStore(manager, false);
-    distiller.initialize(manager, student.classifier().featureDim(), teacherFeatureDim,
+    distiller.initialize(
+        manager,
+        student.classifier().featureDim(),
+        teacherFeatureDim,
         student.classifier().numClasses());
     Block extras = distiller.extras();
     if (extras != null) {
       Network.enableGradients(extras);
     }
-    List<Pair<String, ai.djl.nn.Parameter>> params = new ArrayList<>(SgdOptimizer.trainable(student.block()));
+    List<Pair<String, ai.djl.nn.Parameter>> params =
+        new ArrayList<>(SgdOptimizer.trainable(student.block()));
     if (extras != null) {
       for (var p : SgdOptimizer.trainable(extras)) {
         params.add(new Pair<>("extras/" + p.getKey(), p.getValue()));
@@ -91,8 +102,9 @@ public final class StudentReplica implements AutoCloseable {
   }
 
   /**
-   * Forward and backward on a shard; gradients stay on the parameters until {@link #applyStep}. {@code alpha}
-   * null means the method's vanilla loss. Returns the mean loss (NaN for an empty shard).
+   * Forward and backward on a shard; gradients stay on the parameters until {@link #applyStep}.
+   * {@code alpha} null means the method's vanilla loss. Returns the mean loss (NaN for an empty
+   * shard).
    */
   public double backward(List<Clip> clips, int[] labels, TeacherRows teacher, float[] alpha) {
     if (clips.isEmpty()) {
@@ -108,15 +120,24 @@ public final class StudentReplica implements AutoCloseable {
       NDArray tf = Batches.floats(scope, teacher.features(), new Shape(n, teacher.featureDim()));
       try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
         NDList out = student.forward(x, true);
-        DistillLosses l = distiller.losses(new DistillInput(out.get(0), out.get(1), tl, tf, y, headWeight, headBias,
-            epoch, true), store);
-        NDArray loss = alpha == null
-            ? SakdLoss.vanilla(l, distiller.ceWeight())
-            : SakdLoss.sakd(l, Batches.floats(scope, alpha, new Shape(alpha.length)), distiller.ceWeight(), supervisor);
+        DistillLosses l =
+            distiller.losses(
+                new DistillInput(
+                    out.get(0), out.get(1), tl, tf, y, headWeight, headBias, epoch, true),
+                store);
+        NDArray loss =
+            alpha == null
+                ? SakdLoss.vanilla(l, distiller.ceWeight())
+                : SakdLoss.sakd(
+                    l,
+                    Batches.floats(scope, alpha, new Shape(alpha.length)),
+                    distiller.ceWeight(),
+                    supervisor);
         float value = loss.getFloat();
         steps++;
         if (!Float.isFinite(value)) {
-          throw new NonFiniteLossException("training", epoch, value, diagnose(x, tl, tf, out, l, clips));
+          throw new NonFiniteLossException(
+              "training", epoch, value, diagnose(x, tl, tf, out, l, clips));
         }
         gc.backward(loss);
         return value;
@@ -127,11 +148,13 @@ public final class StudentReplica implements AutoCloseable {
   }
 
   /**
-   * Where a non-finite loss came from: which of the step's inputs, outputs and parameters hold NaN/Inf, and whether
-   * the same forward run again gives a finite loss (a value that changes on a re-run points at memory that was
-   * being written while the step read it, not at the numbers themselves).
+   * Where a non-finite loss came from: which of the step's inputs, outputs and parameters hold
+   * NaN/Inf, and whether the same forward run again gives a finite loss (a value that changes on a
+   * re-run points at memory that was being written while the step read it, not at the numbers
+   * themselves).
    */
-  private String diagnose(NDArray x, NDArray tl, NDArray tf, NDList out, DistillLosses l, List<Clip> clips) {
+  private String diagnose(
+      NDArray x, NDArray tl, NDArray tf, NDList out, DistillLosses l, List<Clip> clips) {
     StringBuilder b = new StringBuilder("step " + steps + " of this replica:");
     b.append(" input ").append(finite(x));
     int badClips = 0;
@@ -144,14 +167,22 @@ public final class StudentReplica implements AutoCloseable {
       }
     }
     b.append(" (clips with non-finite values on the heap: ").append(badClips).append(")");
-    b.append(", teacher logits ").append(finite(tl)).append(", teacher features ").append(finite(tf));
-    b.append(", student logits ").append(finite(out.get(0))).append(", student features ").append(finite(out.get(1)));
+    b.append(", teacher logits ")
+        .append(finite(tl))
+        .append(", teacher features ")
+        .append(finite(tf));
+    b.append(", student logits ")
+        .append(finite(out.get(0)))
+        .append(", student features ")
+        .append(finite(out.get(1)));
     b.append(", CE ").append(finite(l.ce())).append(", KD ").append(finite(l.kd()));
     List<String> bad = new ArrayList<>();
     for (var p : student.block().getParameters()) {
       NDArray w = p.getValue().getArray();
       // every temporary closed here: they would otherwise attach to the network's own manager
-      try (NDArray inf = w.isInfinite(); NDArray nan = w.isNaN(); NDArray either = inf.logicalOr(nan);
+      try (NDArray inf = w.isInfinite();
+          NDArray nan = w.isNaN();
+          NDArray either = inf.logicalOr(nan);
           NDArray any = either.any()) {
         if (any.getBoolean()) {
           bad.add(p.getKey());
@@ -163,7 +194,9 @@ public final class StudentReplica implements AutoCloseable {
     try (NDManager again = manager.newSubManager()) {
       NDArray x2 = Batches.stack(again, clips);
       NDList out2 = student.forward(x2, true);
-      b.append("; the same clips again: input ").append(finite(x2)).append(", logits ")
+      b.append("; the same clips again: input ")
+          .append(finite(x2))
+          .append(", logits ")
           .append(finite(out2.get(0)));
     } catch (RuntimeException e) {
       b.append("; re-run failed: ").append(e);
@@ -172,7 +205,10 @@ public final class StudentReplica implements AutoCloseable {
   }
 
   private static String finite(NDArray a) {
-    try (NDArray nan = a.isNaN(); NDArray inf = a.isInfinite(); NDArray n1 = nan.sum(); NDArray n2 = inf.sum()) {
+    try (NDArray nan = a.isNaN();
+        NDArray inf = a.isInfinite();
+        NDArray n1 = nan.sum();
+        NDArray n2 = inf.sum()) {
       long nans = n1.toType(ai.djl.ndarray.types.DataType.INT64, false).getLong();
       long infs = n2.toType(ai.djl.ndarray.types.DataType.INT64, false).getLong();
       return nans + infs == 0 ? "finite" : nans + " NaN/" + infs + " Inf of " + a.size();
@@ -183,15 +219,29 @@ public final class StudentReplica implements AutoCloseable {
     optimizer.step(lr);
   }
 
-  /** The method's per-sample KD term between student (eval mode) and teacher outputs: the difficulty signal ℓ_i. */
+  /**
+   * The method's per-sample KD term between student (eval mode) and teacher outputs: the difficulty
+   * signal ℓ_i.
+   */
   public double[] kdTerms(List<Clip> clips, int[] labels, TeacherRows teacher) {
     try (NDManager scope = manager.newSubManager()) {
       int n = clips.size();
       NDList out = student.forward(Batches.stack(scope, clips), false);
       NDArray tl = Batches.floats(scope, teacher.logits(), new Shape(n, teacher.classes()));
       NDArray tf = Batches.floats(scope, teacher.features(), new Shape(n, teacher.featureDim()));
-      DistillLosses l = distiller.losses(new DistillInput(out.get(0), out.get(1), tl, tf,
-          Batches.labels(scope, labels), headWeight, headBias, epoch, false), store);
+      DistillLosses l =
+          distiller.losses(
+              new DistillInput(
+                  out.get(0),
+                  out.get(1),
+                  tl,
+                  tf,
+                  Batches.labels(scope, labels),
+                  headWeight,
+                  headBias,
+                  epoch,
+                  false),
+              store);
       float[] kd = l.kd().toFloatArray();
       double[] d = new double[n];
       for (int i = 0; i < n; i++) {

@@ -7,8 +7,9 @@ public final class TopK {
   private long top5;
 
   /**
-   * Adds a batch of logits (row-major N×K) with their labels. A row with a non-finite logit counts as wrong for
-   * Top-1 and Top-5: every comparison with NaN is false, so a NaN row would otherwise rank its target first.
+   * Adds a batch of logits (row-major N×K) with their labels. A row with a non-finite logit counts
+   * as wrong for Top-1 and Top-5: every comparison with NaN is false, so a NaN row would otherwise
+   * rank its target first.
    */
   public void add(float[] logits, int classes, int[] labels) {
     int n = labels.length;

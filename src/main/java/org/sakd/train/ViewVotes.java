@@ -4,9 +4,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Multi-view test scores: the softmax of every view of a sample is summed (SlowFast's multi-view testing averages
- * the views' predictions), then Top-1/Top-5 are taken over the averaged scores. A sample with a view that failed to
- * decode is scored on the views that did.
+ * Multi-view test scores: the softmax of every view of a sample is summed (SlowFast's multi-view
+ * testing averages the views' predictions), then Top-1/Top-5 are taken over the averaged scores. A
+ * sample with a view that failed to decode is scored on the views that did.
  */
 public final class ViewVotes {
   private final int classes;

@@ -26,19 +26,31 @@ class CheckpointStoreTest {
   @Test
   void corruptCheckpointIsAClearError(@TempDir Path dir) throws Exception {
     Files.write(dir.resolve("last.ckpt"), new byte[] {(byte) 0xff, (byte) 0xff, 0x01});
-    var e = assertThrows(CorruptCheckpointException.class, () -> new CheckpointStore(dir).load("last.ckpt"));
+    var e =
+        assertThrows(
+            CorruptCheckpointException.class, () -> new CheckpointStore(dir).load("last.ckpt"));
     assertTrue(e.getMessage().contains("corrupt"), e.getMessage());
     Files.write(dir.resolve("empty.ckpt"), new byte[0]);
-    e = assertThrows(CorruptCheckpointException.class, () -> new CheckpointStore(dir).load("empty.ckpt"));
+    e =
+        assertThrows(
+            CorruptCheckpointException.class, () -> new CheckpointStore(dir).load("empty.ckpt"));
     assertTrue(e.getMessage().contains("empty"), e.getMessage());
   }
 
-  /** One changed byte anywhere (here in the parameters, where Protobuf would still parse) is caught on load. */
+  /**
+   * One changed byte anywhere (here in the parameters, where Protobuf would still parse) is caught
+   * on load.
+   */
   @Test
   void aChangedByteFailsTheChecksum(@TempDir Path dir) throws Exception {
     CheckpointStore store = new CheckpointStore(dir);
-    store.save("last.ckpt", CheckpointProto.newBuilder().setEpoch(3).setModel("r3d-micro")
-        .setParameters(com.google.protobuf.ByteString.copyFrom(new byte[4096])).build());
+    store.save(
+        "last.ckpt",
+        CheckpointProto.newBuilder()
+            .setEpoch(3)
+            .setModel("r3d-micro")
+            .setParameters(com.google.protobuf.ByteString.copyFrom(new byte[4096]))
+            .build());
     Path f = dir.resolve("last.ckpt");
     byte[] b = Files.readAllBytes(f);
     b[b.length / 2] ^= 0x10;
@@ -46,7 +58,8 @@ class CheckpointStoreTest {
     var e = assertThrows(CorruptCheckpointException.class, () -> store.load("last.ckpt"));
     assertTrue(e.getMessage().contains("checksum does not match"), e.getMessage());
     // a file written before the checksum existed (the bare message) still loads
-    Files.write(f, CheckpointProto.newBuilder().setEpoch(5).setModel("r3d-micro").build().toByteArray());
+    Files.write(
+        f, CheckpointProto.newBuilder().setEpoch(5).setModel("r3d-micro").build().toByteArray());
     assertEquals(5, store.load("last.ckpt").orElseThrow().getEpoch());
   }
 }

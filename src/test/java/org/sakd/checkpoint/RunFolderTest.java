@@ -19,13 +19,20 @@ class RunFolderTest {
   void aSecondWriterIsRefusedWithTheHolderNamed() throws Exception {
     Path dir = tmp.resolve("run");
     try (RunFolder first = RunFolder.acquire(dir, RunFolder.Mode.FRESH, "run.name", "run")) {
-      assertTrue(Files.readString(dir.resolve(RunFolder.LOCK)).startsWith("pid " + ProcessHandle.current().pid()));
-      SettingsException e = assertThrows(SettingsException.class,
-          () -> RunFolder.acquire(dir, RunFolder.Mode.REUSE, "run.name", "run"));
-      assertTrue(e.getMessage().contains("is in use by pid " + ProcessHandle.current().pid()), e.getMessage());
+      assertTrue(
+          Files.readString(dir.resolve(RunFolder.LOCK))
+              .startsWith("pid " + ProcessHandle.current().pid()));
+      SettingsException e =
+          assertThrows(
+              SettingsException.class,
+              () -> RunFolder.acquire(dir, RunFolder.Mode.REUSE, "run.name", "run"));
+      assertTrue(
+          e.getMessage().contains("is in use by pid " + ProcessHandle.current().pid()),
+          e.getMessage());
     }
     assertFalse(Files.exists(dir.resolve(RunFolder.LOCK)), "a clean end removes the lock file");
-    assertDoesNotThrow(() -> RunFolder.acquire(dir, RunFolder.Mode.FRESH, "run.name", "run").close());
+    assertDoesNotThrow(
+        () -> RunFolder.acquire(dir, RunFolder.Mode.FRESH, "run.name", "run").close());
   }
 
   @Test
@@ -34,9 +41,12 @@ class RunFolderTest {
     Files.createDirectories(dir.resolve("checkpoints"));
     Files.writeString(dir.resolve("checkpoints").resolve(CheckpointStore.BEST), "x");
     Files.writeString(dir.resolve("events.jsonl"), "{}\n");
-    SettingsException e = assertThrows(SettingsException.class,
-        () -> RunFolder.acquire(dir, RunFolder.Mode.FRESH, "run.name", "done"));
-    assertTrue(e.getMessage().contains("already holds a run") && e.getMessage().contains("--overwrite"),
+    SettingsException e =
+        assertThrows(
+            SettingsException.class,
+            () -> RunFolder.acquire(dir, RunFolder.Mode.FRESH, "run.name", "done"));
+    assertTrue(
+        e.getMessage().contains("already holds a run") && e.getMessage().contains("--overwrite"),
         e.getMessage());
     assertTrue(Files.exists(dir.resolve("events.jsonl")), "nothing touched");
     try (RunFolder f = RunFolder.acquire(dir, RunFolder.Mode.OVERWRITE, "run.name", "done")) {
@@ -48,18 +58,23 @@ class RunFolderTest {
   @Test
   void resumeNeedsALastCheckpoint() throws Exception {
     Path dir = tmp.resolve("empty");
-    SettingsException missing = assertThrows(SettingsException.class,
-        () -> RunFolder.acquire(dir, RunFolder.Mode.RESUME, "run.name", "empty"));
+    SettingsException missing =
+        assertThrows(
+            SettingsException.class,
+            () -> RunFolder.acquire(dir, RunFolder.Mode.RESUME, "run.name", "empty"));
     assertTrue(missing.getMessage().contains("does not exist"), missing.getMessage());
     assertFalse(Files.exists(dir), "a refused resume creates nothing");
     Files.createDirectories(dir);
-    SettingsException e = assertThrows(SettingsException.class,
-        () -> RunFolder.acquire(dir, RunFolder.Mode.RESUME, "run.name", "empty"));
+    SettingsException e =
+        assertThrows(
+            SettingsException.class,
+            () -> RunFolder.acquire(dir, RunFolder.Mode.RESUME, "run.name", "empty"));
     assertTrue(e.getMessage().contains("has no checkpoints/last.ckpt"), e.getMessage());
     assertFalse(Files.exists(dir.resolve(RunFolder.LOCK)), "a refused start leaves no lock behind");
     Files.createDirectories(dir.resolve("checkpoints"));
     Files.writeString(dir.resolve("checkpoints").resolve(CheckpointStore.LAST), "x");
-    assertDoesNotThrow(() -> RunFolder.acquire(dir, RunFolder.Mode.RESUME, "run.name", "empty").close());
+    assertDoesNotThrow(
+        () -> RunFolder.acquire(dir, RunFolder.Mode.RESUME, "run.name", "empty").close());
   }
 
   @Test
@@ -67,9 +82,12 @@ class RunFolderTest {
     Path dir = tmp.resolve("killed");
     Files.createDirectories(dir);
     // what kill -9 leaves: the file with its holder, but no OS lock on it
-    Files.writeString(dir.resolve(RunFolder.LOCK), "pid 999999 on elsewhere since 2026-01-01T00:00:00Z\n");
+    Files.writeString(
+        dir.resolve(RunFolder.LOCK), "pid 999999 on elsewhere since 2026-01-01T00:00:00Z\n");
     try (RunFolder f = RunFolder.acquire(dir, RunFolder.Mode.REUSE, "run.name", "killed")) {
-      assertTrue(Files.readString(dir.resolve(RunFolder.LOCK)).startsWith("pid " + ProcessHandle.current().pid()));
+      assertTrue(
+          Files.readString(dir.resolve(RunFolder.LOCK))
+              .startsWith("pid " + ProcessHandle.current().pid()));
     }
   }
 }

@@ -23,7 +23,10 @@ import org.sakd.config.Settings;
 import org.sakd.data.DatasetIndex;
 import org.sakd.data.Datasets;
 
-/** The sakd command line run in-process: exit codes, messages naming the bad key, and the tiny end-to-end jobs. */
+/**
+ * The sakd command line run in-process: exit codes, messages naming the bad key, and the tiny
+ * end-to-end jobs.
+ */
 class CliTest {
   @TempDir static Path dir;
 
@@ -42,20 +45,38 @@ class CliTest {
       int code = Main.execute(args);
       po.flush();
       pe.flush();
-      return new Result(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+      return new Result(
+          code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
     } finally {
       System.setOut(out);
       System.setErr(err);
     }
   }
 
-  /** The tiny generated set of the pipeline tests (TinyRuns), with its data root and runs inside the temp dir. */
+  /**
+   * The tiny generated set of the pipeline tests (TinyRuns), with its data root and runs inside the
+   * temp dir.
+   */
   static List<String> tiny(Path root, String... more) {
-    List<String> s = new ArrayList<>(List.of("run.dir=\"" + dir.resolve("runs") + "\"", "data.root=\"" + root + "\"",
-        "data.synthetic.classes=3", "data.synthetic.groups=4", "data.synthetic.test-groups=1",
-        "data.synthetic.clips-per-group=2", "data.synthetic.frames=12", "data.synthetic.width=48",
-        "data.synthetic.height=32", "data.clip.frames=4", "data.clip.stride=2", "data.clip.short-side=32",
-        "data.clip.crop=32", "model.teacher=r3d-micro", "train.batch-size=6", "eval.batch-size=6"));
+    List<String> s =
+        new ArrayList<>(
+            List.of(
+                "run.dir=\"" + dir.resolve("runs") + "\"",
+                "data.root=\"" + root + "\"",
+                "data.synthetic.classes=3",
+                "data.synthetic.groups=4",
+                "data.synthetic.test-groups=1",
+                "data.synthetic.clips-per-group=2",
+                "data.synthetic.frames=12",
+                "data.synthetic.width=48",
+                "data.synthetic.height=32",
+                "data.clip.frames=4",
+                "data.clip.stride=2",
+                "data.clip.short-side=32",
+                "data.clip.crop=32",
+                "model.teacher=r3d-micro",
+                "train.batch-size=6",
+                "eval.batch-size=6"));
     s.addAll(List.of(more));
     return s;
   }
@@ -73,7 +94,8 @@ class CliTest {
   }
 
   static Config json(String text) {
-    return ConfigFactory.parseString(text.strip(), ConfigParseOptions.defaults().setSyntax(ConfigSyntax.JSON));
+    return ConfigFactory.parseString(
+        text.strip(), ConfigParseOptions.defaults().setSyntax(ConfigSyntax.JSON));
   }
 
   @Test
@@ -81,7 +103,9 @@ class CliTest {
     for (String c : List.of("generate", "scan", "train-teacher", "evaluate", "distill", "demo")) {
       Result r = run(c, "--help");
       assertEquals(0, r.code(), c + " --help: " + r.err());
-      assertTrue(r.out().contains("Usage:") && r.out().contains(c), c + " --help prints its usage: " + r.out());
+      assertTrue(
+          r.out().contains("Usage:") && r.out().contains(c),
+          c + " --help prints its usage: " + r.out());
       assertTrue(r.out().contains("--set"), c + " lists the shared --set option");
     }
     Result top = run("--help");
@@ -111,7 +135,11 @@ class CliTest {
     Result r = run(args("distill", tiny(root)));
     assertEquals(Main.EXIT_BAD_INPUT, r.code(), r.out() + r.err());
     assertTrue(r.err().contains("model.teacher-checkpoint"), r.err());
-    Result missing = run(args("distill", tiny(root, "model.teacher-checkpoint=\"" + dir.resolve("none.ckpt") + "\"")));
+    Result missing =
+        run(
+            args(
+                "distill",
+                tiny(root, "model.teacher-checkpoint=\"" + dir.resolve("none.ckpt") + "\"")));
     assertEquals(Main.EXIT_BAD_INPUT, missing.code(), missing.out() + missing.err());
     assertTrue(missing.err().contains("model.teacher-checkpoint"), missing.err());
   }
@@ -122,7 +150,8 @@ class CliTest {
     List<String> s = tiny(root, "run.name=teacher");
     Result g = run(args("generate", s));
     assertEquals(0, g.code(), g.err());
-    DatasetIndex index = Datasets.open("synthetic", root, Settings.load(null, List.of()).data().options());
+    DatasetIndex index =
+        Datasets.open("synthetic", root, Settings.load(null, List.of()).data().options());
     int train = index.train().size();
     int test = index.test().size();
     assertEquals(3 * 3 * 2, train, "classes × train groups × clips per group");
@@ -172,7 +201,9 @@ class CliTest {
     assertEquals(train + test, badReport.getInt("files"));
     List<? extends Config> findings = badReport.getConfigList("bad");
     assertEquals(1, findings.size(), bad.out());
-    assertEquals(victim.getFileName().toString(), Path.of(findings.get(0).getString("path")).getFileName().toString());
+    assertEquals(
+        victim.getFileName().toString(),
+        Path.of(findings.get(0).getString("path")).getFileName().toString());
     assertFalse(findings.get(0).getString("reason").isBlank(), "the bad file has a reason");
     assertEquals(train + test - 1, badReport.getInt("ok"));
     Result strict = run(args("scan", tiny(copy, "run.name=teacher"), "--strict"));

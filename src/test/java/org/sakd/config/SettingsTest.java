@@ -25,8 +25,15 @@ class SettingsTest {
 
   @Test
   void overridesParseAsHocon() {
-    Settings s = Settings.load(null, List.of("train.epochs=3", "data.clip.mean=[0.5,0.5,0.5]", "sakd.gamma=0.25",
-        "data.root=/tmp/some:path", "train.devices=[cpu,cpu]"));
+    Settings s =
+        Settings.load(
+            null,
+            List.of(
+                "train.epochs=3",
+                "data.clip.mean=[0.5,0.5,0.5]",
+                "sakd.gamma=0.25",
+                "data.root=/tmp/some:path",
+                "train.devices=[cpu,cpu]"));
     assertEquals(3, s.train().epochs());
     assertEquals(0.5f, s.data().clip().mean()[1]);
     assertEquals(0.25, s.sakd().gamma());
@@ -46,27 +53,40 @@ class SettingsTest {
 
   @Test
   void badValuesNameTheKeyAndWhatIsAllowed() {
-    var e = assertThrows(SettingsException.class, () -> Settings.load(null, List.of("distill.method=foo")));
+    var e =
+        assertThrows(
+            SettingsException.class, () -> Settings.load(null, List.of("distill.method=foo")));
     assertEquals("distill.method", e.key());
     assertTrue(e.getMessage().contains("crosskd"), e.getMessage());
     e = assertThrows(SettingsException.class, () -> Settings.load(null, List.of("sakd.ratio=1.5")));
     assertEquals("sakd.ratio", e.key());
-    assertTrue(e.getMessage().contains("1.5") && e.getMessage().contains("(0.0, 1.0]"), e.getMessage());
-    e = assertThrows(SettingsException.class, () -> Settings.load(null, List.of("train.epochs=many")));
+    assertTrue(
+        e.getMessage().contains("1.5") && e.getMessage().contains("(0.0, 1.0]"), e.getMessage());
+    e =
+        assertThrows(
+            SettingsException.class, () -> Settings.load(null, List.of("train.epochs=many")));
     assertEquals("train.epochs", e.key());
     e = assertThrows(SettingsException.class, () -> Settings.load(null, List.of("train.epocs=3")));
     assertEquals("train.epocs", e.key());
-    e = assertThrows(SettingsException.class, () -> Settings.load(null, List.of("data.clip.crop=500")));
+    e =
+        assertThrows(
+            SettingsException.class, () -> Settings.load(null, List.of("data.clip.crop=500")));
     assertEquals("data.clip.crop", e.key());
-    e = assertThrows(SettingsException.class, () -> Settings.load(null, List.of("train.devices=[tpu]")));
+    e =
+        assertThrows(
+            SettingsException.class, () -> Settings.load(null, List.of("train.devices=[tpu]")));
     assertEquals("train.devices", e.key());
-    e = assertThrows(SettingsException.class, () -> Settings.load(null, List.of("data.format=hmdb")));
+    e =
+        assertThrows(
+            SettingsException.class, () -> Settings.load(null, List.of("data.format=hmdb")));
     assertTrue(e.getMessage().contains("ucf101"), e.getMessage());
   }
 
   @Test
   void missingRecipeIsABadSetting() {
-    var e = assertThrows(SettingsException.class, () -> Settings.load(Path.of("no/such.conf"), List.of()));
+    var e =
+        assertThrows(
+            SettingsException.class, () -> Settings.load(Path.of("no/such.conf"), List.of()));
     assertEquals("--config", e.key());
   }
 
@@ -92,14 +112,34 @@ class SettingsTest {
     }
   }
 
-  /** Clip and batch sizes whose product overflows a Java array or the 2 GiB staging buffer are settings errors. */
+  /**
+   * Clip and batch sizes whose product overflows a Java array or the 2 GiB staging buffer are
+   * settings errors.
+   */
   @Test
   void clipAndBatchSizesThatOverflowAreRejected() {
-    var clip = assertThrows(SettingsException.class, () -> Settings.load(null, List.of("data.clip.frames=512",
-        "data.clip.short-side=2048", "data.clip.crop=2048")));
+    var clip =
+        assertThrows(
+            SettingsException.class,
+            () ->
+                Settings.load(
+                    null,
+                    List.of(
+                        "data.clip.frames=512",
+                        "data.clip.short-side=2048",
+                        "data.clip.crop=2048")));
     assertEquals("data.clip.crop", clip.key());
-    var batch = assertThrows(SettingsException.class, () -> Settings.load(null, List.of("data.clip.frames=64",
-        "data.clip.short-side=1024", "data.clip.crop=1024", "train.batch-size=8")));
+    var batch =
+        assertThrows(
+            SettingsException.class,
+            () ->
+                Settings.load(
+                    null,
+                    List.of(
+                        "data.clip.frames=64",
+                        "data.clip.short-side=1024",
+                        "data.clip.crop=1024",
+                        "train.batch-size=8")));
     assertEquals("train.batch-size", batch.key());
     assertTrue(batch.getMessage().contains("at most 2 clips"), batch.getMessage());
   }

@@ -15,8 +15,10 @@ class ViewIndicesTest {
   @Test
   void oneViewIsTheCentreClip() {
     for (int total : new int[] {16, 17, 40, 100}) {
-      assertArrayEquals(VideoDecoder.frameIndices(total, 8, 2, false, new Random(1)),
-          VideoDecoder.viewIndices(total, 8, 2, 0, 1), "total " + total);
+      assertArrayEquals(
+          VideoDecoder.frameIndices(total, 8, 2, false, new Random(1)),
+          VideoDecoder.viewIndices(total, 8, 2, 0, 1),
+          "total " + total);
     }
   }
 

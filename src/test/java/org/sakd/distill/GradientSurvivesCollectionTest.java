@@ -14,8 +14,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every base method under SAKD's loss gives the same gradient whether or not the garbage collector runs between
- * the forward and the backward pass (ScalarOperandTest shows why it once did not: the NaN runs of issue 7).
+ * Every base method under SAKD's loss gives the same gradient whether or not the garbage collector
+ * runs between the forward and the backward pass (ScalarOperandTest shows why it once did not: the
+ * NaN runs of issue 7).
  */
 class GradientSurvivesCollectionTest {
   private static final int N = 4;
@@ -46,13 +47,25 @@ class GradientSurvivesCollectionTest {
       NDArray fs = m.create(random(N * D, 2), new Shape(N, D));
       s.setRequiresGradient(true);
       fs.setRequiresGradient(true);
-      DistillInput in = new DistillInput(s, fs, m.create(random(N * K, 3), new Shape(N, K)),
-          m.create(random(N * D, 4), new Shape(N, D)), m.create(new long[] {0, 2, 4, 1}),
-          m.create(random(K * D, 5), new Shape(K, D)), m.create(random(K, 6), new Shape(K)), 30, true);
+      DistillInput in =
+          new DistillInput(
+              s,
+              fs,
+              m.create(random(N * K, 3), new Shape(N, K)),
+              m.create(random(N * D, 4), new Shape(N, D)),
+              m.create(new long[] {0, 2, 4, 1}),
+              m.create(random(K * D, 5), new Shape(K, D)),
+              m.create(random(K, 6), new Shape(K)),
+              30,
+              true);
       try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
         long before = ScalarOperandTest.directBuffers();
-        NDArray loss = SakdLoss.sakd(d.losses(in, new ParameterStore(m, false)),
-            m.create(new float[] {0.1f, 0.4f, 0.6f, 0.9f}), d.ceWeight(), Supervisor.GT_AND_TEACHER);
+        NDArray loss =
+            SakdLoss.sakd(
+                d.losses(in, new ParameterStore(m, false)),
+                m.create(new float[] {0.1f, 0.4f, 0.6f, 0.9f}),
+                d.ceWeight(),
+                Supervisor.GT_AND_TEACHER);
         if (collect) {
           ScalarOperandTest.collectDirectBuffers(before);
         }

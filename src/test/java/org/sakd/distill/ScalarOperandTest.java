@@ -13,14 +13,15 @@ import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 /**
- * The NaN runs (issue 7): DJL's PyTorch engine turns the number in {@code x.mul(2.0)} / {@code x.div(τ)} into a 0-d
- * tensor over a fresh Java direct buffer (no copy) and closes it as soon as the op returns. Autograd keeps that
- * tensor for the backward pass (∂(x/c)/∂x = 1/c reads c), but nothing keeps the Java buffer: once the garbage
- * collector frees it, backward reads freed memory (glibc keeps its list pointer in a freed chunk's first bytes),
- * so 1/c turns into garbage, the gradient into Inf/NaN, and one SGD step makes every parameter NaN. It needs a
- * collection between a step's forward and its backward: it struck 11 of 177 runs on a loaded machine, each time
- * in the first step's backward. {@link Scalar} makes the constant in PyTorch's own memory, which
- * the autograd graph keeps alive by reference counting.
+ * The NaN runs (issue 7): DJL's PyTorch engine turns the number in {@code x.mul(2.0)} / {@code
+ * x.div(τ)} into a 0-d tensor over a fresh Java direct buffer (no copy) and closes it as soon as
+ * the op returns. Autograd keeps that tensor for the backward pass (∂(x/c)/∂x = 1/c reads c), but
+ * nothing keeps the Java buffer: once the garbage collector frees it, backward reads freed memory
+ * (glibc keeps its list pointer in a freed chunk's first bytes), so 1/c turns into garbage, the
+ * gradient into Inf/NaN, and one SGD step makes every parameter NaN. It needs a collection between
+ * a step's forward and its backward: it struck 11 of 177 runs on a loaded machine, each time in the
+ * first step's backward. {@link Scalar} makes the constant in PyTorch's own memory, which the
+ * autograd graph keeps alive by reference counting.
  */
 class ScalarOperandTest {
 
@@ -33,7 +34,10 @@ class ScalarOperandTest {
     throw new IllegalStateException("no direct buffer pool");
   }
 
-  /** Collects until the direct buffers made since {@code before} are freed (a full GC, then the JDK's cleaner). */
+  /**
+   * Collects until the direct buffers made since {@code before} are freed (a full GC, then the
+   * JDK's cleaner).
+   */
   static void collectDirectBuffers(long before) throws InterruptedException {
     long deadline = System.nanoTime() + 10_000_000_000L;
     while (directBuffers() > before && System.nanoTime() < deadline) {
@@ -43,8 +47,12 @@ class ScalarOperandTest {
     assertTrue(directBuffers() <= before, "the direct buffers were not freed within 10 s");
   }
 
-  /** d/dx Σ op(x) for x = [1, 2, 3], with a full collection between the forward and the backward pass. */
-  private static float[] gradientAfterCollection(UnaryOperator<NDArray> op) throws InterruptedException {
+  /**
+   * d/dx Σ op(x) for x = [1, 2, 3], with a full collection between the forward and the backward
+   * pass.
+   */
+  private static float[] gradientAfterCollection(UnaryOperator<NDArray> op)
+      throws InterruptedException {
     try (NDManager m = NDManager.newBaseManager()) {
       NDArray x = m.create(new float[] {1, 2, 3});
       x.setRequiresGradient(true);
@@ -60,17 +68,24 @@ class ScalarOperandTest {
 
   @Test
   void djlsOwnScalarOperandIsReadAfterItWasFreed() throws InterruptedException {
-    // the mechanism itself: with DJL's x.div(4.0) the gradient is no longer 1/4 once the buffer was freed
+    // the mechanism itself: with DJL's x.div(4.0) the gradient is no longer 1/4 once the buffer was
+    // freed
     float[] g = gradientAfterCollection(x -> x.div(4.0));
-    assertTrue(g[0] != 0.25f || g[1] != 0.25f || g[2] != 0.25f,
-        "DJL's scalar operand survived a collection; if DJL now copies it, this hazard is gone: " + g[0]);
+    assertTrue(
+        g[0] != 0.25f || g[1] != 0.25f || g[2] != 0.25f,
+        "DJL's scalar operand survived a collection; if DJL now copies it, this hazard is gone: "
+            + g[0]);
   }
 
   @Test
   void scalarOperandsInTorchMemorySurviveACollection() throws InterruptedException {
-    assertArrayEquals(new float[] {0.25f, 0.25f, 0.25f}, gradientAfterCollection(x -> Scalar.div(x, 4.0)), 0f);
-    assertArrayEquals(new float[] {3f, 3f, 3f}, gradientAfterCollection(x -> Scalar.mul(x, 3.0)), 0f);
-    assertArrayEquals(new float[] {2f, 4f, 6f}, gradientAfterCollection(x -> Scalar.pow(x, 2.0)), 1e-6f);
-    assertArrayEquals(new float[] {0f, 1f, 1f}, gradientAfterCollection(x -> Scalar.maximum(x, 1.5)), 0f);
+    assertArrayEquals(
+        new float[] {0.25f, 0.25f, 0.25f}, gradientAfterCollection(x -> Scalar.div(x, 4.0)), 0f);
+    assertArrayEquals(
+        new float[] {3f, 3f, 3f}, gradientAfterCollection(x -> Scalar.mul(x, 3.0)), 0f);
+    assertArrayEquals(
+        new float[] {2f, 4f, 6f}, gradientAfterCollection(x -> Scalar.pow(x, 2.0)), 1e-6f);
+    assertArrayEquals(
+        new float[] {0f, 1f, 1f}, gradientAfterCollection(x -> Scalar.maximum(x, 1.5)), 0f);
   }
 }

@@ -1,5 +1,11 @@
 package org.sakd.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -10,6 +16,9 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,127 +26,126 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 class ModelTrainingTest {
 
-    private static NDManager manager;
+  private static NDManager manager;
 
-    @BeforeAll
-    static void open() {
-        manager = NDManager.newBaseManager();
-        Engine.getInstance().setRandomSeed(7);
-    }
+  @BeforeAll
+  static void open() {
+    manager = NDManager.newBaseManager();
+    Engine.getInstance().setRandomSeed(7);
+  }
 
-    @AfterAll
-    static void close() {
-        manager.close();
-    }
+  @AfterAll
+  static void close() {
+    manager.close();
+  }
 
-    /** Mean cross-entropy −log softmax(logits)[label]. */
-    static NDArray crossEntropy(NDArray logits, NDArray labels) {
-        NDArray logProbabilities = logits.logSoftmax(1);
-        return logProbabilities.mul(labels.oneHot((int) logits.getShape().get(1))).sum(new int[] {1}).neg().mean();
-    }
+  /** Mean cross-entropy −log softmax(logits)[label]. */
+  static NDArray crossEntropy(NDArray logits, NDArray labels) {
+    NDArray logProbabilities = logits.logSoftmax(1);
+    return logProbabilities
+        .mul(labels.oneHot((int) logits.getShape().get(1)))
+        .sum(new int[] {1})
+        .neg()
+        .mean();
+  }
 
-    /** One plain SGD step, the loop a trainer without DJL's Trainer runs; returns the loss before the step. */
-    static float sgdStep(Block block, NDArray clips, NDArray labels, float learningRate) {
-        try (NDManager step = manager.newSubManager()) {
-            float loss;
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDList out = block.forward(new ParameterStore(step, false), new NDList(clips), true);
-                NDArray value = crossEntropy(out.get(0), labels);
-                loss = value.getFloat();
-                gc.backward(value);
-            }
-            for (Pair<String, Parameter> p : block.getParameters()) {
-                if (p.getValue().requiresGradient()) {
-                    NDArray weight = p.getValue().getArray();
-                    try (NDArray gradient = weight.getGradient()) {
-                        weight.subi(gradient.mul(learningRate));
-                        // PyTorch accumulates gradients across backward passes; clear them for the next step.
-                        gradient.subi(gradient);
-                    }
-                }
-            }
-            return loss;
+  /**
+   * One plain SGD step, the loop a trainer without DJL's Trainer runs; returns the loss before the
+   * step.
+   */
+  static float sgdStep(Block block, NDArray clips, NDArray labels, float learningRate) {
+    try (NDManager step = manager.newSubManager()) {
+      float loss;
+      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        NDList out = block.forward(new ParameterStore(step, false), new NDList(clips), true);
+        NDArray value = crossEntropy(out.get(0), labels);
+        loss = value.getFloat();
+        gc.backward(value);
+      }
+      for (Pair<String, Parameter> p : block.getParameters()) {
+        if (p.getValue().requiresGradient()) {
+          NDArray weight = p.getValue().getArray();
+          try (NDArray gradient = weight.getGradient()) {
+            weight.subi(gradient.mul(learningRate));
+            // PyTorch accumulates gradients across backward passes; clear them for the next step.
+            gradient.subi(gradient);
+          }
         }
+      }
+      return loss;
     }
+  }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"r3d-micro", "slowfast-micro"})
-    void sgdStepsReduceTheLoss(String name) {
-        try (NDManager scope = manager.newSubManager()) {
-            Block block = ModelRegistry.create(name, 4);
-            ModelInfo.initialize(block, scope);
-            // Four fixed clips, each with its own label: a net that can fit anything must fit these.
-            NDArray clips = scope.randomNormal(ModelInfo.classifier(block).inputShape(4));
-            NDArray labels = scope.create(new int[] {0, 1, 2, 3});
-            float first = sgdStep(block, clips, labels, 0.05f);
-            float last = first;
-            for (int i = 0; i < 3; i++) {
-                last = sgdStep(block, clips, labels, 0.05f);
-            }
-            assertTrue(Float.isFinite(last), name + " loss diverged: " + last);
-            assertTrue(last < 0.5f * first, name + " loss went from " + first + " to " + last);
-        }
+  @ParameterizedTest
+  @ValueSource(strings = {"r3d-micro", "slowfast-micro"})
+  void sgdStepsReduceTheLoss(String name) {
+    try (NDManager scope = manager.newSubManager()) {
+      Block block = ModelRegistry.create(name, 4);
+      ModelInfo.initialize(block, scope);
+      // Four fixed clips, each with its own label: a net that can fit anything must fit these.
+      NDArray clips = scope.randomNormal(ModelInfo.classifier(block).inputShape(4));
+      NDArray labels = scope.create(new int[] {0, 1, 2, 3});
+      float first = sgdStep(block, clips, labels, 0.05f);
+      float last = first;
+      for (int i = 0; i < 3; i++) {
+        last = sgdStep(block, clips, labels, 0.05f);
+      }
+      assertTrue(Float.isFinite(last), name + " loss diverged: " + last);
+      assertTrue(last < 0.5f * first, name + " loss went from " + first + " to " + last);
     }
+  }
 
-    @Test
-    void saveThenLoadReproducesTheOutputs(@TempDir Path folder) throws IOException {
-        try (NDManager scope = manager.newSubManager()) {
-            Block trained = ModelRegistry.create("slowfast-micro", 5);
-            ModelInfo.initialize(trained, scope);
-            NDArray clips = scope.randomNormal(ModelInfo.classifier(trained).inputShape(2));
-            // A training step moves the BatchNorm running statistics off their defaults, so they are tested too.
-            sgdStep(trained, clips, scope.create(new int[] {1, 3}), 0.05f);
-            Path file = folder.resolve("ckpt").resolve("slowfast-micro.params");
-            ModelIO.save(trained, file);
-            ModelIO.save(trained, file); // overwriting an existing checkpoint is fine
-            try (var listing = Files.list(file.getParent())) {
-                assertEquals(1, listing.count(), "no temporary file is left behind");
-            }
+  @Test
+  void saveThenLoadReproducesTheOutputs(@TempDir Path folder) throws IOException {
+    try (NDManager scope = manager.newSubManager()) {
+      Block trained = ModelRegistry.create("slowfast-micro", 5);
+      ModelInfo.initialize(trained, scope);
+      NDArray clips = scope.randomNormal(ModelInfo.classifier(trained).inputShape(2));
+      // A training step moves the BatchNorm running statistics off their defaults, so they are
+      // tested too.
+      sgdStep(trained, clips, scope.create(new int[] {1, 3}), 0.05f);
+      Path file = folder.resolve("ckpt").resolve("slowfast-micro.params");
+      ModelIO.save(trained, file);
+      ModelIO.save(trained, file); // overwriting an existing checkpoint is fine
+      try (var listing = Files.list(file.getParent())) {
+        assertEquals(1, listing.count(), "no temporary file is left behind");
+      }
 
-            Block fresh = ModelRegistry.create("slowfast-micro", 5);
-            ModelIO.load(fresh, file, scope);
-            NDList expected = trained.forward(new ParameterStore(scope, false), new NDList(clips), false);
-            NDList actual = fresh.forward(new ParameterStore(scope, false), new NDList(clips), false);
-            assertArrayEquals(expected.get(0).toFloatArray(), actual.get(0).toFloatArray(), 0f);
-            assertArrayEquals(expected.get(1).toFloatArray(), actual.get(1).toFloatArray(), 0f);
-            assertTrue(fresh.getParameters().valueAt(0).getArray().hasGradient(), "gradients re-attached");
+      Block fresh = ModelRegistry.create("slowfast-micro", 5);
+      ModelIO.load(fresh, file, scope);
+      NDList expected = trained.forward(new ParameterStore(scope, false), new NDList(clips), false);
+      NDList actual = fresh.forward(new ParameterStore(scope, false), new NDList(clips), false);
+      assertArrayEquals(expected.get(0).toFloatArray(), actual.get(0).toFloatArray(), 0f);
+      assertArrayEquals(expected.get(1).toFloatArray(), actual.get(1).toFloatArray(), 0f);
+      assertTrue(
+          fresh.getParameters().valueAt(0).getArray().hasGradient(), "gradients re-attached");
 
-            Block other = ModelRegistry.create("slowfast-micro", 6);
-            IllegalArgumentException e =
-                    assertThrows(IllegalArgumentException.class, () -> ModelIO.load(other, file, scope));
-            assertTrue(e.getMessage().contains("5"), e.getMessage());
-        }
+      Block other = ModelRegistry.create("slowfast-micro", 6);
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> ModelIO.load(other, file, scope));
+      assertTrue(e.getMessage().contains("5"), e.getMessage());
     }
+  }
 
-    @Test
-    void trainingModeUpdatesBatchNormStatisticsAndInferenceDoesNot() {
-        try (NDManager scope = manager.newSubManager()) {
-            Block block = ModelRegistry.create("r3d-micro", 3);
-            ModelInfo.initialize(block, scope);
-            Parameter runningMean =
-                    block.getParameters().stream()
-                            .filter(p -> p.getKey().endsWith("runningMean"))
-                            .findFirst()
-                            .orElseThrow()
-                            .getValue();
-            float[] before = runningMean.getArray().toFloatArray();
-            NDArray clips = scope.randomNormal(new Shape(2, 3, 8, 56, 56));
-            block.forward(new ParameterStore(scope, false), new NDList(clips), false);
-            assertArrayEquals(before, runningMean.getArray().toFloatArray(), 0f);
-            block.forward(new ParameterStore(scope, false), new NDList(clips), true);
-            assertFalse(java.util.Arrays.equals(before, runningMean.getArray().toFloatArray()));
-        }
+  @Test
+  void trainingModeUpdatesBatchNormStatisticsAndInferenceDoesNot() {
+    try (NDManager scope = manager.newSubManager()) {
+      Block block = ModelRegistry.create("r3d-micro", 3);
+      ModelInfo.initialize(block, scope);
+      Parameter runningMean =
+          block.getParameters().stream()
+              .filter(p -> p.getKey().endsWith("runningMean"))
+              .findFirst()
+              .orElseThrow()
+              .getValue();
+      float[] before = runningMean.getArray().toFloatArray();
+      NDArray clips = scope.randomNormal(new Shape(2, 3, 8, 56, 56));
+      block.forward(new ParameterStore(scope, false), new NDList(clips), false);
+      assertArrayEquals(before, runningMean.getArray().toFloatArray(), 0f);
+      block.forward(new ParameterStore(scope, false), new NDList(clips), true);
+      assertFalse(java.util.Arrays.equals(before, runningMean.getArray().toFloatArray()));
     }
+  }
 }

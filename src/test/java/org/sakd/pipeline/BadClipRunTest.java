@@ -12,7 +12,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sakd.config.Settings;
 import org.sakd.data.Sample;
 
-/** A corrupt training video and a missing test video are skipped, counted and named; the run goes on. */
+/**
+ * A corrupt training video and a missing test video are skipped, counted and named; the run goes
+ * on.
+ */
 class BadClipRunTest {
   @TempDir Path dir;
 
@@ -25,8 +28,9 @@ class BadClipRunTest {
     new Random(1).nextBytes(junk);
     Files.write(corrupt.path(), junk);
     Files.delete(missing.path());
-    Settings s = tiny.settings(dir, List.of("run.name=bad", "distill.mode=sakd", "train.epochs=2",
-        "sakd.ratio=1.0"));
+    Settings s =
+        tiny.settings(
+            dir, List.of("run.name=bad", "distill.mode=sakd", "train.epochs=2", "sakd.ratio=1.0"));
     DistillRun.Outcome o = tiny.run(s, false, Integer.MAX_VALUE);
     assertEquals(2, o.epochs().size());
     int n = tiny.index.train().size();

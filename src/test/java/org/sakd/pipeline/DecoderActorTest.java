@@ -29,7 +29,10 @@ import org.sakd.data.SyntheticActions;
 import org.sakd.data.SyntheticSpec;
 import org.sakd.train.ClipLoader;
 
-/** The decoder stage: real clips come back in the ClipSpec's shape; bad files are answered empty and named. */
+/**
+ * The decoder stage: real clips come back in the ClipSpec's shape; bad files are answered empty and
+ * named.
+ */
 class DecoderActorTest {
   static final ActorTestKit KIT = ActorTestKit.create();
   static final ClipSpec SPEC = ClipSpec.of(4, 2, 32, 32);

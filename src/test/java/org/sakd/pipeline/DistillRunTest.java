@@ -1,6 +1,5 @@
 package org.sakd.pipeline;
 
-import org.sakd.train.EpochRecord;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,8 +11,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sakd.config.Settings;
+import org.sakd.train.EpochRecord;
 
-/** End to end on a tiny generated video set: every mode, the files a run writes, kill-and-resume. */
+/**
+ * End to end on a tiny generated video set: every mode, the files a run writes, kill-and-resume.
+ */
 class DistillRunTest {
   @TempDir static Path dir;
   static TinyRuns tiny;
@@ -25,7 +27,11 @@ class DistillRunTest {
 
   private static List<String> selected(Path runDir, int epoch) throws Exception {
     Path f = runDir.resolve(String.format("selection/epoch-%03d.csv", epoch));
-    return Files.readAllLines(f).stream().skip(1).filter(l -> l.endsWith(",1")).map(l -> l.split(",")[0]).toList();
+    return Files.readAllLines(f).stream()
+        .skip(1)
+        .filter(l -> l.endsWith(",1"))
+        .map(l -> l.split(",")[0])
+        .toList();
   }
 
   @Test
@@ -44,36 +50,47 @@ class DistillRunTest {
     }
     Path run = s.run().runDir();
     for (int e = 0; e < 3; e++) {
-      List<String> lines = Files.readAllLines(run.resolve(String.format("selection/epoch-%03d.csv", e)));
+      List<String> lines =
+          Files.readAllLines(run.resolve(String.format("selection/epoch-%03d.csv", e)));
       assertEquals(n + 1, lines.size());
       assertEquals(k, selected(run, e).size());
     }
     assertTrue(Files.size(run.resolve("checkpoints/last.ckpt")) > 0);
     assertEquals(4, Files.readAllLines(run.resolve("metrics.csv")).size());
     assertTrue(Files.readString(run.resolve("events.jsonl")).contains("\"type\": \"epoch\""));
-    assertTrue(o.peakDecodedInFlight() <= o.decodeBound(), o.peakDecodedInFlight() + " > " + o.decodeBound());
+    assertTrue(
+        o.peakDecodedInFlight() <= o.decodeBound(),
+        o.peakDecodedInFlight() + " > " + o.decodeBound());
   }
 
   @Test
   void vanillaTrainsOnAllDataAndRandomOnTheBudget() {
     int n = tiny.index.train().size();
-    Settings v = tiny.settings(dir, List.of("run.name=vanilla", "distill.mode=vanilla", "train.epochs=2",
-        "eval.views=3"));
+    Settings v =
+        tiny.settings(
+            dir,
+            List.of("run.name=vanilla", "distill.mode=vanilla", "train.epochs=2", "eval.views=3"));
     DistillRun.Outcome ov = tiny.run(v, false, Integer.MAX_VALUE);
     assertEquals(2, ov.epochs().size());
     ov.epochs().forEach(e -> assertEquals(n, e.trainedSamples()));
     assertFalse(Files.exists(v.run().runDir().resolve("selection")));
 
-    Settings r = tiny.settings(dir, List.of("run.name=random", "distill.mode=random", "train.epochs=2",
-        "distill.method=dkd"));
+    Settings r =
+        tiny.settings(
+            dir,
+            List.of(
+                "run.name=random", "distill.mode=random", "train.epochs=2", "distill.method=dkd"));
     DistillRun.Outcome or = tiny.run(r, false, Integer.MAX_VALUE);
     or.epochs().forEach(e -> assertEquals(Math.round(0.34 * n), e.trainedSamples()));
   }
 
   @org.junit.jupiter.params.ParameterizedTest
-  @org.junit.jupiter.params.provider.ValueSource(strings = {"dkd", "ctkd", "crosskd", "dualkd", "gkd"})
+  @org.junit.jupiter.params.provider.ValueSource(
+      strings = {"dkd", "ctkd", "crosskd", "dualkd", "gkd"})
   void everyBaseMethodRunsThroughThePipeline(String method) {
-    Settings s = tiny.settings(dir, List.of("run.name=m-" + method, "distill.method=" + method, "train.epochs=2"));
+    Settings s =
+        tiny.settings(
+            dir, List.of("run.name=m-" + method, "distill.method=" + method, "train.epochs=2"));
     DistillRun.Outcome o = tiny.run(s, false, Integer.MAX_VALUE);
     assertEquals(2, o.epochs().size());
     for (EpochRecord e : o.epochs()) {

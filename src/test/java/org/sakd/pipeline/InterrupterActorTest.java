@@ -16,7 +16,10 @@ import org.junit.jupiter.api.Test;
 import org.sakd.data.Clip;
 import org.sakd.data.Sample;
 
-/** The interruption stage (METHOD.md §1): dropout of floor(β·T) frames below η, a frame permutation at or above. */
+/**
+ * The interruption stage (METHOD.md §1): dropout of floor(β·T) frames below η, a frame permutation
+ * at or above.
+ */
 class InterrupterActorTest {
   static final ActorTestKit KIT = ActorTestKit.create();
   static final int C = 3, T = 8, H = 4, W = 5, B = 5;
@@ -27,7 +30,10 @@ class InterrupterActorTest {
     KIT.shutdownTestKit();
   }
 
-  /** Clips whose frames are all distinct and contain no zero, so dropped and moved frames can be told apart. */
+  /**
+   * Clips whose frames are all distinct and contain no zero, so dropped and moved frames can be
+   * told apart.
+   */
   private static ClipBatch batch() {
     Random rng = new Random(9);
     List<Sample> samples = new ArrayList<>();
@@ -53,7 +59,8 @@ class InterrupterActorTest {
     return out;
   }
 
-  private ClipBatch interrupt(ActorRef<InterrupterActor.Command> actor, ClipBatch in, double beta, long seed) {
+  private ClipBatch interrupt(
+      ActorRef<InterrupterActor.Command> actor, ClipBatch in, double beta, long seed) {
     TestProbe<ClipBatch> probe = KIT.createTestProbe();
     actor.tell(new InterrupterActor.Interrupt(in, beta, ETA, seed, probe.getRef()));
     return probe.receiveMessage();
@@ -81,7 +88,8 @@ class InterrupterActorTest {
           if (allZero) {
             zero++;
           } else {
-            assertArrayEquals(frame(a, t), fb, "a kept frame is unchanged in place (β=" + beta + ")");
+            assertArrayEquals(
+                frame(a, t), fb, "a kept frame is unchanged in place (β=" + beta + ")");
           }
         }
         assertEquals(expected, zero, "zero frames at β=" + beta + " in clip " + i);
@@ -110,7 +118,8 @@ class InterrupterActorTest {
               break;
             }
           }
-          assertTrue(src >= 0, "output frame " + p + " of clip " + i + " is one of the input frames");
+          assertTrue(
+              src >= 0, "output frame " + p + " of clip " + i + " is one of the input frames");
           used[src] = true;
           anyMoved |= src != p;
         }
@@ -129,7 +138,8 @@ class InterrupterActorTest {
       ClipBatch c = interrupt(actor, in, beta, 78);
       boolean differs = false;
       for (int i = 0; i < B; i++) {
-        assertArrayEquals(a.clips().get(i).data(), b.clips().get(i).data(), "same seed, same clip " + i);
+        assertArrayEquals(
+            a.clips().get(i).data(), b.clips().get(i).data(), "same seed, same clip " + i);
         differs |= !Arrays.equals(a.clips().get(i).data(), c.clips().get(i).data());
       }
       assertTrue(differs, "another seed draws other frames (β=" + beta + ")");

@@ -10,7 +10,10 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import org.sakd.model.Classifier;
 
-/** A network without batch norm (flatten → Linear → ReLU → head), so replica equivalence is exact arithmetic. */
+/**
+ * A network without batch norm (flatten → Linear → ReLU → head), so replica equivalence is exact
+ * arithmetic.
+ */
 final class LinearNet extends AbstractBlock implements Classifier {
   private final Linear hidden;
   private final Linear head;
@@ -25,10 +28,13 @@ final class LinearNet extends AbstractBlock implements Classifier {
   }
 
   @Override
-  protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> params) {
+  protected NDList forwardInternal(
+      ParameterStore ps, NDList in, boolean training, PairList<String, Object> params) {
     NDArray x = in.singletonOrThrow();
     NDArray flat = x.reshape(x.getShape().get(0), -1);
-    NDArray f = ai.djl.nn.Activation.relu(hidden.forward(ps, new NDList(flat), training).singletonOrThrow());
+    NDArray f =
+        ai.djl.nn.Activation.relu(
+            hidden.forward(ps, new NDList(flat), training).singletonOrThrow());
     NDArray logits = head.forward(ps, new NDList(f), training).singletonOrThrow();
     return new NDList(logits, f);
   }
@@ -40,7 +46,8 @@ final class LinearNet extends AbstractBlock implements Classifier {
   }
 
   @Override
-  protected void initializeChildBlocks(ai.djl.ndarray.NDManager manager, DataType dataType, Shape... inputShapes) {
+  protected void initializeChildBlocks(
+      ai.djl.ndarray.NDManager manager, DataType dataType, Shape... inputShapes) {
     long n = inputShapes[0].get(0);
     hidden.initialize(manager, dataType, new Shape(n, input.size()));
     head.initialize(manager, dataType, new Shape(n, 16));

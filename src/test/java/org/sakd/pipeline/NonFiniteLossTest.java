@@ -20,7 +20,10 @@ import org.sakd.train.Network;
 import org.sakd.train.NonFiniteLossException;
 import org.sakd.train.StudentReplica;
 
-/** A NaN in a training step's inputs stops the step before backward: the parameters stay as they were. */
+/**
+ * A NaN in a training step's inputs stops the step before backward: the parameters stay as they
+ * were.
+ */
 class NonFiniteLossTest {
   static final int C = 3, T = 4, H = 8, W = 8, K = 5, B = 4, D = 16;
 
@@ -47,8 +50,9 @@ class NonFiniteLossTest {
     try (NDManager m = NDManager.newBaseManager()) {
       Engine.getInstance().setRandomSeed(3);
       Network net = Network.of(new LinearNet(new Shape(C, T, H, W), K), m);
-      StudentReplica r = new StudentReplica(net, Distillers.create("kd", null), Supervisor.GT_AND_TEACHER, D, 0.9,
-          5e-4, false);
+      StudentReplica r =
+          new StudentReplica(
+              net, Distillers.create("kd", null), Supervisor.GT_AND_TEACHER, D, 0.9, 5e-4, false);
       List<Clip> clips = new ArrayList<>();
       for (int i = 0; i < B; i++) {
         float[] x = new float[C * T * H * W];
@@ -68,13 +72,21 @@ class NonFiniteLossTest {
       float[] before = params(r);
       float[] bad = logits.clone();
       bad[2] = Float.NaN;
-      NonFiniteLossException e = assertThrows(NonFiniteLossException.class,
-          () -> r.backward(clips, labels, new StudentReplica.TeacherRows(bad, K, feats, D), alpha));
+      NonFiniteLossException e =
+          assertThrows(
+              NonFiniteLossException.class,
+              () ->
+                  r.backward(
+                      clips, labels, new StudentReplica.TeacherRows(bad, K, feats, D), alpha));
       assertTrue(e.getMessage().contains("not finite"), e.getMessage());
-      assertTrue(e.getMessage().contains("teacher logits 1 NaN/0 Inf of") && e.getMessage().contains("input finite")
-          && e.getMessage().contains("non-finite parameters: none"), e.getMessage());
+      assertTrue(
+          e.getMessage().contains("teacher logits 1 NaN/0 Inf of")
+              && e.getMessage().contains("input finite")
+              && e.getMessage().contains("non-finite parameters: none"),
+          e.getMessage());
       assertArrayEquals(before, params(r));
-      // the refused step left no gradient behind: the last applied step cleared them and nothing was added
+      // the refused step left no gradient behind: the last applied step cleared them and nothing
+      // was added
       for (var p : r.student().block().getParameters()) {
         if (p.getValue().requiresGradient()) {
           try (var g = p.getValue().getArray().getGradient()) {

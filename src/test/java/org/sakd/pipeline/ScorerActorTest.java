@@ -25,7 +25,10 @@ import org.sakd.distill.Supervisor;
 import org.sakd.train.Network;
 import org.sakd.train.StudentReplica;
 
-/** The scorer scores with the student it was last given (a stale parameter cache once made it score the first one). */
+/**
+ * The scorer scores with the student it was last given (a stale parameter cache once made it score
+ * the first one).
+ */
 class ScorerActorTest {
   static final ActorTestKit KIT = ActorTestKit.create();
   static final NDManager ROOT = NDManager.newBaseManager();
@@ -43,7 +46,13 @@ class ScorerActorTest {
   }
 
   private static StudentReplica replica(int seed) {
-    return new StudentReplica(network(seed), Distillers.create("kd", null), Supervisor.GT_AND_TEACHER, D, 0.9, 5e-4,
+    return new StudentReplica(
+        network(seed),
+        Distillers.create("kd", null),
+        Supervisor.GT_AND_TEACHER,
+        D,
+        0.9,
+        5e-4,
         false);
   }
 
@@ -87,7 +96,8 @@ class ScorerActorTest {
     return probe.receiveMessage().checksum();
   }
 
-  private static ScorerActor.Scores score(ActorRef<ScorerActor.Command> scorer, ClipBatch b, TeacherOutputs t) {
+  private static ScorerActor.Scores score(
+      ActorRef<ScorerActor.Command> scorer, ClipBatch b, TeacherOutputs t) {
     TestProbe<ScorerActor.Scores> probe = KIT.createTestProbe();
     scorer.tell(new ScorerActor.Score(b, t, probe.getRef()));
     return probe.receiveMessage();
@@ -108,13 +118,15 @@ class ScorerActorTest {
     for (double v : sa.kd()) {
       assertTrue(Double.isFinite(v) && v >= 0, "a KD term is a finite KL divergence, got " + v);
     }
-    assertArrayEquals(t.features(), sa.features(), 0f, "the teacher's features travel with the scores");
+    assertArrayEquals(
+        t.features(), sa.features(), 0f, "the teacher's features travel with the scores");
     assertEquals(D, sa.featureDim());
 
     assertEquals(other.checksum(), load(scorer, other), 1e-4);
     ScorerActor.Scores sb = score(scorer, b, t);
     assertArrayEquals(b.ids(), sb.ids());
-    assertFalse(Arrays.equals(sa.kd(), sb.kd()), "scores after loading another student must change");
+    assertFalse(
+        Arrays.equals(sa.kd(), sb.kd()), "scores after loading another student must change");
 
     // The reloaded student scores exactly as a scorer that started from it.
     ActorRef<ScorerActor.Command> direct = KIT.spawn(ScorerActor.create(replica(30)));
@@ -133,7 +145,8 @@ class ScorerActorTest {
     ActorRef<ScorerActor.Command> scorer = KIT.spawn(ScorerActor.create(replica(40)));
     load(scorer, state(41));
     ClipBatch empty = new ClipBatch(List.of(), List.of());
-    ScorerActor.Scores s = score(scorer, empty, new TeacherOutputs(new int[0], new float[0], K, new float[0], D));
+    ScorerActor.Scores s =
+        score(scorer, empty, new TeacherOutputs(new int[0], new float[0], K, new float[0], D));
     assertEquals(0, s.ids().length);
     assertEquals(0, s.kd().length);
     KIT.stop(scorer);

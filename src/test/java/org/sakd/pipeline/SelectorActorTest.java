@@ -69,8 +69,8 @@ class SelectorActorTest {
     }
   }
 
-  private static SelectorActor.Selection select(ActorRef<SelectorActor.Command> sel, int epoch, double beta,
-      long seed) {
+  private static SelectorActor.Selection select(
+      ActorRef<SelectorActor.Command> sel, int epoch, double beta, long seed) {
     TestProbe<SelectorActor.Selection> probe = KIT.createTestProbe();
     sel.tell(new SelectorActor.Select(epoch, beta, false, RATIO, seed, probe.getRef()));
     return probe.receiveMessage();
@@ -80,7 +80,8 @@ class SelectorActorTest {
     assertEquals(epoch, s.epoch());
     assertEquals(N, s.scored());
     assertEquals(Math.round(RATIO * N), s.selected().length, "k = round(r·N)");
-    assertEquals(s.selected().length, Arrays.stream(s.selected()).distinct().count(), "distinct ids");
+    assertEquals(
+        s.selected().length, Arrays.stream(s.selected()).distinct().count(), "distinct ids");
     for (int id : s.selected()) {
       assertTrue(id >= 0 && id < N, "id " + id + " in range");
     }
@@ -94,7 +95,8 @@ class SelectorActorTest {
 
   @Test
   void aWholePassGivesOneSelectionAndTheStateRestoresIntoAFreshSelector() {
-    ActorRef<SelectorActor.Command> first = KIT.spawn(SelectorActor.create(N, org.sakd.sakd.SelectionPolicy.code(LAMBDA, 0.5), dpp()));
+    ActorRef<SelectorActor.Command> first =
+        KIT.spawn(SelectorActor.create(N, org.sakd.sakd.SelectionPolicy.code(LAMBDA, 0.5), dpp()));
     add(first, pass(1));
     SelectorActor.Selection s0 = select(first, 0, 0.1, 17);
     checkSelection(s0, 0);
@@ -105,9 +107,11 @@ class SelectorActorTest {
     assertEquals(0, saved.getEpoch());
     assertEquals(1, saved.getRounds());
     assertEquals(s0.selected().length, saved.getSubsetCount());
-    assertEquals(s0.selected().length, saved.getCountsList().stream().mapToInt(Integer::intValue).sum());
+    assertEquals(
+        s0.selected().length, saved.getCountsList().stream().mapToInt(Integer::intValue).sum());
 
-    ActorRef<SelectorActor.Command> second = KIT.spawn(SelectorActor.create(N, org.sakd.sakd.SelectionPolicy.code(LAMBDA, 0.5), dpp()));
+    ActorRef<SelectorActor.Command> second =
+        KIT.spawn(SelectorActor.create(N, org.sakd.sakd.SelectionPolicy.code(LAMBDA, 0.5), dpp()));
     TestProbe<Done> done = KIT.createTestProbe();
     second.tell(new SelectorActor.Restore(saved, done.getRef()));
     done.expectMessage(Done.getInstance());
@@ -127,7 +131,8 @@ class SelectorActorTest {
 
   @Test
   void unscoredSamplesGetTheLowestScoreAndTheCountSaysHowManyWereScored() {
-    ActorRef<SelectorActor.Command> sel = KIT.spawn(SelectorActor.create(N, org.sakd.sakd.SelectionPolicy.code(LAMBDA, 0.5), dpp()));
+    ActorRef<SelectorActor.Command> sel =
+        KIT.spawn(SelectorActor.create(N, org.sakd.sakd.SelectionPolicy.code(LAMBDA, 0.5), dpp()));
     ScorerActor.Scores[] p = pass(3);
     // Leave the last message out: those samples failed to decode.
     add(sel, new ScorerActor.Scores[] {p[0], p[1]});
@@ -140,7 +145,8 @@ class SelectorActorTest {
 
   @Test
   void selectingWithoutAnyScoreStopsTheSelector() {
-    ActorRef<SelectorActor.Command> sel = KIT.spawn(SelectorActor.create(N, org.sakd.sakd.SelectionPolicy.code(LAMBDA, 0.5), dpp()));
+    ActorRef<SelectorActor.Command> sel =
+        KIT.spawn(SelectorActor.create(N, org.sakd.sakd.SelectionPolicy.code(LAMBDA, 0.5), dpp()));
     TestProbe<SelectorActor.Selection> probe = KIT.createTestProbe();
     sel.tell(new SelectorActor.Select(0, 0.1, false, RATIO, 4, probe.getRef()));
     probe.expectTerminated(sel);

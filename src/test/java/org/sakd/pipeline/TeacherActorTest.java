@@ -23,7 +23,10 @@ import org.sakd.data.Clip;
 import org.sakd.data.Sample;
 import org.sakd.train.Network;
 
-/** The frozen teacher: cached outputs for clean clips, fresh ones for interrupted clips, and its head on request. */
+/**
+ * The frozen teacher: cached outputs for clean clips, fresh ones for interrupted clips, and its
+ * head on request.
+ */
 class TeacherActorTest {
   static final ActorTestKit KIT = ActorTestKit.create();
   static final NDManager ROOT = NDManager.newBaseManager();
@@ -55,7 +58,8 @@ class TeacherActorTest {
     return new ClipBatch(samples, clips);
   }
 
-  private static TeacherOutputs infer(ActorRef<TeacherActor.Command> teacher, ClipBatch b, boolean cacheable) {
+  private static TeacherOutputs infer(
+      ActorRef<TeacherActor.Command> teacher, ClipBatch b, boolean cacheable) {
     TestProbe<TeacherOutputs> probe = KIT.createTestProbe();
     teacher.tell(new TeacherActor.Infer(b, cacheable, probe.getRef()));
     return probe.receiveMessage();
@@ -83,28 +87,37 @@ class TeacherActorTest {
     TeacherOutputs uncachedBefore = infer(teacher, b, false);
     assertArrayEquals(first.logits(), uncachedBefore.logits(), 1e-6f, "same network, same outputs");
 
-    // Swap the parameters under the actor (between messages): only a real forward can see the change.
+    // Swap the parameters under the actor (between messages): only a real forward can see the
+    // change.
     net.loadParameterBytes(other);
     TeacherOutputs cached = infer(teacher, b, true);
-    assertArrayEquals(first.logits(), cached.logits(), 0f, "a cacheable request is answered from the cache");
+    assertArrayEquals(
+        first.logits(), cached.logits(), 0f, "a cacheable request is answered from the cache");
     assertArrayEquals(first.features(), cached.features(), 0f);
     TeacherOutputs fresh = infer(teacher, b, false);
-    assertFalse(Arrays.equals(first.logits(), fresh.logits()), "a non-cacheable request runs the (changed) network");
+    assertFalse(
+        Arrays.equals(first.logits(), fresh.logits()),
+        "a non-cacheable request runs the (changed) network");
 
-    // A batch mixing cached and new samples: cached rows from the cache, new rows from the changed network,
+    // A batch mixing cached and new samples: cached rows from the cache, new rows from the changed
+    // network,
     // each in its own position.
     ClipBatch other4 = batch(6, 3); // the same first four clips and ids, plus two new ones
     TeacherOutputs mixed = infer(teacher, other4, true);
-    assertArrayEquals(Arrays.copyOf(first.logits(), 4 * K), Arrays.copyOf(mixed.logits(), 4 * K), 0f);
+    assertArrayEquals(
+        Arrays.copyOf(first.logits(), 4 * K), Arrays.copyOf(mixed.logits(), 4 * K), 0f);
     TeacherOutputs freshAll = infer(teacher, other4, false);
-    assertArrayEquals(Arrays.copyOfRange(freshAll.logits(), 4 * K, 6 * K),
-        Arrays.copyOfRange(mixed.logits(), 4 * K, 6 * K), 1e-6f);
+    assertArrayEquals(
+        Arrays.copyOfRange(freshAll.logits(), 4 * K, 6 * K),
+        Arrays.copyOfRange(mixed.logits(), 4 * K, 6 * K),
+        1e-6f);
     KIT.stop(teacher);
   }
 
   @Test
   void theSecondCacheableInferenceRunsNoForward() {
-    BehaviorTestKit<TeacherActor.Command> kit = BehaviorTestKit.create(TeacherActor.create(network(4)));
+    BehaviorTestKit<TeacherActor.Command> kit =
+        BehaviorTestKit.create(TeacherActor.create(network(4)));
     TeacherActor actor = (TeacherActor) kit.currentBehavior();
     TestInbox<TeacherOutputs> inbox = TestInbox.create();
     ClipBatch b = batch(3, 8);

@@ -37,7 +37,8 @@ class TrainerReplicasTest {
     if (init != null) {
       net.loadParameterBytes(init);
     }
-    return new StudentReplica(net, Distillers.create("kd", null), Supervisor.GT_AND_TEACHER, 16, 0.9, 5e-4, false);
+    return new StudentReplica(
+        net, Distillers.create("kd", null), Supervisor.GT_AND_TEACHER, 16, 0.9, 5e-4, false);
   }
 
   private static float[] flatParams(StudentReplica r) {
@@ -95,10 +96,22 @@ class TrainerReplicasTest {
         ClipBatch batch = new ClipBatch(samples, clips);
         one.tell(new TrainerActor.TrainShard(step, batch, t, alpha, 0.1, probe.getRef()));
         probe.receiveMessage();
-        a.tell(new TrainerActor.TrainShard(step, batch.slice(0, 4), t.slice(0, 4),
-            java.util.Arrays.copyOfRange(alpha, 0, 4), 0.1, probe.getRef()));
-        b.tell(new TrainerActor.TrainShard(step, batch.slice(4, 8), t.slice(4, 8),
-            java.util.Arrays.copyOfRange(alpha, 4, 8), 0.1, probe.getRef()));
+        a.tell(
+            new TrainerActor.TrainShard(
+                step,
+                batch.slice(0, 4),
+                t.slice(0, 4),
+                java.util.Arrays.copyOfRange(alpha, 0, 4),
+                0.1,
+                probe.getRef()));
+        b.tell(
+            new TrainerActor.TrainShard(
+                step,
+                batch.slice(4, 8),
+                t.slice(4, 8),
+                java.util.Arrays.copyOfRange(alpha, 4, 8),
+                0.1,
+                probe.getRef()));
         probe.receiveMessage();
         probe.receiveMessage();
       }

@@ -13,8 +13,10 @@ class DifficultyStrengthBankTest {
   @Test
   void priorFavoursRarelySelectedSamples() {
     // 1/(c+1) = [1, 1/2, 1/4, 1]; sum 2.75
-    assertArrayEquals(new double[] {1 / 2.75, 0.5 / 2.75, 0.25 / 2.75, 1 / 2.75},
-        DifficultyScores.prior(new int[] {0, 1, 3, 0}), 1e-15);
+    assertArrayEquals(
+        new double[] {1 / 2.75, 0.5 / 2.75, 0.25 / 2.75, 1 / 2.75},
+        DifficultyScores.prior(new int[] {0, 1, 3, 0}),
+        1e-15);
   }
 
   @Test
@@ -42,7 +44,8 @@ class DifficultyStrengthBankTest {
     // F ← 0.1·F + 0.9·f
     assertArrayEquals(new float[] {10, 11, 12, 13, 14, 15}, bank.snapshot(), 1e-5f);
     bank.update(new float[] {100, 100, 100, 100, 100, 100}, true, lambda);
-    assertArrayEquals(new float[] {10, 11, 12, 13, 14, 15}, bank.snapshot(), 1e-5f, "frozen in shuffle phase");
+    assertArrayEquals(
+        new float[] {10, 11, 12, 13, 14, 15}, bank.snapshot(), 1e-5f, "frozen in shuffle phase");
   }
 
   @Test
@@ -54,12 +57,16 @@ class DifficultyStrengthBankTest {
 
   @Test
   void degenerateScoresNeverNaN() {
-    assertArrayEquals(new double[] {0.5}, DifficultyScores.normalise(new double[] {7}, new int[] {2}));
-    assertArrayEquals(new double[] {0.5, 0.5, 0.5},
+    assertArrayEquals(
+        new double[] {0.5}, DifficultyScores.normalise(new double[] {7}, new int[] {2}));
+    assertArrayEquals(
+        new double[] {0.5, 0.5, 0.5},
         DifficultyScores.normalise(new double[] {0, 0, 0}, new int[] {0, 5, 1}));
     // Equal u through different ℓ and c: ℓ·p identical → 0.5.
-    assertArrayEquals(new double[] {0.5, 0.5},
-        DifficultyScores.normalise(new double[] {1, 2}, new int[] {0, 1}), 1e-15);
+    assertArrayEquals(
+        new double[] {0.5, 0.5},
+        DifficultyScores.normalise(new double[] {1, 2}, new int[] {0, 1}),
+        1e-15);
     double[] tiny = DifficultyScores.normalise(new double[] {1e-300, 2e-300, 0}, new int[3]);
     for (double v : tiny) {
       assertTrue(v >= 0 && v <= 1, "d in [0,1]: " + v);
@@ -68,13 +75,19 @@ class DifficultyStrengthBankTest {
 
   @Test
   void rejectsBadInput() {
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> DifficultyScores.normalise(new double[] {1, Double.NaN}, new int[2]));
-    assertThrows(IllegalArgumentException.class, () -> DifficultyScores.normalise(new double[] {1}, new int[2]));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> DifficultyScores.normalise(new double[] {1}, new int[2]));
     assertThrows(IllegalArgumentException.class, () -> DifficultyScores.prior(new int[] {-1}));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> DistillationStrength.update(new float[1], new double[2], 0.1, 0.1));
-    assertThrows(IllegalArgumentException.class, () -> new FeatureBank(2, 2).update(new float[3], false, 0.1));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new FeatureBank(2, 2).update(new float[3], false, 0.1));
     assertEquals(0.1, DistillationStrength.DEFAULT_LAMBDA);
   }
 }

@@ -15,7 +15,10 @@ class DirectionPanelsTest {
     return s;
   }
 
-  /** The packed float kernel against plain double dot products, with partial panels, chunks and start panels. */
+  /**
+   * The packed float kernel against plain double dot products, with partial panels, chunks and
+   * start panels.
+   */
   @Test
   void projectMatchesPlainDotProducts() {
     Random rng = new Random(3);
@@ -35,7 +38,9 @@ class DirectionPanelsTest {
       panels.add(u[t]);
     }
     assertEquals(count, panels.count());
-    int[] items = {4, 0, 7, 10, 2, 9, 9, 9}; // two groups; the last rows repeat an item as padding does
+    int[] items = {
+      4, 0, 7, 10, 2, 9, 9, 9
+    }; // two groups; the last rows repeat an item as padding does
     int[] first = {0, 0, 1, 2, 2, 2, 2, 2};
     int[] offsets = new int[items.length];
     for (int r = 0; r < items.length; r++) {
@@ -47,12 +52,16 @@ class DirectionPanelsTest {
     for (int r = 0; r < items.length; r++) {
       int groupFirst = first[r / DirectionPanels.GROUP * DirectionPanels.GROUP];
       for (int t = groupFirst * DirectionPanels.WIDTH; t < count; t++) {
-        assertEquals(dot(x, offsets[r], u[t]), out[r * stride + t], 1e-4, "row " + r + " direction " + t);
+        assertEquals(
+            dot(x, offsets[r], u[t]), out[r * stride + t], 1e-4, "row " + r + " direction " + t);
       }
     }
   }
 
-  /** Rows built ahead and extended later equal a row built in one go; the residual is that of Gram–Schmidt. */
+  /**
+   * Rows built ahead and extended later equal a row built in one go; the residual is that of
+   * Gram–Schmidt.
+   */
   @Test
   void exactRowExtendsIncrementallyAndGivesTheSchurResidual() {
     Random rng = new Random(5);

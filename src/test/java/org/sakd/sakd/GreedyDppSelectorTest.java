@@ -22,7 +22,10 @@ class GreedyDppSelectorTest {
     return gaussian(m, dim, seed, 1.0);
   }
 
-  /** m Gaussian feature rows of width dim and qualities uniform in [0, spread), from one seeded stream. */
+  /**
+   * m Gaussian feature rows of width dim and qualities uniform in [0, spread), from one seeded
+   * stream.
+   */
   static SelectionInput gaussian(int m, int dim, long seed, double qualitySpread) {
     Random rng = new Random(seed);
     float[] f = new float[m * dim];
@@ -83,7 +86,8 @@ class GreedyDppSelectorTest {
     return sum;
   }
 
-  private static double multiplicativeObjective(double[][] k, double[] q, double gamma, List<Integer> s) {
+  private static double multiplicativeObjective(
+      double[][] k, double[] q, double gamma, List<Integer> s) {
     double[][] sub = new double[s.size()][s.size()];
     double quality = 0;
     for (int a = 0; a < s.size(); a++) {
@@ -99,13 +103,18 @@ class GreedyDppSelectorTest {
     double[][] sub = new double[s.size()][s.size()];
     for (int a = 0; a < s.size(); a++) {
       for (int b = 0; b < s.size(); b++) {
-        sub[a][b] = (1 - gamma) * (k[s.get(a)][s.get(b)] + (a == b ? EPS : 0)) + (a == b ? gamma * q[s.get(a)] : 0);
+        sub[a][b] =
+            (1 - gamma) * (k[s.get(a)][s.get(b)] + (a == b ? EPS : 0))
+                + (a == b ? gamma * q[s.get(a)] : 0);
       }
     }
     return logDet(sub);
   }
 
-  /** Greedy by brute force: each step re-evaluates the objective of S ∪ {i} for every i; ties to the lower id. */
+  /**
+   * Greedy by brute force: each step re-evaluates the objective of S ∪ {i} for every i; ties to the
+   * lower id.
+   */
   private static int[] bruteGreedy(int m, int k, ToDoubleFunction<List<Integer>> objective) {
     List<Integer> s = new ArrayList<>();
     for (int step = 0; step < k; step++) {
@@ -138,11 +147,15 @@ class GreedyDppSelectorTest {
       double gamma = new double[] {0.0, 0.3, 0.5, 0.8}[r.nextInt(4)];
       SelectionInput in = gaussian(m, dim, seed);
       double[][] kernel = cosine(in);
-      int[] expected = bruteGreedy(m, k, s -> multiplicativeObjective(kernel, in.quality(), gamma, s));
+      int[] expected =
+          bruteGreedy(m, k, s -> multiplicativeObjective(kernel, in.quality(), gamma, s));
       int[] actual = new GreedyDppSelector(gamma).select(in, k, new Random(0));
-      assertArrayEquals(expected, actual, "seed " + seed + " m=" + m + " dim=" + dim + " k=" + k + " γ=" + gamma);
+      assertArrayEquals(
+          expected, actual, "seed " + seed + " m=" + m + " dim=" + dim + " k=" + k + " γ=" + gamma);
       List<Integer> s = Arrays.stream(actual).boxed().toList();
-      assertEquals(multiplicativeObjective(kernel, in.quality(), gamma, s), Selectors.objective(in, actual, gamma),
+      assertEquals(
+          multiplicativeObjective(kernel, in.quality(), gamma, s),
+          Selectors.objective(in, actual, gamma),
           1e-6);
     }
   }
@@ -158,7 +171,8 @@ class GreedyDppSelectorTest {
       SelectionInput in = gaussian(m, dim, seed);
       double[][] kernel = cosine(in);
       int[] expected = bruteGreedy(m, k, s -> additiveObjective(kernel, in.quality(), gamma, s));
-      assertArrayEquals(expected, new AdditiveDppSelector(gamma).select(in, k, new Random(0)), "seed " + seed);
+      assertArrayEquals(
+          expected, new AdditiveDppSelector(gamma).select(in, k, new Random(0)), "seed " + seed);
     }
   }
 
@@ -182,7 +196,8 @@ class GreedyDppSelectorTest {
       }
       s.add(pick);
       double value = multiplicativeObjective(kernel, in.quality(), gamma, s);
-      assertEquals(bestOther, value, 1e-9, "the greedy path must take the best one-sample extension");
+      assertEquals(
+          bestOther, value, 1e-9, "the greedy path must take the best one-sample extension");
       double gain = value - previousValue;
       assertTrue(gain <= previousGain + 1e-9, "marginal gains must not increase (submodularity)");
       previousGain = gain;
@@ -211,12 +226,17 @@ class GreedyDppSelectorTest {
       }
       q[i] = rng.nextDouble();
     }
-    int[] picks = new GreedyDppSelector(0.0).select(new SelectionInput(f, m, dim, q), clusters, new Random(0));
+    int[] picks =
+        new GreedyDppSelector(0.0)
+            .select(new SelectionInput(f, m, dim, q), clusters, new Random(0));
     Set<Integer> covered = new HashSet<>();
     for (int p : picks) {
       covered.add(p % clusters);
     }
-    assertEquals(clusters, covered.size(), "first k picks must hit all k clusters: " + Arrays.toString(picks));
+    assertEquals(
+        clusters,
+        covered.size(),
+        "first k picks must hit all k clusters: " + Arrays.toString(picks));
   }
 
   @Test
@@ -256,9 +276,12 @@ class GreedyDppSelectorTest {
   void zeroFeatureRowsAreNeverPickedForDiversity() {
     float[] f = {1, 0, 0, 0, 0, 1, 0, 0, 1, 1};
     double[] q = {0.1, 0.9, 0.2, 0.3, 0.4};
-    int[] picks = new GreedyDppSelector(0.5).select(new SelectionInput(f, 5, 2, q), 4, new Random(0));
+    int[] picks =
+        new GreedyDppSelector(0.5).select(new SelectionInput(f, 5, 2, q), 4, new Random(0));
     assertEquals(4, Arrays.stream(picks).distinct().count());
-    assertTrue(picks[0] != 1 && picks[1] != 1, "the zero row adds no direction: " + Arrays.toString(picks));
+    assertTrue(
+        picks[0] != 1 && picks[1] != 1,
+        "the zero row adds no direction: " + Arrays.toString(picks));
   }
 
   @Test
@@ -267,12 +290,14 @@ class GreedyDppSelectorTest {
     int k = 30;
     double gamma = 0.5;
     int[] global = new GreedyDppSelector(gamma).select(in, k, new Random(1));
-    int[] part = new PartitionedSelector(new GreedyDppSelector(gamma), 5, 1000).select(in, k, new Random(1));
+    int[] part =
+        new PartitionedSelector(new GreedyDppSelector(gamma), 5, 1000).select(in, k, new Random(1));
     assertEquals(k, Arrays.stream(part).distinct().count());
     double g = Selectors.objective(in, global, gamma);
     double p = Selectors.objective(in, part, gamma);
     double r = Selectors.objective(in, new RandomSelector().select(in, k, new Random(1)), gamma);
-    assertTrue(g > 0, "instance must have a positive objective for a ratio to mean something: " + g);
+    assertTrue(
+        g > 0, "instance must have a positive objective for a ratio to mean something: " + g);
     assertTrue(p >= 0.95 * g, "partitioned " + p + " vs global " + g);
     assertTrue(g > r && p > r, "both beat random (" + r + ")");
   }
@@ -280,7 +305,8 @@ class GreedyDppSelectorTest {
   @Test
   void partitionedDelegatesAtOrBelowThreshold() {
     SelectionInput in = gaussian(60, 6, 4);
-    assertArrayEquals(new GreedyDppSelector(0.5).select(in, 5, new Random(0)),
+    assertArrayEquals(
+        new GreedyDppSelector(0.5).select(in, 5, new Random(0)),
         new PartitionedSelector(new GreedyDppSelector(0.5), 4, 60).select(in, 5, new Random(0)));
   }
 
@@ -313,11 +339,13 @@ class GreedyDppSelectorTest {
     assertTrue(Selectors.create("random", 0.5, 50000, 8) instanceof RandomSelector);
     assertTrue(Selectors.create("topk", 0.5, 50000, 8) instanceof TopKSelector);
     assertTrue(Selectors.create("dpp-additive", 0.5, 50000, 8) instanceof PartitionedSelector);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> Selectors.create("kmeans", 0.5, 50000, 8));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> Selectors.create("kmeans", 0.5, 50000, 8));
     assertTrue(e.getMessage().contains("dpp, dpp-additive, random, topk"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> new GreedyDppSelector(1.5));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> new GreedyDppSelector(0.5).select(gaussian(5, 2, 1), 6, new Random(0)));
   }
 }

@@ -16,9 +16,9 @@ class InterruptionScheduleTest {
     InterruptionSchedule s = new InterruptionSchedule(ScheduleKind.POLY, 100, 0.5);
     assertEquals(0.0, s.beta(0), TOL);
     assertEquals(1.0 - Math.pow(0.9, 0.9), s.beta(10), TOL);
-    assertEquals(0.090467, s.beta(10), 1e-6);        // 1 − 0.9^0.9 = 1 − e^{0.9·ln 0.9}
-    assertEquals(0.464113, s.beta(50), 1e-6);        // 1 − 0.5^0.9
-    assertEquals(0.5, s.beta(60), TOL);              // 1 − 0.4^0.9 = 0.5616 → clipped
+    assertEquals(0.090467, s.beta(10), 1e-6); // 1 − 0.9^0.9 = 1 − e^{0.9·ln 0.9}
+    assertEquals(0.464113, s.beta(50), 1e-6); // 1 − 0.5^0.9
+    assertEquals(0.5, s.beta(60), TOL); // 1 − 0.4^0.9 = 0.5616 → clipped
     assertFalse(s.isShuffle(50));
     assertTrue(s.isShuffle(60));
   }
@@ -41,7 +41,9 @@ class InterruptionScheduleTest {
     assertEquals(0.0954915, s.beta(20), 1e-6);
     assertEquals(0.4842946, s.beta(49), 1e-6);
     assertFalse(s.isShuffle(49));
-    assertTrue(s.isShuffle(50), "cos(pi/2) is not exactly 0 in floating point; the switch must still happen at N/2");
+    assertTrue(
+        s.isShuffle(50),
+        "cos(pi/2) is not exactly 0 in floating point; the switch must still happen at N/2");
     assertEquals(0.5, s.beta(50), 0.0);
     assertEquals(0.5, s.beta(80), TOL);
   }
@@ -55,11 +57,16 @@ class InterruptionScheduleTest {
 
   @Test
   void rejectsBadInputWithClearMessages() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ScheduleKind.parse("step"));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> ScheduleKind.parse("step"));
     assertTrue(e.getMessage().contains("poly, linear, cosine"), e.getMessage());
     assertEquals(ScheduleKind.COSINE, ScheduleKind.parse(" Cosine "));
-    assertThrows(IllegalArgumentException.class, () -> new InterruptionSchedule(ScheduleKind.POLY, 0, 0.5));
-    assertThrows(IllegalArgumentException.class, () -> new InterruptionSchedule(ScheduleKind.POLY, 10, 0.0));
-    assertThrows(IllegalArgumentException.class, () -> new InterruptionSchedule(ScheduleKind.POLY, 10, 0.5).beta(-1));
+    assertThrows(
+        IllegalArgumentException.class, () -> new InterruptionSchedule(ScheduleKind.POLY, 0, 0.5));
+    assertThrows(
+        IllegalArgumentException.class, () -> new InterruptionSchedule(ScheduleKind.POLY, 10, 0.0));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new InterruptionSchedule(ScheduleKind.POLY, 10, 0.5).beta(-1));
   }
 }

@@ -25,15 +25,22 @@ class KDppSamplerTest {
     return GreedyDppSelectorTest.gaussian(m, dim, seed, qualitySpread);
   }
 
-  /** {@link #checkKDpp}, printed, and its p-value asserted above {@link #ALPHA}; returns the fit. */
-  private static double[] assertKDpp(String label, SelectionInput in, int k, double gamma, long seed, int draws) {
+  /**
+   * {@link #checkKDpp}, printed, and its p-value asserted above {@link #ALPHA}; returns the fit.
+   */
+  private static double[] assertKDpp(
+      String label, SelectionInput in, int k, double gamma, long seed, int draws) {
     double[] fit = checkKDpp(in, k, gamma, seed, draws);
-    System.out.printf(java.util.Locale.ROOT, "%s: chi2=%.2f df=%.0f p=%.4f%n", label, fit[0], fit[2], fit[1]);
+    System.out.printf(
+        java.util.Locale.ROOT, "%s: chi2=%.2f df=%.0f p=%.4f%n", label, fit[0], fit[2], fit[1]);
     assertTrue(fit[1] > ALPHA, label + ": chi-square " + fit[0] + " p = " + fit[1]);
     return fit;
   }
 
-  /** L_ij = e^{θq_i}·cos(F_i, F_j)·e^{θq_j}, θ = γ/(2(1−γ)), in double, written independently of the sampler. */
+  /**
+   * L_ij = e^{θq_i}·cos(F_i, F_j)·e^{θq_j}, θ = γ/(2(1−γ)), in double, written independently of the
+   * sampler.
+   */
   private static double[][] ensemble(SelectionInput in, double gamma) {
     int m = in.samples();
     int dim = in.dim();
@@ -56,7 +63,11 @@ class KDppSamplerTest {
         for (int d = 0; d < dim; d++) {
           s += (double) in.features()[i * dim + d] * in.features()[j * dim + d];
         }
-        l[i][j] = Math.exp(theta * in.quality()[i]) * s / (norm[i] * norm[j]) * Math.exp(theta * in.quality()[j]);
+        l[i][j] =
+            Math.exp(theta * in.quality()[i])
+                * s
+                / (norm[i] * norm[j])
+                * Math.exp(theta * in.quality()[j]);
       }
     }
     return l;
@@ -138,7 +149,10 @@ class KDppSamplerTest {
     return mask;
   }
 
-  /** ln Γ(a) for a a positive multiple of 1/2, by Γ(a+1) = aΓ(a) from Γ(1) = 1 or Γ(1/2) = √π (exact recursion). */
+  /**
+   * ln Γ(a) for a a positive multiple of 1/2, by Γ(a+1) = aΓ(a) from Γ(1) = 1 or Γ(1/2) = √π (exact
+   * recursion).
+   */
   static double logGammaHalf(double a) {
     double twice = 2 * a;
     if (twice != Math.rint(twice) || a <= 0) {
@@ -154,9 +168,10 @@ class KDppSamplerTest {
 
   /**
    * Regularised upper incomplete gamma Q(a, x) = Γ(a, x)/Γ(a): for x &lt; a + 1 from the series
-   * P(a, x) = e^{−x} x^a / Γ(a) · Σ_n x^n / (a (a+1) … (a+n)); otherwise from the continued fraction
-   * Γ(a, x) = e^{−x} x^a · 1/(x + 1 − a − 1·(1−a)/(x + 3 − a − 2·(2−a)/(x + 5 − a − …))), evaluated by the modified
-   * Lentz method. (Standard expansions, e.g. Abramowitz &amp; Stegun 6.5.29 and 6.5.31.)
+   * P(a, x) = e^{−x} x^a / Γ(a) · Σ_n x^n / (a (a+1) … (a+n)); otherwise from the continued
+   * fraction Γ(a, x) = e^{−x} x^a · 1/(x + 1 − a − 1·(1−a)/(x + 3 − a − 2·(2−a)/(x + 5 − a − …))),
+   * evaluated by the modified Lentz method. (Standard expansions, e.g. Abramowitz &amp; Stegun
+   * 6.5.29 and 6.5.31.)
    */
   static double upperGammaQ(double a, double x) {
     if (x <= 0) {
@@ -206,7 +221,9 @@ class KDppSamplerTest {
     return upperGammaQ(df / 2.0, statistic / 2.0);
   }
 
-  /** Pearson statistic and p over the given cells (expected counts all ≥ 5 here by construction). */
+  /**
+   * Pearson statistic and p over the given cells (expected counts all ≥ 5 here by construction).
+   */
   private static double[] goodnessOfFit(long[] observed, double[] probability, long draws) {
     double stat = 0;
     for (int c = 0; c < observed.length; c++) {
@@ -217,9 +234,9 @@ class KDppSamplerTest {
   }
 
   /**
-   * Draws {@code draws} subsets and checks every k-subset's frequency against det(L_S)/e_k(L) with a chi-square
-   * test; returns {statistic, p, degrees of freedom, rejected proposals, refreshes} (the last two summed over the
-   * draws).
+   * Draws {@code draws} subsets and checks every k-subset's frequency against det(L_S)/e_k(L) with
+   * a chi-square test; returns {statistic, p, degrees of freedom, rejected proposals, refreshes}
+   * (the last two summed over the draws).
    */
   private static double[] checkKDpp(SelectionInput in, int k, double gamma, long seed, int draws) {
     double[][] l = ensemble(in, gamma);
@@ -254,12 +271,14 @@ class KDppSamplerTest {
     List<Integer> live = new ArrayList<>();
     for (int c = 0; c < p.length; c++) {
       if (p[c] < 1e-12) {
-        assertEquals(0, observed[c], "a zero-probability subset was drawn: " + Arrays.toString(all.get(c)));
+        assertEquals(
+            0, observed[c], "a zero-probability subset was drawn: " + Arrays.toString(all.get(c)));
       } else {
         live.add(c);
       }
     }
-    // Cells expecting fewer than 5 draws are pooled, with further cells (least likely first) until the pool expects
+    // Cells expecting fewer than 5 draws are pooled, with further cells (least likely first) until
+    // the pool expects
     // at least 5 (the usual validity rule of the chi-square approximation).
     live.sort((x, y) -> Double.compare(p[x], p[y]));
     List<long[]> obs = new ArrayList<>();
@@ -284,7 +303,9 @@ class KDppSamplerTest {
     }
     long[] o = obs.stream().mapToLong(x -> x[0]).toArray();
     double[] q = prob.stream().mapToDouble(Double::doubleValue).toArray();
-    assertTrue(Arrays.stream(q).min().orElse(0) * draws >= 5, "expected counts too small for the chi-square test");
+    assertTrue(
+        Arrays.stream(q).min().orElse(0) * draws >= 5,
+        "expected counts too small for the chi-square test");
     double[] fit = goodnessOfFit(o, q, draws);
     return new double[] {fit[0], fit[1], o.length - 1, rejections, refreshes};
   }
@@ -302,7 +323,8 @@ class KDppSamplerTest {
 
   @Test
   void everyThreeSubsetOfEightAppearsInProportionToItsDeterminant() {
-    // M = 8 > D = 5 (dual space), γ = 0.6 so θ = 0.75 and the quality spread (e^{2θ·2} = 20 between extremes)
+    // M = 8 > D = 5 (dual space), γ = 0.6 so θ = 0.75 and the quality spread (e^{2θ·2} = 20 between
+    // extremes)
     // matters as much as diversity.
     SelectionInput in = gaussian(8, 5, 11L, 2.0);
     assertKDpp("k-DPP M=8 k=3 D=5 gamma=0.6 (dual)", in, 3, 0.6, 1234L, 20_000);
@@ -377,7 +399,8 @@ class KDppSamplerTest {
 
   @Test
   void rankDeficientKernelSamplesTheRankDppThenFillsByQuality() {
-    // 8 rows in a 2-dimensional subspace of R^4 (small integer coefficients: exact in float), row 7 all zero.
+    // 8 rows in a 2-dimensional subspace of R^4 (small integer coefficients: exact in float), row 7
+    // all zero.
     int m = 8;
     int dim = 4;
     float[] basisA = {1, 2, 0, -1};
@@ -425,10 +448,14 @@ class KDppSamplerTest {
       }
     }
     double[] fit = goodnessOfFit(observed, p, draws);
-    System.out.printf(java.util.Locale.ROOT, "rank-2 kernel, k=5: 2-DPP part chi2=%.2f df=20 p=%.4f%n", fit[0],
+    System.out.printf(
+        java.util.Locale.ROOT,
+        "rank-2 kernel, k=5: 2-DPP part chi2=%.2f df=20 p=%.4f%n",
+        fit[0],
         fit[1]);
     assertTrue(fit[1] > ALPHA, "chi-square " + fit[0] + " p = " + fit[1]);
-    // The fill favours quality: weight e^{2θq} = e^{q} at γ = 0.5; sample 1 (q 0.9) is filled more often than
+    // The fill favours quality: weight e^{2θq} = e^{q} at γ = 0.5; sample 1 (q 0.9) is filled more
+    // often than
     // sample 0 (q 0.1), and the zero row (q 0.3) can be filled.
     assertTrue(filledCount[1] > filledCount[0], Arrays.toString(filledCount));
     assertTrue(filledCount[7] > 0, Arrays.toString(filledCount));
@@ -436,7 +463,8 @@ class KDppSamplerTest {
 
   @Test
   void weightedFillDrawsInProportionToWeightWithoutReplacement() {
-    // One pick among {0, 1, 2} (3 taken) with weights e^{2θq}: q = 0, ln 2, ln 3 at 2θ = 1 → 1 : 2 : 3.
+    // One pick among {0, 1, 2} (3 taken) with weights e^{2θq}: q = 0, ln 2, ln 3 at 2θ = 1 → 1 : 2
+    // : 3.
     double[] q = {0.0, Math.log(2), Math.log(3), 5.0};
     boolean[] taken = {false, false, false, true};
     long[] observed = new long[3];
@@ -486,7 +514,8 @@ class KDppSamplerTest {
     int[] one = selector.select(in, 1, new Random(1));
     assertEquals(1, one.length);
     int[] all = selector.select(in, 8, new Random(1)); // k = M > rank 5: 5-DPP + 3 filled
-    assertEquals(Set.of(0, 1, 2, 3, 4, 5, 6, 7), new HashSet<>(Arrays.stream(all).boxed().toList()));
+    assertEquals(
+        Set.of(0, 1, 2, 3, 4, 5, 6, 7), new HashSet<>(Arrays.stream(all).boxed().toList()));
     assertEquals(5, selector.lastTimings().sampled());
   }
 
@@ -516,10 +545,14 @@ class KDppSamplerTest {
   @Test
   void gammaOneIsTopKAndRegistryNames() {
     SelectionInput in = gaussian(50, 8, 6L, 1.0);
-    assertArrayEquals(TopKSelector.topK(in.quality(), 7), new DppSampleSelector(1.0).select(in, 7, new Random(1)));
-    assertArrayEquals(new GreedyDppSelector(1.0).select(in, 7, new Random(1)),
+    assertArrayEquals(
+        TopKSelector.topK(in.quality(), 7),
+        new DppSampleSelector(1.0).select(in, 7, new Random(1)));
+    assertArrayEquals(
+        new GreedyDppSelector(1.0).select(in, 7, new Random(1)),
         new DppSampleSelector(1.0).select(in, 7, new Random(2)));
-    assertTrue(Selectors.create("dpp-sample", 0.5, 10, 8) instanceof DppSampleSelector, "runs globally");
+    assertTrue(
+        Selectors.create("dpp-sample", 0.5, 10, 8) instanceof DppSampleSelector, "runs globally");
     assertTrue(Selectors.create("dpp-greedy", 0.5, 10, 8) instanceof PartitionedSelector);
     assertTrue(Selectors.create("dpp", 0.5, 10, 8) instanceof PartitionedSelector);
     for (String name : Selectors.NAMES.split(",\\s*")) {

@@ -38,7 +38,9 @@ class SelectionStateTest {
     SelectionState state = new SelectionState(N);
     assertNull(state.alpha());
     SubsetSelector dpp = new GreedyDppSelector(0.5);
-    SelectionRound r1 = state.applyRound(0, kdTerms(1), features(1), DIM, 0.0, false, CODE, dpp, 0.1, new Random(1));
+    SelectionRound r1 =
+        state.applyRound(
+            0, kdTerms(1), features(1), DIM, 0.0, false, CODE, dpp, 0.1, new Random(1));
     assertEquals(4, r1.selected().length);
     assertArrayEquals(DifficultyScores.normalise(kdTerms(1), new int[N]), r1.difficulty());
     float[] alpha1 = new float[N];
@@ -53,7 +55,9 @@ class SelectionStateTest {
     }
     assertArrayEquals(counts, state.counts());
 
-    SelectionRound r2 = state.applyRound(3, kdTerms(2), features(2), DIM, 0.3, false, CODE, dpp, 0.1, new Random(2));
+    SelectionRound r2 =
+        state.applyRound(
+            3, kdTerms(2), features(2), DIM, 0.3, false, CODE, dpp, 0.1, new Random(2));
     double[] d2 = DifficultyScores.normalise(kdTerms(2), counts);
     assertArrayEquals(d2, r2.difficulty());
     for (int i = 0; i < N; i++) {
@@ -61,8 +65,10 @@ class SelectionStateTest {
       float fused = 0.1f * features(1)[i * DIM] + 0.9f * features(2)[i * DIM];
       assertEquals(fused, state.features()[i * DIM], 1e-6f);
     }
-    assertArrayEquals(new GreedyDppSelector(0.5).select(
-        new SelectionInput(state.features(), N, DIM, d2), 4, new Random(2)), r2.selected());
+    assertArrayEquals(
+        new GreedyDppSelector(0.5)
+            .select(new SelectionInput(state.features(), N, DIM, d2), 4, new Random(2)),
+        r2.selected());
     for (int i : r2.selected()) {
       counts[i]++;
     }
@@ -80,7 +86,8 @@ class SelectionStateTest {
     state.applyRound(1, kdTerms(2), features(2), DIM, 0.2, false, CODE, dpp, 0.1, new Random(2));
 
     SelectionStateProto proto = state.toProto();
-    SelectionState restored = SelectionState.fromProto(SelectionStateProto.parseFrom(proto.toByteArray()));
+    SelectionState restored =
+        SelectionState.fromProto(SelectionStateProto.parseFrom(proto.toByteArray()));
     assertEquals(proto, restored.toProto());
     assertArrayEquals(state.counts(), restored.counts());
     assertArrayEquals(state.alpha(), restored.alpha());
@@ -89,8 +96,11 @@ class SelectionStateTest {
     assertEquals(state.lastEpoch(), restored.lastEpoch());
     assertEquals(state.rounds(), restored.rounds());
 
-    SelectionRound a = state.applyRound(2, kdTerms(3), features(3), DIM, 0.5, true, CODE, dpp, 0.1, new Random(3));
-    SelectionRound b = restored.applyRound(2, kdTerms(3), features(3), DIM, 0.5, true, CODE, dpp, 0.1, new Random(3));
+    SelectionRound a =
+        state.applyRound(2, kdTerms(3), features(3), DIM, 0.5, true, CODE, dpp, 0.1, new Random(3));
+    SelectionRound b =
+        restored.applyRound(
+            2, kdTerms(3), features(3), DIM, 0.5, true, CODE, dpp, 0.1, new Random(3));
     assertArrayEquals(a.selected(), b.selected());
     assertArrayEquals(a.alpha(), b.alpha());
     assertEquals(state.toProto(), restored.toProto());
@@ -103,17 +113,32 @@ class SelectionStateTest {
     assertNull(back.alpha());
     assertNull(back.features());
     assertEquals(-1, back.lastEpoch());
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> SelectionState.fromProto(empty.toProto().toBuilder().setSamples(6).build()));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> SelectionState.fromProto(empty.toProto().toBuilder().setHasAlpha(true).build()));
   }
 
   @Test
   void rejectsEpochsThatDoNotAdvance() {
     SelectionState state = new SelectionState(N);
-    state.applyRound(4, kdTerms(1), features(1), DIM, 0.1, false, CODE, new TopKSelector(), 0.1, new Random(1));
-    assertThrows(IllegalArgumentException.class, () -> state.applyRound(4, kdTerms(1), features(1), DIM, 0.1,
-        false, CODE, new TopKSelector(), 0.1, new Random(1)));
+    state.applyRound(
+        4, kdTerms(1), features(1), DIM, 0.1, false, CODE, new TopKSelector(), 0.1, new Random(1));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            state.applyRound(
+                4,
+                kdTerms(1),
+                features(1),
+                DIM,
+                0.1,
+                false,
+                CODE,
+                new TopKSelector(),
+                0.1,
+                new Random(1)));
   }
 }

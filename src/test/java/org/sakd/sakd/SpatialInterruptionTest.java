@@ -41,7 +41,8 @@ class SpatialInterruptionTest {
       for (int r = 0; r < H; r++) {
         for (int c = 0; c < W; c++) {
           int i = (ch * H + r) * W + c;
-          assertEquals(isDropped[patchOf(r, c)] ? 0f : x[i], y[i], "pixel " + ch + "," + r + "," + c);
+          assertEquals(
+              isDropped[patchOf(r, c)] ? 0f : x[i], y[i], "pixel " + ch + "," + r + "," + c);
         }
       }
     }
@@ -69,13 +70,17 @@ class SpatialInterruptionTest {
   void betaZeroAndSeedsBehave() {
     float[] x = image();
     assertArrayEquals(x, SpatialInterruption.apply(x, C, H, W, 0.0, 0.5, new Random(1)));
-    assertArrayEquals(SpatialInterruption.apply(x, C, H, W, 0.4, 0.5, new Random(2)),
+    assertArrayEquals(
+        SpatialInterruption.apply(x, C, H, W, 0.4, 0.5, new Random(2)),
         SpatialInterruption.apply(x, C, H, W, 0.4, 0.5, new Random(2)));
   }
 
   @Test
   void rejectsGridThatDoesNotDivideTheImage() {
-    assertThrows(IllegalArgumentException.class,
-        () -> SpatialInterruption.apply(new float[C * 10 * 10], C, 10, 10, 4, 4, 0.2, 0.5, new Random(1)));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            SpatialInterruption.apply(
+                new float[C * 10 * 10], C, 10, 10, 4, 4, 0.2, 0.5, new Random(1)));
   }
 }

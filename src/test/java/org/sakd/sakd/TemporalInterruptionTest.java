@@ -57,7 +57,8 @@ class TemporalInterruptionTest {
         if (dropped.contains(t)) {
           assertArrayEquals(new float[H * W], f, "frame " + t + " channel " + ch + " must be zero");
         } else {
-          assertArrayEquals(frame(x, ch, t), f, "frame " + t + " channel " + ch + " must be untouched");
+          assertArrayEquals(
+              frame(x, ch, t), f, "frame " + t + " channel " + ch + " must be untouched");
         }
       }
     }
@@ -136,10 +137,13 @@ class TemporalInterruptionTest {
 
   @Test
   void rejectsWrongLayout() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> TemporalInterruption.apply(new float[10], C, T, H, W, 0.1, 0.5, new Random(1)));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> TemporalInterruption.apply(new float[10], C, T, H, W, 0.1, 0.5, new Random(1)));
     assertTrue(e.getMessage().contains("C×T×H×W"), e.getMessage());
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> TemporalInterruption.apply(clip(), C, T, H, W, 1.5, 0.5, new Random(1)));
   }
 }

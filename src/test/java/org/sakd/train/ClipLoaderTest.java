@@ -20,7 +20,8 @@ class ClipLoaderTest {
     public Clip load(Sample s, boolean train, long seed) {
       calls.incrementAndGet();
       if (s.index() == 9) {
-        throw new VideoDecodeException(java.nio.file.Path.of("x.avi"), VideoDecodeException.Reason.UNREADABLE, "bad");
+        throw new VideoDecodeException(
+            java.nio.file.Path.of("x.avi"), VideoDecodeException.Reason.UNREADABLE, "bad");
       }
       return new Clip(new float[3 * 2 * 4 * 4], 3, 2, 4, 4);
     }
@@ -29,16 +30,16 @@ class ClipLoaderTest {
   @Test
   void cachedClipsAreNotDecodedAgainAndTheBudgetHolds() {
     CountingSource src = new CountingSource();
-    ClipLoader loader = new ClipLoader(src, 2 * 4L * 96);   // room for two clips of 96 floats
+    ClipLoader loader = new ClipLoader(src, 2 * 4L * 96); // room for two clips of 96 floats
     Sample a = new Sample(0, "a", null, 0);
     Sample b = new Sample(1, "b", null, 0);
     Sample c = new Sample(2, "c", null, 0);
     Clip first = loader.load(a, true, 5).orElseThrow();
     assertSame(first, loader.load(a, true, 5).orElseThrow());
     assertEquals(1, src.calls.get());
-    loader.load(a, true, 6);                                // another seed is another clip
+    loader.load(a, true, 6); // another seed is another clip
     loader.load(b, false, 0);
-    loader.load(c, false, 0);                               // over budget: decoded, not kept
+    loader.load(c, false, 0); // over budget: decoded, not kept
     loader.load(c, false, 0);
     assertEquals(5, src.calls.get());
     assertEquals(5, loader.decodes());

@@ -12,7 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** model.student-init from a checkpoint with another class count: backbone loaded, head fresh (paper's transfer). */
+/**
+ * model.student-init from a checkpoint with another class count: backbone loaded, head fresh
+ * (paper's transfer).
+ */
 class PretrainedTransferTest {
 
   private static List<float[]> values(Network n) {
@@ -32,7 +35,9 @@ class PretrainedTransferTest {
       List<float[]> before = values(target);
       var headParams = target.classifier().head().getParameters();
       String how = target.loadPretrained(source.parameterBytes());
-      assertTrue(how.contains("pre-trained on 10 classes") && how.contains("20-class head starts fresh"), how);
+      assertTrue(
+          how.contains("pre-trained on 10 classes") && how.contains("20-class head starts fresh"),
+          how);
       List<float[]> after = values(target);
       var params = target.block().getParameters();
       int headSeen = 0;
@@ -43,9 +48,11 @@ class PretrainedTransferTest {
         }
         if (isHead) {
           headSeen++;
-          assertArrayEquals(before.get(i), after.get(i), "head " + params.get(i).getKey() + " kept");
+          assertArrayEquals(
+              before.get(i), after.get(i), "head " + params.get(i).getKey() + " kept");
         } else {
-          assertArrayEquals(src.get(i), after.get(i), "backbone " + params.get(i).getKey() + " loaded");
+          assertArrayEquals(
+              src.get(i), after.get(i), "backbone " + params.get(i).getKey() + " loaded");
         }
       }
       assertEquals(2, headSeen);
@@ -78,9 +85,12 @@ class PretrainedTransferTest {
         Network wide = Network.create("r3d-tiny", 10, root, 1);
         Network narrow = Network.create("r3d-micro", 10, root, 2)) {
       double before = narrow.checksum();
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> narrow.loadPretrained(wide.parameterBytes()));
-      assertTrue(e.getMessage().contains("shape") || e.getMessage().contains("parameters"), e.getMessage());
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class, () -> narrow.loadPretrained(wide.parameterBytes()));
+      assertTrue(
+          e.getMessage().contains("shape") || e.getMessage().contains("parameters"),
+          e.getMessage());
       assertEquals(before, narrow.checksum(), 0.0, "nothing loaded");
     }
   }

@@ -12,7 +12,8 @@ class TopKTest {
     float[] logits = {
       5, 1, 0, 0, 0, 0,
       3, 2, 1, 0, 0, 0,
-      0, 1, 2, 3, 4, 5};
+      0, 1, 2, 3, 4, 5
+    };
     t.add(logits, 6, new int[] {0, 2, 0});
     assertEquals(3, t.samples());
     assertEquals(100.0 / 3, t.top1(), 1e-9);
@@ -30,7 +31,10 @@ class TopKTest {
   void nonFiniteLogitsAreNeverCorrect() {
     TopK t = new TopK();
     float nan = Float.NaN;
-    t.add(new float[] {nan, nan, nan, nan, 5, 1, 9, Float.POSITIVE_INFINITY, 0}, 3, new int[] {0, 1, 0});
+    t.add(
+        new float[] {nan, nan, nan, nan, 5, 1, 9, Float.POSITIVE_INFINITY, 0},
+        3,
+        new int[] {0, 1, 0});
     assertEquals(3, t.samples());
     assertEquals(0, t.top1());
     assertEquals(0, t.top5());

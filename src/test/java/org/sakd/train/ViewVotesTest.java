@@ -8,7 +8,8 @@ class ViewVotesTest {
   @Test
   void averagesTheViewsSoftmax() {
     ViewVotes votes = new ViewVotes(3);
-    // sample 7 (label 1): view 0 barely prefers class 0, view 1 strongly prefers class 1 -> averaged: class 1
+    // sample 7 (label 1): view 0 barely prefers class 0, view 1 strongly prefers class 1 ->
+    // averaged: class 1
     votes.add(new int[] {7}, new int[] {1}, new float[] {1.0f, 0.9f, -5f});
     votes.add(new int[] {7}, new int[] {1}, new float[] {0f, 5f, 0f});
     // sample 8 (label 2): one view only, wrong
