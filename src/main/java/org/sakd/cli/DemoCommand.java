@@ -211,7 +211,7 @@ final class DemoCommand implements Callable<Integer> {
     // selection; a random
     // subset under plain KD isolates the whole method. Both at SAKD's budget, re-drawn every epoch.
     record Variant(String label, String name, String mode, int interval, String selector) {}
-    String selector = base.sakd().selector();
+    String selector = base.sakd().selector().configName();
     List<Variant> variants =
         List.of(
             new Variant(

@@ -94,7 +94,20 @@ final class Jobs {
           s.run().runDir(),
           "a run of " + model + " (" + last + " holds " + c.getModel() + ")");
     }
-    List<String> diff = s.differences(c.getConfig(), keys);
+    List<String> checked = new java.util.ArrayList<>(keys);
+    if (keys.contains("distill.method")) {
+      // the chosen method's own hyper-parameters (τ, weights, extras) must match too, where the
+      // checkpoint's version recorded them
+      com.typesafe.config.Config then =
+          com.typesafe.config.ConfigFactory.parseString(c.getConfig());
+      String block = "distill." + s.distill().method();
+      for (String k : s.raw().getConfig(block).root().keySet()) {
+        if (then.hasPath(block + "." + k)) {
+          checked.add(block + "." + k);
+        }
+      }
+    }
+    List<String> diff = s.differences(c.getConfig(), checked);
     if (!diff.isEmpty()) {
       throw new SettingsException(
           "--resume",
@@ -162,7 +175,7 @@ final class Jobs {
                 resume,
                 Integer.MAX_VALUE));
     List<EpochRecord> epochs = o.epochs();
-    plotRun(runDir.resolve("plots"), s.distill().mode(), epochs);
+    plotRun(runDir.resolve("plots"), s.distill().mode().configName(), epochs);
     plotSelectedPerClass(runDir, index.classes());
     double sec = epochs.stream().mapToDouble(EpochRecord::epochSeconds).average().orElse(0);
     double total = epochs.stream().mapToDouble(e -> e.epochSeconds() + e.validateSeconds()).sum();
@@ -170,7 +183,7 @@ final class Jobs {
         epochs.stream().mapToDouble(e -> e.trainedSamples()).average().orElse(0)
             / index.train().size();
     EpochRecord last = epochs.get(epochs.size() - 1);
-    String mode = s.distill().mode();
+    String mode = s.distill().mode().configName();
     SummaryRow row =
         new SummaryRow(
             label,

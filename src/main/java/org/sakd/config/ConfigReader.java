@@ -38,9 +38,23 @@ final class ConfigReader {
     return v;
   }
 
+  /** The constant of {@code type} the value names; otherwise the key and the allowed names. */
+  <E extends Enum<E> & ConfigName> E choice(String key, Class<E> type) {
+    E e = ConfigName.find(type, string(key));
+    if (e == null) {
+      throw new SettingsException(key, string(key), "one of " + ConfigName.names(type));
+    }
+    return e;
+  }
+
   int intIn(String key, int min, int max) {
     int v;
     try {
+      // getInt alone truncates 2.5 to 2: a fractional value is refused, not rounded
+      Number n = config.getNumber(key);
+      if (n.doubleValue() != Math.rint(n.doubleValue())) {
+        throw new SettingsException(key, raw(key), "an integer in [" + min + ", " + max + "]");
+      }
       v = config.getInt(key);
     } catch (ConfigException e) {
       throw new SettingsException(key, raw(key), "an integer in [" + min + ", " + max + "]");

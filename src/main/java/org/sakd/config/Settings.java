@@ -9,6 +9,16 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.sakd.data.Sampling;
+import org.sakd.distill.DistillSettings;
+import org.sakd.distill.Distillers;
+import org.sakd.distill.Supervisor;
+import org.sakd.sakd.AlphaForm;
+import org.sakd.sakd.Direction;
+import org.sakd.sakd.RunMode;
+import org.sakd.sakd.ScheduleKind;
+import org.sakd.sakd.SelectionPolicy;
+import org.sakd.sakd.SelectorKind;
 
 /**
  * The typed, validated settings of one run, built from HOCON: the embedded defaults ({@code
@@ -42,7 +52,7 @@ public record Settings(
    * repeat).
    */
   public long clipCacheBytes() {
-    return data.trainSampling().equals("fixed") ? (long) data.clipCacheMb() << 20 : 0;
+    return data.trainSampling() == Sampling.FIXED ? (long) data.clipCacheMb() << 20 : 0;
   }
 
   public record Run(String name, Path dir, long seed) {
@@ -76,7 +86,7 @@ public record Settings(
       String classes,
       String annotations,
       int decoders,
-      String trainSampling,
+      Sampling trainSampling,
       int clipCacheMb,
       Clip clip,
       Synthetic synthetic) {
@@ -119,7 +129,17 @@ public record Settings(
 
   public record Eval(int batchSize, int views) {}
 
-  public record Distill(String method, String mode) {}
+  /**
+   * distill.method and distill.mode, and the base methods' own hyper-parameters: one block per
+   * method ({@code distill.kd { temperature, ce-weight, kd-weight }}, {@code distill.dkd { ...,
+   * alpha, beta, warmup-epochs }}, ...), keyed by method name.
+   */
+  public record Distill(String method, RunMode mode, Map<String, DistillSettings> methods) {
+    /** The chosen method's hyper-parameters. */
+    public DistillSettings settings() {
+      return methods.get(method);
+    }
+  }
 
   public record Sakd(
       int interval,
@@ -127,30 +147,24 @@ public record Settings(
       double eta,
       double lambda,
       double gamma,
-      String schedule,
-      String selector,
-      String supervisor,
+      ScheduleKind schedule,
+      SelectorKind selector,
+      Supervisor supervisor,
       int scoreBatchSize,
       int partitionThreshold,
       int shards,
-      String direction,
-      String alphaForm,
+      Direction direction,
+      AlphaForm alphaForm,
       int annealEpochs) {
 
     /** The readings of METHOD.md §2.5 and §4 these settings choose, for the selection stage. */
     public org.sakd.sakd.SelectionPolicy policy() {
-      return new org.sakd.sakd.SelectionPolicy(
-          lambda,
-          org.sakd.sakd.Direction.parse(direction),
-          org.sakd.sakd.AlphaForm.parse(alphaForm),
-          eta);
+      return new SelectionPolicy(lambda, direction, alphaForm, eta);
     }
   }
 
   public static final Set<String> FORMATS =
       Set.of("ucf101", "kinetics", "ssv2", "cifar100", "imagefolder", "synthetic");
-  public static final Set<String> METHODS = Set.of("kd", "dkd", "ctkd", "crosskd", "dualkd", "gkd");
-  public static final Set<String> MODES = Set.of("sakd", "vanilla", "random");
 
   private static final String DEFAULTS = "sakd-defaults.conf";
 
@@ -267,7 +281,7 @@ public record Settings(
             r.string("data.classes"),
             r.string("data.annotations"),
             r.intIn("data.decoders", 1, 256),
-            r.oneOf("data.train-sampling", Set.of("fixed", "random")),
+            r.choice("data.train-sampling", Sampling.class),
             r.intIn("data.clip-cache-mb", 0, 1 << 20),
             clip,
             syn);
@@ -296,7 +310,10 @@ public record Settings(
     Pipeline pipeline = new Pipeline(r.intIn("pipeline.buffer", 0, 1 << 20));
     Eval eval = new Eval(r.intIn("eval.batch-size", 1, 65536), r.intIn("eval.views", 1, 30));
     Distill distill =
-        new Distill(r.oneOf("distill.method", METHODS), r.oneOf("distill.mode", MODES));
+        new Distill(
+            r.oneOf("distill.method", Set.copyOf(Distillers.names())),
+            r.choice("distill.mode", RunMode.class),
+            methodSettings(r));
     Sakd sakd =
         new Sakd(
             r.intIn("sakd.interval", 1, 100000),
@@ -304,16 +321,14 @@ public record Settings(
             r.doubleIn("sakd.eta", 0, 1, true),
             r.doubleIn("sakd.lambda", 0, 1, false),
             r.doubleIn("sakd.gamma", 0, 1, false),
-            r.oneOf("sakd.schedule", Set.of("poly", "linear", "cosine")),
-            r.oneOf(
-                "sakd.selector",
-                Set.of("dpp", "dpp-greedy", "dpp-sample", "dpp-additive", "random", "topk")),
-            r.oneOf("sakd.supervisor", Set.of("gt+teacher", "teacher", "gt")),
+            r.choice("sakd.schedule", ScheduleKind.class),
+            r.choice("sakd.selector", SelectorKind.class),
+            r.choice("sakd.supervisor", Supervisor.class),
             r.intIn("sakd.score-batch-size", 1, 65536),
             r.intIn("sakd.partition-threshold", 2, Integer.MAX_VALUE),
             r.intIn("sakd.shards", 1, 4096),
-            r.oneOf("sakd.direction", Set.of("difficulty-high", "easy-high")),
-            r.oneOf("sakd.alpha-form", Set.of("code", "unit", "beta-over-eta")),
+            r.choice("sakd.direction", Direction.class),
+            r.choice("sakd.alpha-form", AlphaForm.class),
             r.intIn("sakd.anneal-epochs", 0, 100000));
     Demo demo =
         new Demo(
@@ -351,6 +366,35 @@ public record Settings(
       }
     }
     return new Settings(run, data, model, train, pipeline, eval, distill, sakd, demo, c);
+  }
+
+  /**
+   * Every registered method's block, {@code distill.<method>}: τ, the CE and KD weights and the
+   * method's extra keys (named as {@link Distillers#configKey} names them). All blocks are
+   * validated, so a bad value in any of them names its key.
+   */
+  private static Map<String, DistillSettings> methodSettings(ConfigReader r) {
+    Map<String, DistillSettings> out = new java.util.LinkedHashMap<>();
+    for (String m : Distillers.names()) {
+      String p = "distill." + m + ".";
+      Map<String, Double> extra = new java.util.TreeMap<>();
+      for (var e : Distillers.defaults(m).extra().entrySet()) {
+        String key = p + Distillers.configKey(e.getKey());
+        extra.put(
+            e.getKey(),
+            Distillers.wholeNumber(e.getKey())
+                ? r.intIn(key, 1, 1_000_000)
+                : r.doubleIn(key, 0, 1e6, false));
+      }
+      out.put(
+          m,
+          new DistillSettings(
+              r.doubleIn(p + "temperature", 0, 1e4, true),
+              r.doubleIn(p + "ce-weight", 0, 1e6, false),
+              r.doubleIn(p + "kd-weight", 0, 1e6, false),
+              extra));
+    }
+    return out;
   }
 
   private static List<String> devices(ConfigReader r) {

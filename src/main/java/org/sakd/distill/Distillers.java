@@ -101,6 +101,26 @@ public final class Distillers {
         .apply(new DistillSettings(s.temperature(), s.ceWeight(), s.kdWeight(), merged));
   }
 
+  /**
+   * The config key of an extra setting in the method's {@code distill.<method>} block: kebab case
+   * ({@code warmupEpochs} → {@code warmup-epochs}); DKD's α_D and β_D are {@code alpha} and {@code
+   * beta}.
+   */
+  public static String configKey(String extraKey) {
+    return switch (extraKey) {
+      case "alphaD" -> "alpha";
+      case "betaD" -> "beta";
+      default -> extraKey.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
+    };
+  }
+
+  /** Whether an extra setting is a whole number (an epoch count, a width, an iteration count). */
+  public static boolean wholeNumber(String extraKey) {
+    return extraKey.endsWith("Epochs")
+        || extraKey.endsWith("Dim")
+        || extraKey.endsWith("Iterations");
+  }
+
   private static Entry entry(String name) {
     Entry e = name == null ? null : REGISTRY.get(key(name));
     if (e == null) {

@@ -1,9 +1,9 @@
 package org.sakd.distill;
 
-import java.util.Locale;
+import org.sakd.config.ConfigName;
 
 /** Which supervision the SAKD loss keeps (METHOD.md §4, the supervisor ablation). */
-public enum Supervisor {
+public enum Supervisor implements ConfigName {
   /** CE with the labels and the teacher's KD term, mixed by α (default). */
   GT_AND_TEACHER("gt+teacher"),
   /** Only the α-weighted KD term. */
@@ -18,6 +18,7 @@ public enum Supervisor {
   }
 
   /** The name used in configuration files. */
+  @Override
   public String configName() {
     return configName;
   }
@@ -27,17 +28,6 @@ public enum Supervisor {
    * ignored).
    */
   public static Supervisor parse(String s) {
-    if (s == null) {
-      throw new IllegalArgumentException(
-          "supervisor is null; expected one of gt+teacher, teacher, gt");
-    }
-    String key = s.trim().toLowerCase(Locale.ROOT);
-    for (Supervisor v : values()) {
-      if (v.configName.equals(key)) {
-        return v;
-      }
-    }
-    throw new IllegalArgumentException(
-        "unknown supervisor '" + s + "'; expected one of gt+teacher, teacher, gt");
+    return ConfigName.parse(Supervisor.class, s, "supervisor");
   }
 }

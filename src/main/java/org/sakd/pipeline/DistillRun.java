@@ -22,8 +22,8 @@ import org.sakd.data.ClipSource;
 import org.sakd.data.DatasetIndex;
 import org.sakd.distill.Distiller;
 import org.sakd.distill.Distillers;
-import org.sakd.distill.Supervisor;
 import org.sakd.monitor.RunLog;
+import org.sakd.sakd.RunMode;
 import org.sakd.sakd.Selectors;
 import org.sakd.train.ClipLoader;
 import org.sakd.train.EpochRecord;
@@ -87,7 +87,7 @@ public final class DistillRun {
       org.sakd.model.ModelInfo.checkForward(
           replicas.get(0).student().block(), replicas.get(0).student().manager(), 1);
       StudentReplica scorerReplica =
-          s.distill().mode().equals("sakd")
+          s.distill().mode() == RunMode.SAKD
               ? replica(s, classes, teacherDim, in.studentInit(), root, false)
               : null;
       EpochCoordinator.Spec spec =
@@ -232,8 +232,7 @@ public final class DistillRun {
    */
   private static StudentReplica replica(
       Settings s, int classes, int teacherDim, byte[] init, NDManager root, boolean logInit) {
-    Distiller d =
-        Distillers.create(s.distill().method(), Distillers.defaults(s.distill().method()));
+    Distiller d = Distillers.create(s.distill().method(), s.distill().settings());
     Network student = Network.create(s.model().student(), classes, root, s.run().seed());
     if (init != null) {
       String how = student.loadStudentInit(init, s.model().studentInit());
@@ -244,7 +243,7 @@ public final class DistillRun {
     return new StudentReplica(
         student,
         d,
-        Supervisor.parse(s.sakd().supervisor()),
+        s.sakd().supervisor(),
         teacherDim,
         s.train().momentum(),
         s.train().weightDecay(),

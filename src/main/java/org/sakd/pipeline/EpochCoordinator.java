@@ -121,10 +121,7 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
     this.mat = Materializer.createMaterializer(ctx.getSystem());
     this.scheduler = ctx.getSystem().scheduler();
     this.schedule =
-        new InterruptionSchedule(
-            org.sakd.sakd.ScheduleKind.parse(s.sakd().schedule()),
-            s.train().epochs(),
-            s.sakd().eta());
+        new InterruptionSchedule(s.sakd().schedule(), s.train().epochs(), s.sakd().eta());
     this.lr = LrSchedule.of(s.train());
     this.decodeParallelism = 2 * s.data().decoders();
   }
@@ -147,7 +144,7 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
   }
 
   private String mode() {
-    return s.distill().mode();
+    return s.distill().mode().configName();
   }
 
   // ---- start / resume
@@ -458,7 +455,7 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
   }
 
   private boolean fixedSampling() {
-    return s.data().trainSampling().equals("fixed");
+    return s.data().trainSampling() == org.sakd.data.Sampling.FIXED;
   }
 
   private long trainClipSeed(int epoch, Sample smp) {

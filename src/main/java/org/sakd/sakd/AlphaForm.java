@@ -1,5 +1,7 @@
 package org.sakd.sakd;
 
+import org.sakd.config.ConfigName;
+
 /**
  * The scale s(n) of α's later-round update α_i ← λ·α_i + (1−λ)·s(n)·q_i (METHOD.md §4).
  *

@@ -1,5 +1,7 @@
 package org.sakd.sakd;
 
+import org.sakd.config.ConfigName;
+
 /**
  * Which end of the normalised interrupted-KD score d_i ∈ [0, 1] SAKD favours (METHOD.md §2.5). The
  * quality q_i that drives both the DPP's quality term and α is d_i itself ({@link #EASY_HIGH}, the

@@ -1,11 +1,10 @@
 package org.sakd.sakd;
 
-import java.util.Arrays;
 import java.util.Locale;
-import java.util.stream.Collectors;
+import org.sakd.config.ConfigName;
 
 /** The three interruption-rate schedules of METHOD.md section 1 (SAKD, Li et al., ACM MM 2025). */
-public enum ScheduleKind {
+public enum ScheduleKind implements ConfigName {
   /** β(n) = 1 − (1 − n/N)^0.9 — the paper's default. */
   POLY,
   /** β(n) = n/N. */
@@ -13,21 +12,13 @@ public enum ScheduleKind {
   /** β(n) = 0.5·(1 − cos(π·n/N)). */
   COSINE;
 
+  @Override
+  public String configName() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
   /** Parses a config name ({@code poly}, {@code linear}, {@code cosine}; case-insensitive). */
   public static ScheduleKind parse(String name) {
-    if (name != null) {
-      for (ScheduleKind kind : values()) {
-        if (kind.name().equalsIgnoreCase(name.trim())) {
-          return kind;
-        }
-      }
-    }
-    throw new IllegalArgumentException(
-        "unknown interruption schedule '"
-            + name
-            + "'; allowed values: "
-            + Arrays.stream(values())
-                .map(k -> k.name().toLowerCase(Locale.ROOT))
-                .collect(Collectors.joining(", ")));
+    return ConfigName.parse(ScheduleKind.class, name, "interruption schedule");
   }
 }

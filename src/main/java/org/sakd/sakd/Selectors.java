@@ -11,9 +11,6 @@ public final class Selectors {
   /** Ridge ε on K's diagonal (Decision, METHOD.md section 5). */
   public static final double RIDGE = 1e-6;
 
-  /** Config names accepted by {@link #create} ({@code dpp} is an alias of {@code dpp-greedy}). */
-  public static final String NAMES = "dpp-greedy, dpp-sample, dpp, dpp-additive, random, topk";
-
   private Selectors() {}
 
   /**
@@ -25,19 +22,19 @@ public final class Selectors {
    */
   public static SubsetSelector create(
       String name, double gamma, int partitionThreshold, int shards) {
-    if (name == null) {
-      throw new IllegalArgumentException("selector name must be set; allowed values: " + NAMES);
-    }
+    return create(SelectorKind.parse(name), gamma, partitionThreshold, shards);
+  }
+
+  /** Builds the selector of one kind (see {@link #create(String, double, int, int)}). */
+  public static SubsetSelector create(
+      SelectorKind kind, double gamma, int partitionThreshold, int shards) {
     SubsetSelector base =
-        switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
-          case "dpp-greedy", "dpp" -> new GreedyDppSelector(gamma);
-          case "dpp-sample" -> new DppSampleSelector(gamma);
-          case "dpp-additive", "additive" -> new AdditiveDppSelector(gamma);
-          case "random" -> new RandomSelector();
-          case "topk" -> new TopKSelector();
-          default ->
-              throw new IllegalArgumentException(
-                  "unknown selector '" + name + "'; allowed values: " + NAMES);
+        switch (kind) {
+          case DPP_GREEDY -> new GreedyDppSelector(gamma);
+          case DPP_SAMPLE -> new DppSampleSelector(gamma);
+          case DPP_ADDITIVE -> new AdditiveDppSelector(gamma);
+          case RANDOM -> new RandomSelector();
+          case TOPK -> new TopKSelector();
         };
     if (base instanceof RandomSelector
         || base instanceof TopKSelector

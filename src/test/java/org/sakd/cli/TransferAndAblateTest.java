@@ -1,6 +1,7 @@
 package org.sakd.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -92,6 +93,14 @@ class TransferAndAblateTest {
 
   private String captured(Runnable r) {
     return captured(r, false);
+  }
+
+  /** The first epoch's train_loss column of a metrics.csv. */
+  private static String trainLoss(java.nio.file.Path metrics) throws java.io.IOException {
+    List<String> lines = Files.readAllLines(metrics);
+    int col = List.of(lines.get(0).split(",")).indexOf("train_loss");
+    assertTrue(col >= 0, lines.get(0));
+    return lines.get(1).split(",")[col];
   }
 
   private String capturedErr(Runnable r) {
@@ -205,6 +214,50 @@ class TransferAndAblateTest {
                         "--set",
                         init)));
     assertTrue(diff.contains("train.epochs: 1 → 2"), diff);
+    // the base method's own block: it changes the run, is recorded in config.conf, and a resume
+    // must keep it
+    String tau =
+        capturedErr(
+            () ->
+                assertEquals(
+                    2,
+                    run(
+                        common("data", 3),
+                        "distill",
+                        "--resume",
+                        "--set",
+                        "run.name=d",
+                        "--set",
+                        "train.epochs=1",
+                        "--set",
+                        "distill.kd.temperature=2",
+                        "--set",
+                        teacher,
+                        "--set",
+                        init)));
+    assertTrue(tau.contains("distill.kd.temperature: 4 → 2"), tau);
+    assertEquals(
+        0,
+        run(
+            common("data", 3),
+            "distill",
+            "--set",
+            "run.name=tau2",
+            "--set",
+            "train.epochs=1",
+            "--set",
+            "distill.kd.temperature=2",
+            "--set",
+            teacher,
+            "--set",
+            init));
+    assertTrue(
+        Files.readString(dir.resolve("runs/tau2/config.conf")).contains("temperature=2"),
+        "config.conf records the override");
+    assertNotEquals(
+        trainLoss(dir.resolve("runs/d/metrics.csv")),
+        trainLoss(dir.resolve("runs/tau2/metrics.csv")),
+        "τ = 2 trains with another loss than τ = 4");
     java.nio.file.Path last = dir.resolve("runs/d/checkpoints/last.ckpt");
     byte[] lb = Files.readAllBytes(last);
     lb[lb.length / 2] ^= 0x01;

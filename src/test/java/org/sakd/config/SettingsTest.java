@@ -94,7 +94,7 @@ class SettingsTest {
   void withAppliesMoreOverridesAndValidates() {
     Settings s = Settings.load(null, List.of());
     Settings t = s.with(Map.of("distill.mode", "random", "sakd.interval", 5));
-    assertEquals("random", t.distill().mode());
+    assertEquals(org.sakd.sakd.RunMode.RANDOM, t.distill().mode());
     assertEquals(5, t.sakd().interval());
     assertThrows(SettingsException.class, () -> s.with(Map.of("sakd.interval", 0)));
     assertTrue(t.render().contains("interval"));
@@ -142,5 +142,47 @@ class SettingsTest {
                         "train.batch-size=8")));
     assertEquals("train.batch-size", batch.key());
     assertTrue(batch.getMessage().contains("at most 2 clips"), batch.getMessage());
+  }
+
+  @Test
+  void eachMethodsBlockDefaultsToTheRegistryAndIsValidatedByKey() {
+    Settings s = Settings.load(null, List.of());
+    for (String m : org.sakd.distill.Distillers.names()) {
+      assertEquals(
+          org.sakd.distill.Distillers.defaults(m), s.distill().methods().get(m), "distill." + m);
+    }
+    Settings t =
+        Settings.load(
+            null,
+            List.of(
+                "distill.kd.temperature=2",
+                "distill.method=dkd",
+                "distill.dkd.beta=2.5",
+                "distill.dkd.warmup-epochs=3"));
+    assertEquals(2.0, t.distill().methods().get("kd").temperature());
+    assertEquals(2.5, t.distill().settings().extra("betaD"));
+    assertEquals(3.0, t.distill().settings().extra("warmupEpochs"));
+    assertTrue(t.render().contains("temperature=2"), "the override is in config.conf");
+    SettingsException e =
+        assertThrows(
+            SettingsException.class,
+            () -> Settings.load(null, List.of("distill.kd.temperature=-1")));
+    assertEquals("distill.kd.temperature", e.key());
+    e =
+        assertThrows(
+            SettingsException.class,
+            () -> Settings.load(null, List.of("distill.gkd.hidden-dim=2.5")));
+    assertEquals("distill.gkd.hidden-dim", e.key());
+    e =
+        assertThrows(
+            SettingsException.class, () -> Settings.load(null, List.of("distill.kd.alpha=1")));
+    assertEquals("distill.kd.alpha", e.key(), "a key the method does not have is unknown");
+    e =
+        assertThrows(
+            SettingsException.class, () -> Settings.load(null, List.of("sakd.selector=additive")));
+    assertTrue(e.getMessage().contains("dpp-sample, dpp-greedy, dpp, dpp-additive, random, topk"));
+    assertEquals(
+        org.sakd.sakd.SelectorKind.DPP_GREEDY,
+        Settings.load(null, List.of("sakd.selector=dpp")).sakd().selector());
   }
 }

@@ -555,10 +555,17 @@ class KDppSamplerTest {
         Selectors.create("dpp-sample", 0.5, 10, 8) instanceof DppSampleSelector, "runs globally");
     assertTrue(Selectors.create("dpp-greedy", 0.5, 10, 8) instanceof PartitionedSelector);
     assertTrue(Selectors.create("dpp", 0.5, 10, 8) instanceof PartitionedSelector);
-    for (String name : Selectors.NAMES.split(",\\s*")) {
-      Selectors.create(name, 0.5, 10, 8);
+    for (SelectorKind kind : SelectorKind.values()) {
+      Selectors.create(kind.configName(), 0.5, 10, 8);
+      for (String alias : kind.aliases()) {
+        Selectors.create(alias, 0.5, 10, 8);
+      }
     }
-    assertTrue(Selectors.NAMES.contains("dpp-sample") && Selectors.NAMES.contains("dpp-greedy"));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> Selectors.create("additive", 0.5, 10, 8));
+    assertTrue(
+        e.getMessage().contains("dpp-sample, dpp-greedy, dpp, dpp-additive"), e.getMessage());
   }
 
   @Test
