@@ -228,9 +228,9 @@ final class Jobs {
       try {
         List<String> lines = java.nio.file.Files.readAllLines(f);
         for (String line : lines.subList(1, lines.size())) {
-          String[] c = line.split(",");
-          if (c.length >= 6 && c[5].trim().equals("1")) {
-            counts[Integer.parseInt(c[2].trim())]++;
+          List<String> c = org.sakd.monitor.Csv.parse(line);
+          if (c.size() >= 6 && c.get(5).trim().equals("1")) {
+            counts[Integer.parseInt(c.get(2).trim())]++;
           }
         }
       } catch (java.io.IOException e) {

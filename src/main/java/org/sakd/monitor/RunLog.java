@@ -72,17 +72,13 @@ public final class RunLog {
     Path f = dir.resolve("metrics.csv");
     StringBuilder sb = new StringBuilder();
     if (!Files.exists(f)) {
-      sb.append(String.join(",", METRIC_COLUMNS)).append('\n');
+      sb.append(Csv.row(METRIC_COLUMNS));
     }
-    for (int i = 0; i < METRIC_COLUMNS.size(); i++) {
-      Object v = row.get(METRIC_COLUMNS.get(i));
-      sb.append(i == 0 ? "" : ",")
-          .append(
-              v == null
-                  ? ""
-                  : v instanceof Double d ? String.format(java.util.Locale.ROOT, "%.6f", d) : v);
+    List<Object> cells = new java.util.ArrayList<>();
+    for (String col : METRIC_COLUMNS) {
+      cells.add(row.get(col));
     }
-    sb.append('\n');
+    sb.append(Csv.row(cells));
     append("metrics.csv", sb.toString());
   }
 

@@ -29,4 +29,13 @@ public record ClipBatch(List<Sample> samples, List<Clip> clips) {
   public ClipBatch slice(int from, int to) {
     return new ClipBatch(samples.subList(from, to), clips.subList(from, to));
   }
+
+  /** {@code a}'s rows followed by {@code b}'s. */
+  public static ClipBatch merge(ClipBatch a, ClipBatch b) {
+    List<Sample> samples = new java.util.ArrayList<>(a.samples());
+    samples.addAll(b.samples());
+    List<Clip> clips = new java.util.ArrayList<>(a.clips());
+    clips.addAll(b.clips());
+    return new ClipBatch(samples, clips);
+  }
 }

@@ -90,8 +90,8 @@ public final class DistillRun {
           s.distill().mode() == RunMode.SAKD
               ? replica(s, classes, teacherDim, in.studentInit(), root, false)
               : null;
-      EpochCoordinator.Spec spec =
-          new EpochCoordinator.Spec(
+      RunSpec spec =
+          new RunSpec(
               s,
               in.index().train(),
               in.index().test(),
@@ -133,7 +133,9 @@ public final class DistillRun {
                                   s.sakd().gamma(),
                                   s.sakd().partitionThreshold(),
                                   s.sakd().shards())),
-                          "selector");
+                          "selector",
+                          // a DPP round takes seconds: off the dispatcher the streams run on
+                          DispatcherSelector.blocking());
                 }
                 var exchange =
                     ctx.spawn(GradientExchange.create(replicas.size()), "gradient-exchange");
@@ -146,8 +148,7 @@ public final class DistillRun {
                           compute));
                 }
                 var stages =
-                    new EpochCoordinator.Stages(
-                        decoders, interrupter, teacherRef, scorer, selector, trainers);
+                    new Stages(decoders, interrupter, teacherRef, scorer, selector, trainers);
                 var coordinator = ctx.spawn(EpochCoordinator.create(spec, stages), "coordinator");
                 for (ActorRef<?> child : List.of(interrupter, teacherRef, exchange, coordinator)) {
                   ctx.watch(child);

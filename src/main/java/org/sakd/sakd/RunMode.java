@@ -8,7 +8,9 @@ public enum RunMode implements ConfigName {
   SAKD("sakd"),
   /** The base method on all training data every epoch. */
   VANILLA("vanilla"),
-  /** A uniform subset of SAKD's budget, with SAKD's loss at α from no scores (the control). */
+  /**
+   * A uniform subset of SAKD's budget, re-drawn each selection epoch, with the base method's loss.
+   */
   RANDOM("random");
 
   private final String configName;

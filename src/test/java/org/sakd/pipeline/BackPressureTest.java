@@ -92,7 +92,7 @@ class BackPressureTest {
       Network teacher = Network.create("r3d-micro", tiny.index.classes().size(), m, 1);
       var decoders = KIT.spawn(Routers.pool(2, DecoderActor.create(new ClipLoader(tiny.source))));
       var stages =
-          new EpochCoordinator.Stages(
+          new Stages(
               decoders,
               KIT.spawn(InterrupterActor.create()),
               KIT.spawn(TeacherActor.create(teacher)),
@@ -100,7 +100,7 @@ class BackPressureTest {
               null,
               List.of(KIT.spawn(slowTrainer(trained))));
       var spec =
-          new EpochCoordinator.Spec(
+          new RunSpec(
               s,
               tiny.index.train(),
               tiny.index.test(),

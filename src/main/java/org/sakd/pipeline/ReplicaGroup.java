@@ -1,0 +1,153 @@
+package org.sakd.pipeline;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+
+/**
+ * The student replicas of a run as one trainer: a batch split into shards, one per replica, each
+ * trained on its own device, the gradients all-reduced by the exchange so every replica applies the
+ * same step; state broadcast from one replica to all; a checksum check that they still agree. The
+ * replicas are actor refs, so the cluster can back this group with trainers on other nodes.
+ */
+final class ReplicaGroup {
+
+  private static final Duration ASK = Duration.ofMinutes(30);
+
+  private final List<ActorRef<TrainerActor.Command>> trainers;
+  private final Scheduler scheduler;
+
+  /**
+   * Step ids for the gradient exchange. Only the training stream calls {@link #step}, one step at a
+   * time (mapAsync(1)), but on whichever thread completed the previous step: hence atomic.
+   */
+  private final AtomicLong nextStep = new AtomicLong();
+
+  ReplicaGroup(List<ActorRef<TrainerActor.Command>> trainers, Scheduler scheduler) {
+    this.trainers = List.copyOf(trainers);
+    this.scheduler = scheduler;
+  }
+
+  int size() {
+    return trainers.size();
+  }
+
+  /** The replica that validates and whose state is checkpointed. */
+  ActorRef<TrainerActor.Command> evaluator() {
+    return trainers.get(0);
+  }
+
+  void setHead(TeacherActor.Head head) {
+    trainers.forEach(t -> t.tell(new TrainerActor.SetHead(head)));
+  }
+
+  void epochStart(int epoch, int epochs) {
+    trainers.forEach(t -> t.tell(new TrainerActor.EpochStart(epoch, epochs)));
+  }
+
+  /** Replica 0's parameters, buffers and optimizer state. */
+  CompletionStage<TrainerActor.State> state() {
+    return AskPattern.ask(evaluator(), TrainerActor.GetState::new, ASK, scheduler);
+  }
+
+  /** Every replica takes {@code st} (a run's start: all replicas begin identical). */
+  CompletionStage<Done> broadcast(TrainerActor.State st) {
+    List<CompletableFuture<TrainerActor.State>> all = new ArrayList<>();
+    for (var t : trainers) {
+      all.add(
+          AskPattern.<TrainerActor.Command, TrainerActor.State>ask(
+                  t, r -> new TrainerActor.Restore(st, r), ASK, scheduler)
+              .toCompletableFuture());
+    }
+    return CompletableFuture.allOf(all.toArray(new CompletableFuture[0]))
+        .thenApply(x -> Done.getInstance());
+  }
+
+  /**
+   * One step on {@code batch}: shard i of R is rows [n·i/R, n·(i+1)/R); α (over all training ids,
+   * or null) goes with its rows. Returns the mean loss over the clips trained on.
+   */
+  CompletionStage<Double> step(ClipBatch batch, TeacherOutputs t, float[] alphaAll, double rate) {
+    long id = nextStep.getAndIncrement();
+    int r = trainers.size();
+    int n = batch.size();
+    List<CompletableFuture<TrainerActor.Trained>> parts = new ArrayList<>();
+    for (int i = 0; i < r; i++) {
+      int from = (int) ((long) n * i / r);
+      int to = (int) ((long) n * (i + 1) / r);
+      ClipBatch shard = batch.slice(from, to);
+      float[] a = null;
+      if (alphaAll != null) {
+        a = new float[to - from];
+        for (int j = from; j < to; j++) {
+          a[j - from] = alphaAll[batch.samples().get(j).index()];
+        }
+      }
+      float[] shardAlpha = a;
+      parts.add(
+          AskPattern.<TrainerActor.Command, TrainerActor.Trained>ask(
+                  trainers.get(i),
+                  rr ->
+                      new TrainerActor.TrainShard(
+                          id, shard, t.slice(from, to), shardAlpha, rate, rr),
+                  ASK,
+                  scheduler)
+              .toCompletableFuture());
+    }
+    return CompletableFuture.allOf(parts.toArray(new CompletableFuture[0]))
+        .thenApply(
+            x -> {
+              double sum = 0;
+              int count = 0;
+              for (var p : parts) {
+                TrainerActor.Trained tr = p.join();
+                if (tr.samples() > 0) {
+                  sum += tr.loss() * tr.samples();
+                  count += tr.samples();
+                }
+              }
+              return count == 0 ? Double.NaN : sum / count;
+            });
+  }
+
+  /**
+   * Replica 0's state, after checking every replica's parameter checksum agrees with it; a replica
+   * that diverged fails the epoch.
+   */
+  CompletionStage<TrainerActor.State> agreedState(int epoch) {
+    List<CompletableFuture<TrainerActor.State>> states = new ArrayList<>();
+    for (var t : trainers) {
+      states.add(
+          AskPattern.ask(t, TrainerActor.GetState::new, ASK, scheduler).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(states.toArray(new CompletableFuture[0]))
+        .thenApply(
+            x -> {
+              TrainerActor.State first = states.get(0).join();
+              for (int i = 1; i < states.size(); i++) {
+                double c = states.get(i).join().checksum();
+                if (Math.abs(c - first.checksum())
+                    > 1e-3 * Math.max(1, Math.abs(first.checksum()))) {
+                  throw new IllegalStateException(
+                      "replica "
+                          + i
+                          + " diverged from replica 0 at epoch "
+                          + epoch
+                          + " (parameter checksum "
+                          + c
+                          + " vs "
+                          + first.checksum()
+                          + ")");
+                }
+              }
+              return first;
+            });
+  }
+}
