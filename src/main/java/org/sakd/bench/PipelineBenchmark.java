@@ -191,7 +191,7 @@ public final class PipelineBenchmark {
         if (step == 2) {
           t0 = System.nanoTime();
         }
-        org.sakd.train.SupervisedTraining.step(net, opt, clips, labels, 0.01);
+        org.sakd.train.PlainLoop.step(net, opt, clips, labels, 0.01);
       }
       return 10.0 * batch / ((System.nanoTime() - t0) / 1e9);
     }

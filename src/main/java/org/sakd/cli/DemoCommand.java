@@ -18,9 +18,9 @@ import org.sakd.data.DatasetIndex;
 import org.sakd.monitor.RunLog;
 import org.sakd.monitor.Summary;
 import org.sakd.monitor.SummaryRow;
+import org.sakd.pipeline.SupervisedRun;
 import org.sakd.proto.CheckpointProto;
 import org.sakd.train.EpochRecord;
-import org.sakd.train.SupervisedTraining;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -93,7 +93,7 @@ final class DemoCommand implements Callable<Integer> {
         cached(
             ts,
             () ->
-                SupervisedTraining.run(
+                SupervisedRun.run(
                     ts, index, source, ts.model().teacher(), null, ts.run().runDir(), false));
     // best: the checkpoint the students learn from; last: the end of training (and its time)
     CheckpointProto teacherLast =
@@ -155,7 +155,7 @@ final class DemoCommand implements Callable<Integer> {
               ps,
               () -> {
                 DatasetIndex pre = DataSetup.open(ps);
-                return SupervisedTraining.run(
+                return SupervisedRun.run(
                     ps,
                     pre,
                     ClipSources.forIndex(pre, DataSetup.clipSpec(ps)),
@@ -186,11 +186,11 @@ final class DemoCommand implements Callable<Integer> {
         init.isEmpty()
             ? null
             : Jobs.checkpoint("model.student-init", init).getParameters().toByteArray();
-    SupervisedTraining.Result alone;
+    SupervisedRun.Result alone;
     try (RunFolder f =
         RunFolder.acquire(ss.run().runDir(), RunFolder.Mode.OVERWRITE, "run.name", "student")) {
       alone =
-          SupervisedTraining.run(
+          SupervisedRun.run(
               ss, index, source, ss.model().student(), initBytes, ss.run().runDir(), false);
     }
     rows.add(
@@ -277,7 +277,7 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private interface Training {
-    SupervisedTraining.Result run();
+    SupervisedRun.Result run();
   }
 
   /**

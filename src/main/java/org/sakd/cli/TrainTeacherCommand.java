@@ -6,7 +6,7 @@ import org.sakd.checkpoint.RunFolder;
 import org.sakd.config.Settings;
 import org.sakd.data.ClipSources;
 import org.sakd.data.DatasetIndex;
-import org.sakd.train.SupervisedTraining;
+import org.sakd.pipeline.SupervisedRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -37,7 +37,7 @@ final class TrainTeacherCommand implements Callable<Integer> {
     // class count gets a
     // fresh head), like the distilled students
     byte[] init = s.train().model().equals("student") ? Jobs.studentInit(s) : null;
-    SupervisedTraining.Result result;
+    SupervisedRun.Result result;
     try (RunFolder f =
             RunFolder.acquire(
                 s.run().runDir(), Jobs.mode(resume, overwrite), "run.name", s.run().name());
@@ -50,7 +50,7 @@ final class TrainTeacherCommand implements Callable<Integer> {
         Jobs.checkResume(s, model, Jobs.TRAIN_KEYS);
       }
       result =
-          SupervisedTraining.run(
+          SupervisedRun.run(
               s,
               index,
               ClipSources.forIndex(index, DataSetup.clipSpec(s)),

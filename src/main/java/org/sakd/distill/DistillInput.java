@@ -31,11 +31,14 @@ public record DistillInput(
 
   public DistillInput {
     require(studentLogits, "studentLogits", 2);
-    require(teacherLogits, "teacherLogits", 2);
+    // teacherLogits is null only in a run without a teacher (CrossEntropyDistiller)
+    if (teacherLogits != null) {
+      require(teacherLogits, "teacherLogits", 2);
+    }
     require(labels, "labels", 1);
     long n = studentLogits.getShape().get(0);
     long k = studentLogits.getShape().get(1);
-    if (!teacherLogits.getShape().equals(studentLogits.getShape())) {
+    if (teacherLogits != null && !teacherLogits.getShape().equals(studentLogits.getShape())) {
       throw new IllegalArgumentException(
           "teacherLogits shape "
               + teacherLogits.getShape()

@@ -20,6 +20,8 @@ import org.sakd.checkpoint.CheckpointStore;
 import org.sakd.config.Settings;
 import org.sakd.data.ClipSource;
 import org.sakd.data.DatasetIndex;
+import org.sakd.data.Sampling;
+import org.sakd.distill.CrossEntropyDistiller;
 import org.sakd.distill.Distiller;
 import org.sakd.distill.Distillers;
 import org.sakd.monitor.RunLog;
@@ -63,10 +65,40 @@ public final class DistillRun {
       double wallSeconds) {}
 
   public static Outcome run(Inputs in) {
+    return run(in, in.settings().model().student());
+  }
+
+  /**
+   * Supervised training of {@code model} (train-teacher, the student alone, pre-training) through
+   * the same pipeline, step, batching, devices and checkpoints as distillation: a run without a
+   * teacher, whose replicas train with the {@link CrossEntropyDistiller} on all data every epoch
+   * (distill.mode = vanilla) on clips drawn anew every epoch (data.train-sampling = random, the
+   * usual augmentation); test views are cached.
+   */
+  public static Outcome supervised(
+      Settings settings,
+      DatasetIndex index,
+      ClipSource source,
+      String model,
+      byte[] init,
+      Path runDir,
+      boolean resume) {
+    Settings s = settings.with(Map.of("distill.mode", "vanilla", "data.train-sampling", "random"));
+    return run(
+        new Inputs(s, index, source, null, null, init, runDir, resume, Integer.MAX_VALUE), model);
+  }
+
+  /** A run training {@code model}; without {@code in.teacherModel()} it is supervised. */
+  private static Outcome run(Inputs in, String model) {
     Settings s = in.settings();
+    boolean supervised = in.teacherModel() == null;
     RunLog log = new RunLog(in.runDir());
     log.write("config.conf", s.render());
-    ClipLoader loader = new ClipLoader(in.source(), s.clipCacheBytes());
+    ClipLoader loader =
+        new ClipLoader(
+            in.source(),
+            (long) s.data().clipCacheMb() << 20,
+            s.data().trainSampling() == Sampling.FIXED);
     PipelineGauge gauge = new PipelineGauge();
     CompletableFuture<EpochCoordinator.RunResult> result = new CompletableFuture<>();
     long t0 = System.nanoTime();
@@ -74,21 +106,34 @@ public final class DistillRun {
     try (NDManager root =
         NDManager.newBaseManager(org.sakd.train.Devices.primary(s, "distillation"))) {
       int classes = in.index().classes().size();
-      Network teacher = Network.create(in.teacherModel(), classes, root, s.run().seed());
-      teacher.loadParameterBytes(in.teacherParameters());
-      int teacherDim = teacher.classifier().featureDim();
-      org.sakd.model.ModelInfo.checkForward(teacher.block(), teacher.manager(), 1);
+      Network teacher =
+          supervised ? null : Network.create(in.teacherModel(), classes, root, s.run().seed());
+      int teacherDim = 1; // unused without a teacher
+      if (teacher != null) {
+        teacher.loadParameterBytes(in.teacherParameters());
+        teacherDim = teacher.classifier().featureDim();
+        org.sakd.model.ModelInfo.checkForward(teacher.block(), teacher.manager(), 1);
+      }
       List<StudentReplica> replicas = new ArrayList<>();
       for (String device : s.train().devices()) {
         NDManager m = NDManager.newBaseManager(device(device));
         deviceManagers.add(m);
-        replicas.add(replica(s, classes, teacherDim, in.studentInit(), m, replicas.isEmpty()));
+        replicas.add(
+            replica(
+                s,
+                model,
+                supervised,
+                classes,
+                teacherDim,
+                in.studentInit(),
+                m,
+                replicas.isEmpty()));
       }
       org.sakd.model.ModelInfo.checkForward(
           replicas.get(0).student().block(), replicas.get(0).student().manager(), 1);
       StudentReplica scorerReplica =
-          s.distill().mode() == RunMode.SAKD
-              ? replica(s, classes, teacherDim, in.studentInit(), root, false)
+          s.distill().mode() == RunMode.SAKD && !supervised
+              ? replica(s, model, supervised, classes, teacherDim, in.studentInit(), root, false)
               : null;
       RunSpec spec =
           new RunSpec(
@@ -99,9 +144,10 @@ public final class DistillRun {
               new CheckpointStore(in.runDir().resolve("checkpoints")),
               in.resume(),
               gauge,
-              s.model().student(),
+              model,
               in.stopAfterEpoch(),
-              classes);
+              classes,
+              supervised);
       Behavior<Object> guardian =
           Behaviors.setup(
               ctx -> {
@@ -118,7 +164,10 @@ public final class DistillRun {
                                 DispatcherSelector.fromConfig("sakd-decoder-dispatcher")),
                         "decoders");
                 var interrupter = ctx.spawn(InterrupterActor.create(), "interrupter", compute);
-                var teacherRef = ctx.spawn(TeacherActor.create(teacher), "teacher", compute);
+                ActorRef<TeacherActor.Command> teacherRef =
+                    teacher == null
+                        ? null
+                        : ctx.spawn(TeacherActor.create(teacher), "teacher", compute);
                 ActorRef<ScorerActor.Command> scorer = null;
                 ActorRef<SelectorActor.Command> selector = null;
                 if (scorerReplica != null) {
@@ -150,8 +199,11 @@ public final class DistillRun {
                 var stages =
                     new Stages(decoders, interrupter, teacherRef, scorer, selector, trainers);
                 var coordinator = ctx.spawn(EpochCoordinator.create(spec, stages), "coordinator");
-                for (ActorRef<?> child : List.of(interrupter, teacherRef, exchange, coordinator)) {
+                for (ActorRef<?> child : List.of(interrupter, exchange, coordinator)) {
                   ctx.watch(child);
+                }
+                if (teacherRef != null) {
+                  ctx.watch(teacherRef);
                 }
                 trainers.forEach(ctx::watch);
                 if (scorer != null) {
@@ -232,9 +284,19 @@ public final class DistillRun {
    * run).
    */
   private static StudentReplica replica(
-      Settings s, int classes, int teacherDim, byte[] init, NDManager root, boolean logInit) {
-    Distiller d = Distillers.create(s.distill().method(), s.distill().settings());
-    Network student = Network.create(s.model().student(), classes, root, s.run().seed());
+      Settings s,
+      String model,
+      boolean supervised,
+      int classes,
+      int teacherDim,
+      byte[] init,
+      NDManager root,
+      boolean logInit) {
+    Distiller d =
+        supervised
+            ? new CrossEntropyDistiller()
+            : Distillers.create(s.distill().method(), s.distill().settings());
+    Network student = Network.create(model, classes, root, s.run().seed());
     if (init != null) {
       String how = student.loadStudentInit(init, s.model().studentInit());
       if (logInit) {

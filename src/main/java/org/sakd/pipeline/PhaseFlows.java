@@ -76,6 +76,9 @@ final class PhaseFlows {
 
   /** The teacher's outputs for each batch, paired with it. */
   private Flow<ClipBatch, Taught, NotUsed> teach(boolean cacheable) {
+    if (stages.teacher() == null) {
+      return Flow.<ClipBatch>create().map(b -> new Taught(b, null)); // supervised: no teacher
+    }
     return PhaseFlows.<ClipBatch, TeacherActor.Command, TeacherOutputs>askKeeping(
             1, stages.teacher(), (b, r) -> new TeacherActor.Infer(b, cacheable, r))
         .map(p -> new Taught(p.second(), p.first()));
@@ -119,10 +122,15 @@ final class PhaseFlows {
       ReplicaGroup replicas,
       java.util.function.Supplier<CompletionStage<java.util.Optional<RunRecorder.Resume>>>
           resumePoint) {
-    return AskPattern.ask(stages.teacher(), TeacherActor.GetHead::new, ASK, scheduler)
-        .thenCompose(
+    CompletionStage<TeacherActor.Head> head =
+        stages.teacher() == null
+            ? CompletableFuture.completedFuture(null)
+            : AskPattern.ask(stages.teacher(), TeacherActor.GetHead::new, ASK, scheduler);
+    return head.thenCompose(
             h -> {
-              replicas.setHead(h);
+              if (h != null) {
+                replicas.setHead(h);
+              }
               if (stages.scorer() != null) {
                 stages.scorer().tell(new ScorerActor.SetHead(h));
               }

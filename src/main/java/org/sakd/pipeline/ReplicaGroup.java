@@ -96,7 +96,7 @@ final class ReplicaGroup {
                   trainers.get(i),
                   rr ->
                       new TrainerActor.TrainShard(
-                          id, shard, t.slice(from, to), shardAlpha, rate, rr),
+                          id, shard, t == null ? null : t.slice(from, to), shardAlpha, rate, rr),
                   ASK,
                   scheduler)
               .toCompletableFuture());

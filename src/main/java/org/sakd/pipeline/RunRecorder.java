@@ -130,7 +130,7 @@ final class RunRecorder {
 
   /** The epoch's metrics row, its event and its log line. */
   void report(EpochRecord r) {
-    String mode = s.distill().mode().configName();
+    String mode = spec.supervised() ? "supervised" : s.distill().mode().configName();
     Map<String, Object> row = r.metricsRow(mode, lr.lr(r.epoch()));
     spec.log().metrics(row);
     spec.log().event("epoch", row);

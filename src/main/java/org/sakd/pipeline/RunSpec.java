@@ -6,7 +6,10 @@ import org.sakd.config.Settings;
 import org.sakd.data.Sample;
 import org.sakd.monitor.RunLog;
 
-/** Where the run's inputs and outputs are. */
+/**
+ * Where the run's inputs and outputs are; {@code supervised}: a run without a teacher
+ * (cross-entropy training of {@code studentName}, reported as "supervised").
+ */
 public record RunSpec(
     Settings settings,
     List<Sample> train,
@@ -17,4 +20,5 @@ public record RunSpec(
     PipelineGauge gauge,
     String studentName,
     int stopAfterEpoch,
-    int classes) {}
+    int classes,
+    boolean supervised) {}

@@ -115,7 +115,10 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
         replica.backward(
             m.shard().clips(),
             m.shard().labels(),
-            new StudentReplica.TeacherRows(t.logits(), t.classes(), t.features(), t.featureDim()),
+            t == null
+                ? null
+                : new StudentReplica.TeacherRows(
+                    t.logits(), t.classes(), t.features(), t.featureDim()),
             m.alpha());
     if (replicas == 1) {
       replica.applyStep(m.lr());

@@ -35,9 +35,20 @@ public final class ClipLoader {
    * evicted; clips are never modified after decoding.
    */
   public ClipLoader(ClipSource source, long cacheBytes) {
+    this(source, cacheBytes, true);
+  }
+
+  /**
+   * The same; {@code cacheTraining} false keeps only test views and scoring clips in the cache
+   * (training clips drawn anew every epoch never repeat, so caching them only fills memory).
+   */
+  public ClipLoader(ClipSource source, long cacheBytes, boolean cacheTraining) {
     this.source = source;
     this.cacheBudget = cacheBytes;
+    this.cacheTraining = cacheTraining;
   }
+
+  private final boolean cacheTraining;
 
   /**
    * Derives the clip RNG seed from the run seed, the epoch and the sample, so a resumed run draws
@@ -55,13 +66,16 @@ public final class ClipLoader {
 
   public Optional<Clip> load(Sample s, boolean train, long seed) {
     return guarded(
-        s, s.index() + (train ? "/train/" : "/test/") + seed, () -> source.load(s, train, seed));
+        s,
+        s.index() + (train ? "/train/" : "/test/") + seed,
+        !train || cacheTraining,
+        () -> source.load(s, train, seed));
   }
 
   /** Test view {@code view} of {@code views} (multi-view evaluation). */
   public Optional<Clip> loadView(Sample s, int view, int views) {
     return guarded(
-        s, s.index() + "/view/" + view + "/" + views, () -> source.loadView(s, view, views));
+        s, s.index() + "/view/" + view + "/" + views, true, () -> source.loadView(s, view, views));
   }
 
   /** Clips decoded so far (cache hits not counted). */
@@ -69,8 +83,9 @@ public final class ClipLoader {
     return decodes.get();
   }
 
-  private Optional<Clip> guarded(Sample s, String key, java.util.function.Supplier<Clip> load) {
-    Clip hit = cacheBudget > 0 ? cache.get(key) : null;
+  private Optional<Clip> guarded(
+      Sample s, String key, boolean cacheable, java.util.function.Supplier<Clip> load) {
+    Clip hit = cacheBudget > 0 && cacheable ? cache.get(key) : null;
     if (hit != null) {
       return Optional.of(hit);
     }
@@ -79,6 +94,7 @@ public final class ClipLoader {
       decodes.incrementAndGet();
       long bytes = 4L * clip.data().length;
       if (cacheBudget > 0
+          && cacheable
           && cached.get() + bytes <= cacheBudget
           && cache.putIfAbsent(key, clip) == null) {
         cached.addAndGet(bytes);

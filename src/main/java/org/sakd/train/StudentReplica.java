@@ -116,8 +116,15 @@ public final class StudentReplica implements AutoCloseable {
       NDArray x = Batches.stack(scope, clips);
       NDArray y = Batches.labels(scope, labels);
       int n = clips.size();
-      NDArray tl = Batches.floats(scope, teacher.logits(), new Shape(n, teacher.classes()));
-      NDArray tf = Batches.floats(scope, teacher.features(), new Shape(n, teacher.featureDim()));
+      // no teacher rows: supervised training (the cross-entropy distiller reads none)
+      NDArray tl =
+          teacher == null
+              ? null
+              : Batches.floats(scope, teacher.logits(), new Shape(n, teacher.classes()));
+      NDArray tf =
+          teacher == null
+              ? null
+              : Batches.floats(scope, teacher.features(), new Shape(n, teacher.featureDim()));
       try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
         NDList out = student.forward(x, true);
         DistillLosses l =
@@ -205,6 +212,9 @@ public final class StudentReplica implements AutoCloseable {
   }
 
   private static String finite(NDArray a) {
+    if (a == null) {
+      return "absent";
+    }
     try (NDArray nan = a.isNaN();
         NDArray inf = a.isInfinite();
         NDArray n1 = nan.sum();

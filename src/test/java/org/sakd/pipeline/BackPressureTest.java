@@ -110,7 +110,8 @@ class BackPressureTest {
               gauge,
               "r3d-micro",
               Integer.MAX_VALUE,
-              tiny.index.classes().size());
+              tiny.index.classes().size(),
+              false);
       TestProbe<EpochCoordinator.RunResult> probe = KIT.createTestProbe();
       KIT.spawn(EpochCoordinator.create(spec, stages))
           .tell(new EpochCoordinator.Start(probe.getRef()));
