@@ -88,32 +88,26 @@ public final class ScanReport {
   }
 
   public String toJson() {
-    StringBuilder sb = new StringBuilder("{");
-    sb.append("\"format\": ").append(quote(format));
-    sb.append(", \"files\": ").append(files());
-    sb.append(", \"ok\": ").append(ok());
-    sb.append(", \"bad\": ").append(findings(bad()));
-    sb.append(", \"warnings\": ").append(findings(warnings()));
-    sb.append(", \"clip_span_frames\": ").append(clipSpan);
-    sb.append(", \"frames\": ")
-        .append(stats(entries.stream().filter(Entry::usable).mapToDouble(Entry::frames).toArray()));
-    sb.append(", \"fps\": ")
-        .append(
-            stats(
-                entries.stream()
-                    .filter(e -> e.usable() && e.fps() > 0)
-                    .mapToDouble(Entry::fps)
-                    .toArray()));
-    sb.append(", \"resolutions\": {");
-    boolean first = true;
-    for (Map.Entry<String, Integer> r : resolutions().entrySet()) {
-      sb.append(first ? "" : ", ").append(quote(r.getKey())).append(": ").append(r.getValue());
-      first = false;
-    }
-    sb.append("}, \"index_problems\": [");
-    for (int i = 0; i < indexProblems.size(); i++)
-      sb.append(i == 0 ? "" : ", ").append(quote(indexProblems.get(i)));
-    return sb.append("]}").toString();
+    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("format", format);
+    m.put("files", files());
+    m.put("ok", ok());
+    m.put("bad", findings(bad()));
+    m.put("warnings", findings(warnings()));
+    m.put("clip_span_frames", clipSpan);
+    m.put(
+        "frames",
+        stats(entries.stream().filter(Entry::usable).mapToDouble(Entry::frames).toArray()));
+    m.put(
+        "fps",
+        stats(
+            entries.stream()
+                .filter(e -> e.usable() && e.fps() > 0)
+                .mapToDouble(Entry::fps)
+                .toArray()));
+    m.put("resolutions", resolutions());
+    m.put("index_problems", indexProblems);
+    return org.sakd.monitor.Json.write(m);
   }
 
   /** A human summary; too-short files are called warnings and said to be usable. */
@@ -196,34 +190,33 @@ public final class ScanReport {
     return e.detail() == null || e.detail().isEmpty() ? "" : "  (" + e.detail() + ")";
   }
 
-  private static String findings(List<Finding> list) {
-    StringBuilder sb = new StringBuilder("[");
-    for (int i = 0; i < list.size(); i++) {
-      Finding f = list.get(i);
-      sb.append(i == 0 ? "" : ", ")
-          .append("{\"path\": ")
-          .append(quote(String.valueOf(f.path())))
-          .append(", \"reason\": ")
-          .append(quote(f.reason()))
-          .append('}');
-    }
-    return sb.append(']').toString();
+  private static List<Map<String, String>> findings(List<Finding> list) {
+    return list.stream()
+        .map(f -> Map.of("path", String.valueOf(f.path()), "reason", f.reason()))
+        .map(f -> (Map<String, String>) new java.util.TreeMap<>(f))
+        .toList();
   }
 
-  private static String stats(double[] v) {
-    if (v.length == 0) return "null";
+  /** {min, mean, max} of {@code v}, each a whole number or rounded to 3 decimals; null if empty. */
+  private static Map<String, Number> stats(double[] v) {
+    if (v.length == 0) return null;
     double min = Double.MAX_VALUE, max = -Double.MAX_VALUE, sum = 0;
     for (double x : v) {
       min = Math.min(min, x);
       max = Math.max(max, x);
       sum += x;
     }
-    return String.format(
-        Locale.ROOT,
-        "{\"min\": %s, \"mean\": %s, \"max\": %s}",
-        num(min),
-        num(sum / v.length),
-        num(max));
+    Map<String, Number> m = new java.util.LinkedHashMap<>();
+    m.put("min", number(min));
+    m.put("mean", number(sum / v.length));
+    m.put("max", number(max));
+    return m;
+  }
+
+  private static Number number(double x) {
+    return x == Math.rint(x) && Math.abs(x) < 1e15
+        ? (Number) (long) x
+        : Math.round(x * 1000) / 1000.0;
   }
 
   private static String statsText(double[] v) {
@@ -240,10 +233,5 @@ public final class ScanReport {
     if (x == Math.rint(x) && Math.abs(x) < 1e15) return Long.toString((long) x);
     String s = String.format(Locale.ROOT, "%.3f", x);
     return s.replaceAll("0+$", "").replaceAll("\\.$", "");
-  }
-
-  /** A JSON string literal (the project's one JSON writer escapes it). */
-  static String quote(String s) {
-    return org.sakd.monitor.Json.write(s);
   }
 }

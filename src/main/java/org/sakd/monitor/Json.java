@@ -1,80 +1,50 @@
 package org.sakd.monitor;
 
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * Minimal JSON writer for the machine-readable outputs (events, summaries): objects, lists,
- * strings, numbers.
+ * The machine-readable outputs (events, summaries, scan reports) as one-line JSON, written by Gson
+ * (in the jar through DJL). Maps keep their order; a non-finite number (JSON has none) is written
+ * as null; any other object as its string.
  */
 public final class Json {
+  private static final Gson GSON =
+      new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
+
   private Json() {}
 
   public static String write(Object v) {
-    StringBuilder sb = new StringBuilder();
-    append(sb, v);
-    return sb.toString();
+    return GSON.toJson(plain(v));
   }
 
-  private static void append(StringBuilder sb, Object v) {
-    if (v == null) {
-      sb.append("null");
-    } else if (v instanceof String s) {
-      quote(sb, s);
-    } else if (v instanceof Double d) {
-      sb.append(Double.isFinite(d) ? Double.toString(d) : "null");
-    } else if (v instanceof Float f) {
-      append(sb, f.doubleValue());
-    } else if (v instanceof Number || v instanceof Boolean) {
-      sb.append(v);
-    } else if (v instanceof Map<?, ?> m) {
-      sb.append('{');
-      boolean first = true;
-      for (var e : m.entrySet()) {
-        if (!first) {
-          sb.append(", ");
-        }
-        first = false;
-        quote(sb, String.valueOf(e.getKey()));
-        sb.append(": ");
-        append(sb, e.getValue());
-      }
-      sb.append('}');
-    } else if (v instanceof Collection<?> c) {
-      sb.append('[');
-      boolean first = true;
-      for (Object o : c) {
-        if (!first) {
-          sb.append(", ");
-        }
-        first = false;
-        append(sb, o);
-      }
-      sb.append(']');
-    } else {
-      quote(sb, v.toString());
+  /** The value as maps, lists, strings, finite numbers, booleans and nulls only. */
+  private static Object plain(Object v) {
+    if (v == null || v instanceof String || v instanceof Boolean) {
+      return v;
     }
-  }
-
-  private static void quote(StringBuilder sb, String s) {
-    sb.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> sb.append("\\\"");
-        case '\\' -> sb.append("\\\\");
-        case '\n' -> sb.append("\\n");
-        case '\r' -> sb.append("\\r");
-        case '\t' -> sb.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            sb.append(String.format("\\u%04x", (int) c));
-          } else {
-            sb.append(c);
-          }
-        }
-      }
+    if (v instanceof Double || v instanceof Float) {
+      double d = ((Number) v).doubleValue();
+      return Double.isFinite(d) ? v : null;
     }
-    sb.append('"');
+    if (v instanceof Number) {
+      return v;
+    }
+    if (v instanceof Map<?, ?> m) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      m.forEach((k, x) -> out.put(String.valueOf(k), plain(x)));
+      return out;
+    }
+    if (v instanceof Collection<?> c) {
+      List<Object> out = new ArrayList<>(c.size());
+      c.forEach(x -> out.add(plain(x)));
+      return out;
+    }
+    return v.toString();
   }
 }

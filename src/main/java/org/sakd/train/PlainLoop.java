@@ -26,7 +26,7 @@ public final class PlainLoop {
       NDArray y = Batches.labels(scope, labels);
       try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
         NDArray logits = net.forward(x, true).get(0);
-        NDArray l = Losses.crossEntropy(logits, y).mean();
+        NDArray l = org.sakd.distill.CrossEntropy.perSample(logits, y).mean();
         loss = l.getFloat();
         NonFiniteLossException.check("cross-entropy training", -1, loss);
         gc.backward(l);

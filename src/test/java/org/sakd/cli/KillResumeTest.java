@@ -129,7 +129,7 @@ class KillResumeTest {
           Files.exists(dir.resolve(String.format("runs/killed/selection/epoch-%03d.csv", e))));
     }
     assertTrue(
-        Files.readString(dir.resolve("runs/killed/summary.json")).contains("\"mode\": \"sakd\""));
+        Files.readString(dir.resolve("runs/killed/summary.json")).contains("\"mode\":\"sakd\""));
   }
 
   /**

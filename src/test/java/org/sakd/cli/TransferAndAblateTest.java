@@ -313,15 +313,15 @@ class TransferAndAblateTest {
             init));
     List<String> epochs =
         Files.readAllLines(dir.resolve("runs/anneal/events.jsonl")).stream()
-            .filter(l -> l.contains("\"type\": \"epoch\""))
+            .filter(l -> l.contains("\"type\":\"epoch\""))
             .toList();
     assertEquals(2, epochs.size());
     assertTrue(
-        epochs.get(0).contains("\"trained_samples\": 6,"),
+        epochs.get(0).contains("\"trained_samples\":6,"),
         epochs.get(0)); // 34 % of 18 training clips
-    assertTrue(epochs.get(1).contains("\"trained_samples\": 18,"), epochs.get(1));
+    assertTrue(epochs.get(1).contains("\"trained_samples\":18,"), epochs.get(1));
     assertTrue(
-        epochs.get(1).contains("\"mean_alpha\": null"), epochs.get(1)); // the base loss, no alpha
+        epochs.get(1).contains("\"mean_alpha\":null"), epochs.get(1)); // the base loss, no alpha
     assertTrue(
         !Files.exists(dir.resolve("runs/anneal/selection/epoch-001.csv")),
         "no selection in the anneal epoch");

@@ -75,12 +75,10 @@ class DatasetScannerTest {
 
     String json = report.toJson();
     assertTrue(
-        json.startsWith(
-            "{\"format\": \"synthetic\", \"files\": 8, \"ok\": 4, \"bad\": [{\"path\": "),
+        json.startsWith("{\"format\":\"synthetic\",\"files\":8,\"ok\":4,\"bad\":[{\"path\":"),
         json);
-    assertTrue(
-        json.contains("\"reason\": \"TRUNCATED\"") && json.contains("\"warnings\": [{"), json);
-    assertTrue(json.contains("\"frames\": {\"min\": 10, \"mean\": 47.5, \"max\": 60}"), json);
+    assertTrue(json.contains("\"reason\":\"TRUNCATED\"") && json.contains("\"warnings\":[{"), json);
+    assertTrue(json.contains("\"frames\":{\"min\":10,\"mean\":47.5,\"max\":60}"), json);
 
     Path out = dir.resolve("report");
     report.writeReport(out);
@@ -96,6 +94,11 @@ class DatasetScannerTest {
 
   @Test
   void jsonStringsAreEscaped() {
-    assertEquals("\"a\\\"b\\\\c\\nd\\u0001\"", ScanReport.quote("a\"b\\c\nd\u0001"));
+    assertEquals("\"a\\\"b\\\\c\\nd\\u0001\"", org.sakd.monitor.Json.write("a\"b\\c\nd\u0001"));
+    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("x", Double.NaN); // JSON has no NaN: null
+    m.put("y", java.util.Arrays.asList(1, 2.5, Float.POSITIVE_INFINITY));
+    m.put("z", "<=>"); // not HTML-escaped
+    assertEquals("{\"x\":null,\"y\":[1,2.5,null],\"z\":\"<=>\"}", org.sakd.monitor.Json.write(m));
   }
 }

@@ -57,7 +57,7 @@ class DistillRunTest {
     }
     assertTrue(Files.size(run.resolve("checkpoints/last.ckpt")) > 0);
     assertEquals(4, Files.readAllLines(run.resolve("metrics.csv")).size());
-    assertTrue(Files.readString(run.resolve("events.jsonl")).contains("\"type\": \"epoch\""));
+    assertTrue(Files.readString(run.resolve("events.jsonl")).contains("\"type\":\"epoch\""));
     assertTrue(
         o.peakDecodedInFlight() <= o.decodeBound(),
         o.peakDecodedInFlight() + " > " + o.decodeBound());

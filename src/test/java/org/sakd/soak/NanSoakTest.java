@@ -32,7 +32,7 @@ import org.sakd.cli.Main;
  */
 @Tag("soak")
 class NanSoakTest {
-  private static final Pattern LOSS = Pattern.compile("\"train_loss\": ([^,]+),");
+  private static final Pattern LOSS = Pattern.compile("\"train_loss\":([^,]+),");
 
   @TempDir Path dir;
 
