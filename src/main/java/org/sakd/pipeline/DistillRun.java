@@ -104,7 +104,8 @@ public final class DistillRun {
     long t0 = System.nanoTime();
     List<NDManager> deviceManagers = new ArrayList<>();
     try (NDManager root =
-        NDManager.newBaseManager(org.sakd.train.Devices.primary(s, "distillation"))) {
+        NDManager.newBaseManager(
+            org.sakd.train.Devices.primary(s, supervised ? "training " + model : "distillation"))) {
       int classes = in.index().classes().size();
       Network teacher =
           supervised ? null : Network.create(in.teacherModel(), classes, root, s.run().seed());
