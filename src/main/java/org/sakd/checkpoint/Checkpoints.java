@@ -126,4 +126,54 @@ public final class Checkpoints {
     }
     return b.setBestTop1(best).build();
   }
+
+  /**
+   * {@code c} with the data it was trained on: the class names in label order and the clip spec.
+   */
+  public static CheckpointProto withData(
+      CheckpointProto c, List<String> classes, org.sakd.config.Settings.Clip clip) {
+    var spec =
+        org.sakd.proto.ClipSpecProto.newBuilder()
+            .setFrames(clip.frames())
+            .setStride(clip.stride())
+            .setShortSide(clip.shortSide())
+            .setCrop(clip.crop());
+    for (int i = 0; i < 3; i++) {
+      spec.addMean(clip.mean()[i]).addStd(clip.std()[i]);
+    }
+    return c.toBuilder().clearClasses().addAllClasses(classes).setClip(spec).build();
+  }
+
+  /**
+   * Why a checkpoint cannot be used on data with {@code classes} (null when it can): it records
+   * another class list, or (an older checkpoint without names) its classifier has {@code
+   * headClasses} outputs for another count.
+   */
+  public static String classMismatch(CheckpointProto c, int headClasses, List<String> classes) {
+    if (c.getClassesCount() > 0 && !c.getClassesList().equals(classes)) {
+      return "a checkpoint of the data's "
+          + classes.size()
+          + " classes "
+          + brief(classes)
+          + " (it was trained on "
+          + c.getClassesCount()
+          + ": "
+          + brief(c.getClassesList())
+          + ")";
+    }
+    if (headClasses != classes.size()) {
+      return "a checkpoint of the data's "
+          + classes.size()
+          + " classes (its classifier has "
+          + headClasses
+          + " outputs)";
+    }
+    return null;
+  }
+
+  private static String brief(List<String> names) {
+    return names.size() <= 6
+        ? names.toString()
+        : names.subList(0, 6).toString().replace("]", ", …]");
+  }
 }

@@ -59,6 +59,13 @@ final class EvaluateCommand implements Callable<Integer> {
             NDManager.newBaseManager(org.sakd.train.Devices.primary(s, "evaluation"));
         Network net = Network.create(c.getModel(), index.classes().size(), root, s.run().seed())) {
       net.loadParameterBytes(c.getParameters().toByteArray());
+      String bad =
+          org.sakd.checkpoint.Checkpoints.classMismatch(
+              c, net.classifier().numClasses(), index.classes());
+      if (bad != null) {
+        // another class list gives a number that means nothing: refuse it (exit 2)
+        throw new org.sakd.config.SettingsException("--checkpoint", file, bad);
+      }
       Evaluation.Result r =
           Evaluation.run(
               net, index.test(), loader, pool, s.eval().batchSize(), 2, s.eval().views());

@@ -160,6 +160,12 @@ final class Jobs {
   static Map.Entry<SummaryRow, List<EpochRecord>> distill(
       Settings s, DatasetIndex index, ClipSource source, String label, boolean resume) {
     CheckpointProto teacher = teacherCheckpoint(s);
+    if (teacher.getClassesCount() > 0 && !teacher.getClassesList().equals(index.classes())) {
+      throw new SettingsException(
+          "model.teacher-checkpoint",
+          s.model().teacherCheckpoint(),
+          org.sakd.checkpoint.Checkpoints.classMismatch(teacher, -1, index.classes()));
+    }
     byte[] init = studentInit(s);
     Path runDir = s.run().runDir();
     DistillRun.Outcome o =

@@ -17,7 +17,9 @@ import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Routers;
 import org.sakd.checkpoint.CheckpointStore;
+import org.sakd.checkpoint.Checkpoints;
 import org.sakd.config.Settings;
+import org.sakd.config.SettingsException;
 import org.sakd.data.ClipSource;
 import org.sakd.data.DatasetIndex;
 import org.sakd.data.Sampling;
@@ -112,6 +114,16 @@ public final class DistillRun {
       int teacherDim = 1; // unused without a teacher
       if (teacher != null) {
         teacher.loadParameterBytes(in.teacherParameters());
+        String bad =
+            // the class names are checked where the checkpoint is read (cli.Jobs); here its head
+            Checkpoints.classMismatch(
+                org.sakd.proto.CheckpointProto.getDefaultInstance(),
+                teacher.classifier().numClasses(),
+                in.index().classes());
+        if (bad != null) {
+          throw new SettingsException(
+              "model.teacher-checkpoint", s.model().teacherCheckpoint(), bad);
+        }
         teacherDim = teacher.classifier().featureDim();
         org.sakd.model.ModelInfo.checkForward(teacher.block(), teacher.manager(), 1);
       }
@@ -147,7 +159,7 @@ public final class DistillRun {
               gauge,
               model,
               in.stopAfterEpoch(),
-              classes,
+              in.index().classes(),
               supervised);
       Behavior<Object> guardian =
           Behaviors.setup(

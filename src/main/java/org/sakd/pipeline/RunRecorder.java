@@ -92,6 +92,7 @@ final class RunRecorder {
             s.run().seed(),
             history,
             s.render());
+    c = Checkpoints.withData(c, spec.classNames(), s.data().clip());
     if ((rec.epoch() + 1) % s.train().checkpointEvery() == 0
         || rec.epoch() + 1 == s.train().epochs()) {
       spec.store().save(CheckpointStore.LAST, c);

@@ -20,5 +20,10 @@ public record RunSpec(
     PipelineGauge gauge,
     String studentName,
     int stopAfterEpoch,
-    int classes,
-    boolean supervised) {}
+    List<String> classNames,
+    boolean supervised) {
+  /** The number of classes. */
+  public int classes() {
+    return classNames.size();
+  }
+}

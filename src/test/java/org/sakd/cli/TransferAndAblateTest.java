@@ -122,6 +122,44 @@ class TransferAndAblateTest {
             "--set",
             "train.epochs=1"));
     String init = "model.student-init=\"" + dir.resolve("runs/pre/checkpoints/best.ckpt") + "\"";
+    // a checkpoint knows its classes: on data with another class list it gives no number, it is
+    // refused by name (exit 2)
+    String otherClasses =
+        capturedErr(
+            () ->
+                assertEquals(
+                    2,
+                    run(
+                        common("data", 3),
+                        "evaluate",
+                        "--checkpoint",
+                        dir.resolve("runs/pre/checkpoints/best.ckpt").toString())));
+    assertTrue(
+        otherClasses.contains("--checkpoint")
+            && otherClasses.contains("data's 3 classes")
+            && otherClasses.contains("4"),
+        otherClasses);
+    String wrongTeacher =
+        capturedErr(
+            () ->
+                assertEquals(
+                    2,
+                    run(
+                        common("data", 3),
+                        "distill",
+                        "--set",
+                        "run.name=wrong-teacher",
+                        "--set",
+                        "train.epochs=1",
+                        "--set",
+                        "model.teacher=r3d-micro",
+                        "--set",
+                        "model.teacher-checkpoint=\""
+                            + dir.resolve("runs/pre/checkpoints/best.ckpt")
+                            + "\"")));
+    assertTrue(
+        wrongTeacher.contains("model.teacher-checkpoint") && wrongTeacher.contains("trained on 4"),
+        wrongTeacher);
     assertEquals(
         0,
         run(common("data", 3), "train-teacher", "--set", "run.name=t", "--set", "train.epochs=1"));

@@ -110,7 +110,7 @@ class BackPressureTest {
               gauge,
               "r3d-micro",
               Integer.MAX_VALUE,
-              tiny.index.classes().size(),
+              tiny.index.classes(),
               false);
       TestProbe<EpochCoordinator.RunResult> probe = KIT.createTestProbe();
       KIT.spawn(EpochCoordinator.create(spec, stages))
