@@ -47,14 +47,6 @@ public record Settings(
 
   public record Pipeline(int buffer) {}
 
-  /**
-   * Bytes of decoded clips to keep in memory; none with per-epoch random training clips (they never
-   * repeat).
-   */
-  public long clipCacheBytes() {
-    return data.trainSampling() == Sampling.FIXED ? (long) data.clipCacheMb() << 20 : 0;
-  }
-
   public record Run(String name, Path dir, long seed) {
     public Path runDir() {
       return dir.resolve(name);

@@ -24,14 +24,6 @@ public final class BatchPrefetcher implements Iterator<BatchPrefetcher.Loaded> {
     public int[] labels() {
       return samples.stream().mapToInt(Sample::label).toArray();
     }
-
-    static Loaded concat(Loaded a, Loaded b) {
-      List<Sample> s = new ArrayList<>(a.samples());
-      s.addAll(b.samples());
-      List<Clip> c = new ArrayList<>(a.clips());
-      c.addAll(b.clips());
-      return new Loaded(s, c);
-    }
   }
 
   private final List<List<Sample>> batches = new ArrayList<>();
