@@ -1,6 +1,7 @@
 package org.sakd.pipeline;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
@@ -26,6 +27,7 @@ import org.sakd.data.Sampling;
 import org.sakd.distill.CrossEntropyDistiller;
 import org.sakd.distill.Distiller;
 import org.sakd.distill.Distillers;
+import org.sakd.model.TorchScriptNet;
 import org.sakd.monitor.RunLog;
 import org.sakd.sakd.RunMode;
 import org.sakd.sakd.Selectors;
@@ -109,11 +111,16 @@ public final class DistillRun {
         NDManager.newBaseManager(
             org.sakd.train.Devices.primary(s, supervised ? "training " + model : "distillation"))) {
       int classes = in.index().classes().size();
+      Shape clip = clipShape(in.source(), in.index());
       Network teacher =
-          supervised ? null : Network.create(in.teacherModel(), classes, root, s.run().seed());
+          supervised
+              ? null
+              : network("model.teacher", in.teacherModel(), classes, clip, false, s, root);
       int teacherDim = 1; // unused without a teacher
       if (teacher != null) {
-        teacher.loadParameterBytes(in.teacherParameters());
+        if (in.teacherParameters() != null) { // a TorchScript teacher brings its own
+          teacher.loadParameterBytes(in.teacherParameters());
+        }
         String bad =
             // the class names are checked where the checkpoint is read (cli.Jobs); here its head
             Checkpoints.classMismatch(
@@ -139,6 +146,7 @@ public final class DistillRun {
                 classes,
                 teacherDim,
                 in.studentInit(),
+                clip,
                 m,
                 replicas.isEmpty()));
       }
@@ -146,7 +154,8 @@ public final class DistillRun {
           replicas.get(0).student().block(), replicas.get(0).student().manager(), 1);
       StudentReplica scorerReplica =
           s.distill().mode() == RunMode.SAKD && !supervised
-              ? replica(s, model, supervised, classes, teacherDim, in.studentInit(), root, false)
+              ? replica(
+                  s, model, supervised, classes, teacherDim, in.studentInit(), clip, root, false)
               : null;
       RunSpec spec =
           new RunSpec(
@@ -293,6 +302,37 @@ public final class DistillRun {
   }
 
   /**
+   * {@link Network#create(String, int, Shape, boolean, NDManager, long)}, where a TorchScript
+   * module that cannot serve is a bad setting of {@code key}.
+   */
+  static Network network(
+      String key,
+      String model,
+      int classes,
+      Shape clip,
+      boolean trainable,
+      Settings s,
+      NDManager root) {
+    if (!TorchScriptNet.isTorchScript(model)) {
+      return Network.create(model, classes, root, s.run().seed());
+    }
+    try {
+      return Network.create(model, classes, clip, trainable, root, s.run().seed());
+    } catch (IllegalArgumentException e) {
+      throw new SettingsException(
+          key, model, "a TorchScript module that can serve: " + e.getMessage());
+    }
+  }
+
+  /** (C, T, H, W) of the clips the data gives: one training clip, loaded. */
+  static Shape clipShape(ClipSource source, DatasetIndex index) {
+    List<org.sakd.data.Sample> train = index.train();
+    org.sakd.data.Clip c =
+        source.load(train.isEmpty() ? index.test().get(0) : train.get(0), false, 0);
+    return new Shape(c.channels(), c.frames(), c.height(), c.width());
+  }
+
+  /**
    * One student with its distiller; {@code logInit}: say how model.student-init loaded (once per
    * run).
    */
@@ -303,13 +343,15 @@ public final class DistillRun {
       int classes,
       int teacherDim,
       byte[] init,
+      Shape clip,
       NDManager root,
       boolean logInit) {
     Distiller d =
         supervised
             ? new CrossEntropyDistiller()
             : Distillers.create(s.distill().method(), s.distill().settings());
-    Network student = Network.create(model, classes, root, s.run().seed());
+    String key = model.equals(s.model().teacher()) ? "model.teacher" : "model.student";
+    Network student = network(key, model, classes, clip, true, s, root);
     if (init != null) {
       String how = student.loadStudentInit(init, s.model().studentInit());
       if (logInit) {

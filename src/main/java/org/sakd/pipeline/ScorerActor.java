@@ -62,7 +62,7 @@ public final class ScorerActor extends AbstractBehavior<ScorerActor.Command> {
   }
 
   private Behavior<Command> onLoad(Load m) {
-    replica.student().loadParameterBytes(m.state().student());
+    replica.loadStudent(m.state().student());
     replica.loadExtrasBytes(m.state().extras());
     replica.onEpochStart(m.epoch(), m.totalEpochs());
     m.replyTo().tell(new Loaded(replica.student().checksum()));

@@ -184,7 +184,7 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
   }
 
   private Behavior<Command> onRestore(Restore m) {
-    replica.student().loadParameterBytes(m.state().student());
+    replica.loadStudent(m.state().student());
     replica.loadExtrasBytes(m.state().extras());
     if (m.state().optimizer() != null) {
       replica.restoreOptimizer(m.state().optimizer());

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
@@ -18,6 +19,7 @@ import java.io.UncheckedIOException;
 import java.util.List;
 import org.sakd.model.Classifier;
 import org.sakd.model.ModelRegistry;
+import org.sakd.model.TorchScriptNet;
 
 /**
  * One initialised network from the registry with the native memory it owns: its block, parameter
@@ -43,6 +45,39 @@ public final class Network implements AutoCloseable {
   public static Network create(String name, int classes, NDManager parent, long seed) {
     Engine.getInstance().setRandomSeed((int) seed);
     return of(ModelRegistry.create(name, classes), parent);
+  }
+
+  /**
+   * {@link #create(String, int, NDManager, long)} for any model name: a zoo name, or {@code
+   * torchscript:<file>} (a user's module, see {@link TorchScriptNet}) loaded for clips of {@code
+   * clip} = (C, T, H, W), trainable for a student and frozen for a teacher.
+   *
+   * @throws IllegalArgumentException when a TorchScript module cannot be used or returns another
+   *     number of classes than {@code classes}
+   */
+  public static Network create(
+      String name, int classes, Shape clip, boolean trainable, NDManager parent, long seed) {
+    if (!TorchScriptNet.isTorchScript(name)) {
+      return create(name, classes, parent, seed);
+    }
+    Engine.getInstance().setRandomSeed((int) seed);
+    NDManager m = parent.newSubManager();
+    try {
+      TorchScriptNet net = TorchScriptNet.load(name, clip, trainable, m);
+      if (net.numClasses() != classes) {
+        throw new IllegalArgumentException(
+            TorchScriptNet.file(name)
+                + " returns logits for "
+                + net.numClasses()
+                + " classes; the data has "
+                + classes);
+      }
+      enableGradients(net);
+      return new Network(name, net, m);
+    } catch (RuntimeException e) {
+      m.close();
+      throw e;
+    }
   }
 
   /** Wraps and initialises any block that implements {@link Classifier} (e.g. a test network). */
@@ -136,6 +171,11 @@ public final class Network implements AutoCloseable {
    * IllegalArgumentException naming the first parameter that differs.
    */
   public String loadPretrained(byte[] data) {
+    if (block instanceof TorchScriptNet) {
+      throw new IllegalArgumentException(
+          "a TorchScript student starts from its own file's weights; export the pre-trained"
+              + " weights into the module instead");
+    }
     String headClass = classifier().numClasses() + "";
     java.util.Set<Parameter> head =
         java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());

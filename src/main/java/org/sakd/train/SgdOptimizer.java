@@ -19,7 +19,7 @@ import java.util.Map;
  * after use.
  */
 public final class SgdOptimizer implements AutoCloseable {
-  private final List<Pair<String, Parameter>> parameters;
+  private List<Pair<String, Parameter>> parameters;
   private final double momentum;
   private final double weightDecay;
   private final boolean nesterov;
@@ -37,6 +37,27 @@ public final class SgdOptimizer implements AutoCloseable {
     this.weightDecay = weightDecay;
     this.nesterov = nesterov;
     this.stateManager = parent.newSubManager();
+  }
+
+  /**
+   * Takes {@code next} as the parameters: the same names and shapes in the same order, held by new
+   * objects (a TorchScript student replaces its module when it loads). Momentum stays, by name.
+   */
+  public void rebind(List<Pair<String, Parameter>> next) {
+    if (next.size() != parameters.size()) {
+      throw new IllegalArgumentException(
+          "rebinding " + next.size() + " parameters to an optimizer of " + parameters.size());
+    }
+    for (int i = 0; i < next.size(); i++) {
+      var was = parameters.get(i);
+      var now = next.get(i);
+      // (the arrays of the old ones may be closed already: compare names)
+      if (!was.getKey().equals(now.getKey())) {
+        throw new IllegalArgumentException(
+            "parameter " + i + " was " + was.getKey() + ", is now " + now.getKey());
+      }
+    }
+    parameters = List.copyOf(next);
   }
 
   /** Trainable parameters in a fixed order (the order used for flat gradient exchange). */

@@ -68,14 +68,29 @@ public final class StudentReplica implements AutoCloseable {
     if (extras != null) {
       Network.enableGradients(extras);
     }
+    this.optimizer = new SgdOptimizer(parameters(), momentum, weightDecay, nesterov, manager);
+  }
+
+  /** The student's trainable parameters, then the distiller's extras. */
+  private List<Pair<String, ai.djl.nn.Parameter>> parameters() {
     List<Pair<String, ai.djl.nn.Parameter>> params =
         new ArrayList<>(SgdOptimizer.trainable(student.block()));
+    Block extras = distiller.extras();
     if (extras != null) {
       for (var p : SgdOptimizer.trainable(extras)) {
         params.add(new Pair<>("extras/" + p.getKey(), p.getValue()));
       }
     }
-    this.optimizer = new SgdOptimizer(params, momentum, weightDecay, nesterov, manager);
+    return params;
+  }
+
+  /**
+   * Loads student parameters written by {@link Network#parameterBytes} and points the optimizer at
+   * them (a TorchScript student's parameters are new objects after a load).
+   */
+  public void loadStudent(byte[] bytes) {
+    student.loadParameterBytes(bytes);
+    optimizer.rebind(parameters());
   }
 
   public Network student() {
