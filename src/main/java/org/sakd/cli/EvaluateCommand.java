@@ -53,11 +53,19 @@ final class EvaluateCommand implements Callable<Integer> {
                     new IllegalArgumentException(
                         "no checkpoint at " + file + " (train first, or pass --checkpoint)"));
     DatasetIndex index = DataSetup.open(s);
-    ClipLoader loader = new ClipLoader(ClipSources.forIndex(index, DataSetup.clipSpec(s)));
+    org.sakd.data.ClipSource source = ClipSources.forIndex(index, DataSetup.clipSpec(s));
+    ClipLoader loader = new ClipLoader(source);
     ExecutorService pool = Executors.newFixedThreadPool(s.data().decoders());
     try (NDManager root =
             NDManager.newBaseManager(org.sakd.train.Devices.primary(s, "evaluation"));
-        Network net = Network.create(c.getModel(), index.classes().size(), root, s.run().seed())) {
+        Network net =
+            Network.create(
+                c.getModel(),
+                index.classes().size(),
+                org.sakd.pipeline.DistillRun.clipShape(source, index),
+                false,
+                root,
+                s.run().seed())) {
       net.loadParameterBytes(c.getParameters().toByteArray());
       String bad =
           org.sakd.checkpoint.Checkpoints.classMismatch(

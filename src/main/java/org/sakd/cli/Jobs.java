@@ -10,6 +10,7 @@ import org.sakd.config.Settings;
 import org.sakd.config.SettingsException;
 import org.sakd.data.ClipSource;
 import org.sakd.data.DatasetIndex;
+import org.sakd.model.TorchScriptNet;
 import org.sakd.monitor.Plots;
 import org.sakd.monitor.SummaryRow;
 import org.sakd.pipeline.DistillRun;
@@ -38,6 +39,14 @@ final class Jobs {
 
   /** The teacher's checkpoint named by model.teacher-checkpoint, checked against model.teacher. */
   static CheckpointProto teacherCheckpoint(Settings s) {
+    String model = s.model().teacher();
+    if (TorchScriptNet.isTorchScript(model) && s.model().teacherCheckpoint().isBlank()) {
+      // a TorchScript teacher brings its weights; null: no checkpoint
+      if (!Files.isRegularFile(TorchScriptNet.file(model))) {
+        throw new SettingsException("model.teacher", model, "torchscript:<an existing file.pt>");
+      }
+      return null;
+    }
     if (s.model().teacherCheckpoint().isBlank()) {
       throw new SettingsException(
           "model.teacher-checkpoint",
@@ -160,7 +169,9 @@ final class Jobs {
   static Map.Entry<SummaryRow, List<EpochRecord>> distill(
       Settings s, DatasetIndex index, ClipSource source, String label, boolean resume) {
     CheckpointProto teacher = teacherCheckpoint(s);
-    if (teacher.getClassesCount() > 0 && !teacher.getClassesList().equals(index.classes())) {
+    if (teacher != null
+        && teacher.getClassesCount() > 0
+        && !teacher.getClassesList().equals(index.classes())) {
       throw new SettingsException(
           "model.teacher-checkpoint",
           s.model().teacherCheckpoint(),
@@ -174,8 +185,8 @@ final class Jobs {
                 s,
                 index,
                 source,
-                teacher.getModel(),
-                teacher.getParameters().toByteArray(),
+                teacher == null ? s.model().teacher() : teacher.getModel(),
+                teacher == null ? null : teacher.getParameters().toByteArray(),
                 init,
                 runDir,
                 resume,

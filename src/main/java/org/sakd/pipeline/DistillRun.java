@@ -325,7 +325,7 @@ public final class DistillRun {
   }
 
   /** (C, T, H, W) of the clips the data gives: one training clip, loaded. */
-  static Shape clipShape(ClipSource source, DatasetIndex index) {
+  public static Shape clipShape(ClipSource source, DatasetIndex index) {
     List<org.sakd.data.Sample> train = index.train();
     org.sakd.data.Clip c =
         source.load(train.isEmpty() ? index.test().get(0) : train.get(0), false, 0);
