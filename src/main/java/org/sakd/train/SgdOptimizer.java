@@ -159,7 +159,7 @@ public final class SgdOptimizer implements AutoCloseable {
         NDArray delta = update.mul(lr);
         delta.attach(scope);
         w.subi(delta);
-        g.muli(0);
+        g.set(new ai.djl.ndarray.index.NDIndex("..."), 0f);
       }
     }
   }
@@ -191,14 +191,36 @@ public final class SgdOptimizer implements AutoCloseable {
     }
   }
 
-  /** Zeroes every gradient (e.g. after a forward/backward whose result is discarded). */
+  /**
+   * Zeroes every gradient (e.g. after a forward/backward whose result is discarded). A fill, not a
+   * multiplication by 0, which would keep a NaN or Inf.
+   */
   public void zeroGradients() {
     GradMode.off();
     for (var p : parameters) {
       try (NDArray g = p.getValue().getArray().getGradient()) {
-        g.muli(0);
+        g.set(new ai.djl.ndarray.index.NDIndex("..."), 0f);
       }
     }
+  }
+
+  /**
+   * The names of the parameters whose gradient holds a NaN or an infinity (empty when all are
+   * finite): one reduction per parameter, whose sum is non-finite exactly then (or when it
+   * overflows, which is as bad).
+   */
+  public List<String> nonFiniteGradients() {
+    GradMode.off();
+    List<String> bad = new ArrayList<>();
+    for (var p : parameters) {
+      try (NDArray g = p.getValue().getArray().getGradient();
+          NDArray sum = g.sum()) {
+        if (!Float.isFinite(sum.getFloat())) {
+          bad.add(p.getKey());
+        }
+      }
+    }
+    return bad;
   }
 
   static List<Pair<String, Parameter>> trainable(ai.djl.nn.Block... blocks) {
