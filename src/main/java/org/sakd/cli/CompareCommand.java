@@ -97,7 +97,7 @@ final class CompareCommand implements Callable<Integer> {
       curves.add(
           new Plots.Series(
               r.name(),
-              r.epochs().stream().mapToDouble(e -> num(e, "epoch") + 1).toArray(),
+              r.epochs().stream().mapToDouble(e -> num(e, "epoch")).toArray(),
               r.epochs().stream().mapToDouble(e -> num(e, "top1")).toArray()));
     }
     if (differ.isEmpty()) {

@@ -15,6 +15,7 @@ import org.sakd.config.Settings;
 import org.sakd.data.ClipSource;
 import org.sakd.data.ClipSources;
 import org.sakd.data.DatasetIndex;
+import org.sakd.monitor.Plots;
 import org.sakd.monitor.RunLog;
 import org.sakd.monitor.Summary;
 import org.sakd.monitor.SummaryRow;
@@ -258,7 +259,14 @@ final class DemoCommand implements Callable<Integer> {
       rows.add(r.getKey());
       curves.put(v.name(), r.getValue());
     }
-    Jobs.plotCurves(demoDir.resolve("plots"), curves);
+    // the teacher and the student alone as reference lines on the Top-1 plot (best Top-1 each)
+    Jobs.plotCurves(
+        demoDir.resolve("plots"),
+        curves,
+        rows.stream()
+            .filter(r -> r.mode().equals("teacher") || r.mode().equals("student"))
+            .map(r -> new Plots.Reference(r.label() + " (best)", r.bestTop1()))
+            .toList());
     RunLog log = new RunLog(demoDir);
     log.write("summary.json", Summary.json(rows));
     log.write("summary.md", Summary.markdown("SAKD demo (synthetic actions)", rows));

@@ -192,7 +192,12 @@ final class Jobs {
                 resume,
                 Integer.MAX_VALUE));
     List<EpochRecord> epochs = o.epochs();
-    plotRun(runDir.resolve("plots"), s.distill().mode().configName(), epochs);
+    plotCurves(
+        runDir.resolve("plots"),
+        Map.of(s.distill().mode().configName(), epochs),
+        teacher == null || teacher.getHistoryCount() == 0
+            ? List.of()
+            : List.of(new Plots.Reference("teacher (best)", bestTop1(teacher))));
     plotSelectedPerClass(runDir, index.classes());
     double sec = epochs.stream().mapToDouble(EpochRecord::epochSeconds).average().orElse(0);
     double total = epochs.stream().mapToDouble(e -> e.epochSeconds() + e.validateSeconds()).sum();
@@ -280,11 +285,17 @@ final class Jobs {
         "paper Fig. 2 (KD, UCF101), epochs scaled", x, new double[] {0.405, 0.47, 0.50, 0.57});
   }
 
-  static void plotRun(Path dir, String name, List<EpochRecord> epochs) {
-    plotCurves(dir, Map.of(name, epochs));
+  /** The best Top-1 in a checkpoint's history. */
+  static double bestTop1(CheckpointProto c) {
+    return c.getHistoryList().stream().mapToDouble(h -> h.getTop1()).max().orElse(Double.NaN);
   }
 
-  static void plotCurves(Path dir, Map<String, List<EpochRecord>> byMode) {
+  /**
+   * Top-1, loss and mean-α curves of several runs in one folder; {@code references} (the teacher,
+   * the student alone) are drawn as dashed lines on the Top-1 plot.
+   */
+  static void plotCurves(
+      Path dir, Map<String, List<EpochRecord>> byMode, List<Plots.Reference> references) {
     List<Plots.Series> acc = new ArrayList<>();
     List<Plots.Series> loss = new ArrayList<>();
     List<Plots.Series> alpha = new ArrayList<>();
@@ -305,7 +316,13 @@ final class Jobs {
                 sel.stream().mapToDouble(EpochRecord::meanAlpha).toArray()));
       }
     }
-    Plots.lines(dir.resolve("accuracy.png"), "Top-1 on the test split", "epoch", "Top-1 (%)", acc);
+    Plots.lines(
+        dir.resolve("accuracy.png"),
+        "Top-1 on the test split",
+        "epoch",
+        "Top-1 (%)",
+        acc,
+        references);
     Plots.lines(dir.resolve("loss.png"), "Training loss", "epoch", "loss", loss);
     if (!alpha.isEmpty()) {
       double epochs = byMode.values().stream().mapToDouble(r -> r.size()).max().orElse(50);

@@ -27,8 +27,22 @@ public final class Plots {
     System.setProperty("java.awt.headless", "true");
   }
 
+  /** A horizontal reference line (e.g. the teacher's Top-1) drawn across the curves' x range. */
+  public record Reference(String name, double value) {}
+
   public static void lines(
       Path file, String title, String xLabel, String yLabel, List<Series> series) {
+    lines(file, title, xLabel, yLabel, series, List.of());
+  }
+
+  /** Curves with markers, and dashed reference lines without, each named in the legend. */
+  public static void lines(
+      Path file,
+      String title,
+      String xLabel,
+      String yLabel,
+      List<Series> series,
+      List<Reference> references) {
     XYChart chart =
         new XYChartBuilder()
             .width(720)
@@ -44,6 +58,24 @@ public final class Plots {
       var xs = chart.addSeries(s.name(), s.x(), s.y());
       xs.setMarker(SeriesMarkers.CIRCLE);
     }
+    double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+    for (Series s : series) {
+      for (double x : s.x()) {
+        lo = Math.min(lo, x);
+        hi = Math.max(hi, x);
+      }
+    }
+    if (lo <= hi) {
+      for (Reference r : references) {
+        if (!Double.isFinite(r.value())) {
+          continue;
+        }
+        var rs =
+            chart.addSeries(r.name(), new double[] {lo, hi}, new double[] {r.value(), r.value()});
+        rs.setMarker(SeriesMarkers.NONE);
+        rs.setLineStyle(org.knowm.xchart.style.lines.SeriesLines.DASH_DASH);
+      }
+    }
     save(chart, file);
   }
 
@@ -55,14 +87,19 @@ public final class Plots {
       String yLabel,
       List<String> categories,
       Map<String, double[]> seriesByName) {
+    // 101 classes (UCF101) need room: ~14 px per class, names turned upright when there are many
     CategoryChart chart =
         new CategoryChartBuilder()
-            .width(720)
-            .height(440)
+            .width(Math.max(720, 160 + categories.size() * Math.max(14, 5 * seriesByName.size())))
+            .height(categories.size() > 12 ? 640 : 440)
             .title(title)
             .xAxisTitle(xLabel)
             .yAxisTitle(yLabel)
             .build();
+    if (categories.size() > 12) {
+      chart.getStyler().setXAxisLabelRotation(90);
+    }
+    chart.getStyler().setOverlapped(false);
     for (var e : seriesByName.entrySet()) {
       List<Double> ys = new java.util.ArrayList<>();
       for (double v : e.getValue()) {

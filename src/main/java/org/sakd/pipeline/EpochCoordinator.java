@@ -195,7 +195,8 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
     trained = m.result();
     trainSeconds = (System.nanoTime() - phaseStart) / 1e9;
     phaseStart = System.nanoTime();
-    return await(flows.validate(spec.test(), spec.classes(), replicas), Validated::new);
+    return await(
+        flows.validate(plan.epoch(), spec.test(), spec.classes(), replicas), Validated::new);
   }
 
   private Behavior<Command> onValidated(Validated m) {

@@ -25,6 +25,7 @@ import org.sakd.config.Settings;
 import org.sakd.data.Clip;
 import org.sakd.data.Sample;
 import org.sakd.monitor.Progress;
+import org.sakd.monitor.RunClock;
 import org.sakd.proto.SelectionStateProto;
 import org.sakd.train.TopK;
 import org.sakd.train.ViewVotes;
@@ -46,12 +47,20 @@ final class PhaseFlows {
 
   private static final Duration ASK = Duration.ofMinutes(30);
 
+  /**
+   * The part of an epoch the progress lines count as training, the rest as validation (the scoring
+   * pass counts as the epoch's start); only the run's ETA depends on it.
+   */
+  private static final double TRAIN_SHARE = 0.9;
+
   private final Stages stages;
   private final Settings s;
   private final Materializer mat;
   private final PipelineGauge gauge;
   private final int decodeParallelism;
   private final Scheduler scheduler;
+  // the progress lines' estimate of the run's time left; nothing the run computes reads it
+  private final RunClock clock;
 
   PhaseFlows(
       Stages stages, Settings s, Materializer mat, PipelineGauge gauge, Scheduler scheduler) {
@@ -61,6 +70,7 @@ final class PhaseFlows {
     this.mat = mat;
     this.gauge = gauge;
     this.decodeParallelism = 2 * s.data().decoders();
+    this.clock = new RunClock(s.train().epochs());
   }
 
   /** Decodes the epoch's training clip of each sample, in order; undecodable ones are dropped. */
@@ -87,7 +97,11 @@ final class PhaseFlows {
   /** The scoring pass over the whole training set; the selector holds the scores when it ends. */
   CompletionStage<Done> score(EpochPlan plan, double beta, List<Sample> train, int epochs) {
     int epoch = plan.epoch();
-    Progress bar = new Progress("score " + (epoch + 1) + "/" + epochs, train.size());
+    Progress bar =
+        new Progress(
+            "score " + (epoch + 1) + "/" + epochs,
+            train.size(),
+            new Progress.Position(clock, epoch, 0, 0));
     return Source.from(train)
         .via(decodeTrain(plan))
         .grouped(s.sakd().scoreBatchSize())
@@ -207,7 +221,11 @@ final class PhaseFlows {
       IntToDoubleFunction rate,
       ReplicaGroup replicas,
       int epochs) {
-    Progress bar = new Progress("train " + (plan.epoch() + 1) + "/" + epochs, order.size());
+    Progress bar =
+        new Progress(
+            "train " + (plan.epoch() + 1) + "/" + epochs,
+            order.size(),
+            new Progress.Position(clock, plan.epoch(), 0, TRAIN_SHARE));
     boolean cacheable = s.data().trainSampling() == org.sakd.data.Sampling.FIXED;
     return Source.from(order)
         .via(decodeTrain(plan))
@@ -246,10 +264,14 @@ final class PhaseFlows {
   }
 
   /** Decode test views → batch → student (replica 0, eval mode); eval.views views are averaged. */
-  CompletionStage<TopK> validate(List<Sample> test, int classes, ReplicaGroup replicas) {
+  CompletionStage<TopK> validate(int epoch, List<Sample> test, int classes, ReplicaGroup replicas) {
     int views = s.eval().views();
     ViewVotes votes = new ViewVotes(classes);
-    Progress bar = new Progress("validate", (long) test.size() * views);
+    Progress bar =
+        new Progress(
+            "validate",
+            (long) test.size() * views,
+            new Progress.Position(clock, epoch, TRAIN_SHARE, 1));
     CompletionStage<Done> done = CompletableFuture.completedFuture(Done.getInstance());
     for (int v = 0; v < views; v++) {
       int view = v;

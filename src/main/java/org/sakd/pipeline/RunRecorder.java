@@ -107,7 +107,10 @@ final class RunRecorder {
     }
   }
 
-  /** selection/epoch-NNN.csv: every training sample's d, α and whether it was selected. */
+  /**
+   * selection/epoch-NNN.csv (NNN 1-based, as the log lines count): every training sample's d, α and
+   * whether it was selected.
+   */
   void selection(int epoch, SelectorActor.Selection sel) {
     boolean[] chosen = new boolean[spec.train().size()];
     for (int id : sel.selected()) {
@@ -126,7 +129,8 @@ final class RunRecorder {
       row.add(chosen[i] ? 1 : 0);
       sb.append(Csv.row(row));
     }
-    spec.log().write(String.format(Locale.ROOT, "selection/epoch-%03d.csv", epoch), sb.toString());
+    spec.log()
+        .write(String.format(Locale.ROOT, "selection/epoch-%03d.csv", epoch + 1), sb.toString());
   }
 
   /** The epoch's metrics row, its event and its log line. */

@@ -25,7 +25,7 @@ public record EpochRecord(
   public Map<String, Object> metricsRow(String mode, double lr) {
     Map<String, Object> row = new LinkedHashMap<>();
     row.put("mode", mode);
-    row.put("epoch", epoch);
+    row.put("epoch", epoch + 1); // 1-based wherever a person reads it, as in the log lines
     row.put("train_loss", trainLoss);
     row.put("top1", top1);
     row.put("top5", top5);

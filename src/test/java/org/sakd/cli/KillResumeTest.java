@@ -126,7 +126,7 @@ class KillResumeTest {
     for (int e = 0; e < 12; e++) {
       assertEquals(e, done.getHistory(e).getEpoch());
       assertTrue(
-          Files.exists(dir.resolve(String.format("runs/killed/selection/epoch-%03d.csv", e))));
+          Files.exists(dir.resolve(String.format("runs/killed/selection/epoch-%03d.csv", e + 1))));
     }
     assertTrue(
         Files.readString(dir.resolve("runs/killed/summary.json")).contains("\"mode\":\"sakd\""));

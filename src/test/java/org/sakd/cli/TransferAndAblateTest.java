@@ -361,7 +361,7 @@ class TransferAndAblateTest {
     assertTrue(
         epochs.get(1).contains("\"mean_alpha\":null"), epochs.get(1)); // the base loss, no alpha
     assertTrue(
-        !Files.exists(dir.resolve("runs/anneal/selection/epoch-001.csv")),
+        !Files.exists(dir.resolve("runs/anneal/selection/epoch-002.csv")),
         "no selection in the anneal epoch");
     assertEquals(
         2,

@@ -10,6 +10,7 @@ import ai.djl.training.GradientCollector;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -66,7 +67,14 @@ class ScalarOperandTest {
     }
   }
 
+  /**
+   * Reads freed memory on purpose, so its outcome is undefined: a freed chunk usually holds the
+   * allocator's list pointers, but now and then still holds 0.25 (seen once in eight default-suite
+   * runs). It documents the hazard, so it runs with the soak tests ({@code ./mvnw -B test -Psoak}),
+   * not in the default suite.
+   */
   @Test
+  @Tag("soak")
   void djlsOwnScalarOperandIsReadAfterItWasFreed() throws InterruptedException {
     // the mechanism itself: with DJL's x.div(4.0) the gradient is no longer 1/4 once the buffer was
     // freed

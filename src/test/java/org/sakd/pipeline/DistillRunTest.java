@@ -26,7 +26,7 @@ class DistillRunTest {
   }
 
   private static List<String> selected(Path runDir, int epoch) throws Exception {
-    Path f = runDir.resolve(String.format("selection/epoch-%03d.csv", epoch));
+    Path f = runDir.resolve(String.format("selection/epoch-%03d.csv", epoch + 1));
     return Files.readAllLines(f).stream()
         .skip(1)
         .filter(l -> l.endsWith(",1"))
@@ -51,12 +51,18 @@ class DistillRunTest {
     Path run = s.run().runDir();
     for (int e = 0; e < 3; e++) {
       List<String> lines =
-          Files.readAllLines(run.resolve(String.format("selection/epoch-%03d.csv", e)));
+          Files.readAllLines(run.resolve(String.format("selection/epoch-%03d.csv", e + 1)));
       assertEquals(n + 1, lines.size());
       assertEquals(k, selected(run, e).size());
     }
     assertTrue(Files.size(run.resolve("checkpoints/last.ckpt")) > 0);
-    assertEquals(4, Files.readAllLines(run.resolve("metrics.csv")).size());
+    List<String> metrics = Files.readAllLines(run.resolve("metrics.csv"));
+    assertEquals(4, metrics.size());
+    // epochs count from 1 in every file a person reads, as in the log lines
+    assertTrue(metrics.get(1).startsWith("sakd,1,"), metrics.get(1));
+    assertTrue(metrics.get(3).startsWith("sakd,3,"), metrics.get(3));
+    assertTrue(Files.exists(run.resolve("selection/epoch-001.csv")));
+    assertTrue(!Files.exists(run.resolve("selection/epoch-000.csv")));
     assertTrue(Files.readString(run.resolve("events.jsonl")).contains("\"type\":\"epoch\""));
     assertTrue(
         o.peakDecodedInFlight() <= o.decodeBound(),
