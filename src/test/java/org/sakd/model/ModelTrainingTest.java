@@ -10,6 +10,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
@@ -19,6 +20,8 @@ import ai.djl.util.Pair;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,29 +54,78 @@ class ModelTrainingTest {
         .mean();
   }
 
+  /** Forward and backward; the gradients accumulate on the parameters. */
+  private static float forwardBackward(Block block, NDArray clips, NDArray labels, NDManager step) {
+    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+      NDList out = block.forward(new ParameterStore(step, false), new NDList(clips), true);
+      NDArray value = crossEntropy(out.get(0), labels);
+      float loss = value.getFloat();
+      gc.backward(value);
+      return loss;
+    }
+  }
+
+  /** The parameters whose gradient holds a NaN or an infinity. */
+  private static List<String> nonFiniteGradients(Block block) {
+    List<String> bad = new ArrayList<>();
+    for (Pair<String, Parameter> p : block.getParameters()) {
+      if (p.getValue().requiresGradient()) {
+        try (NDArray g = p.getValue().getArray().getGradient();
+            NDArray sum = g.sum()) {
+          if (!Float.isFinite(sum.getFloat())) {
+            bad.add(p.getKey());
+          }
+        }
+      }
+    }
+    return bad;
+  }
+
+  /** Clears every gradient with a fill (a multiplication by 0 would keep a NaN). */
+  private static void clearGradients(Block block) {
+    for (Pair<String, Parameter> p : block.getParameters()) {
+      if (p.getValue().requiresGradient()) {
+        try (NDArray g = p.getValue().getArray().getGradient()) {
+          g.set(new NDIndex("..."), 0f);
+        }
+      }
+    }
+  }
+
   /**
    * One plain SGD step, the loop a trainer without DJL's Trainer runs; returns the loss before the
-   * step.
+   * step. Like the trainer (StudentReplica.backward), a finite loss whose gradients are not finite
+   * is recomputed once from cleared gradients, and a second one fails: on 2-core machines the first
+   * layers' gradients have gone non-finite transiently (once in CI here, cause not found; see
+   * docs/DESIGN.md), and this test is about whether the networks learn.
    */
   static float sgdStep(Block block, NDArray clips, NDArray labels, float learningRate) {
     try (NDManager step = manager.newSubManager()) {
-      float loss;
-      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-        NDList out = block.forward(new ParameterStore(step, false), new NDList(clips), true);
-        NDArray value = crossEntropy(out.get(0), labels);
-        loss = value.getFloat();
-        gc.backward(value);
+      float loss = forwardBackward(block, clips, labels, step);
+      List<String> bad = nonFiniteGradients(block);
+      if (Float.isFinite(loss) && !bad.isEmpty()) {
+        System.err.println(
+            "ModelTrainingTest: loss "
+                + loss
+                + " is finite but the gradients of "
+                + bad
+                + " are not; recomputing the step once");
+        clearGradients(block);
+        loss = forwardBackward(block, clips, labels, step);
+        bad = nonFiniteGradients(block);
+        assertTrue(bad.isEmpty(), "the gradients of " + bad + " are not finite, twice");
       }
       for (Pair<String, Parameter> p : block.getParameters()) {
         if (p.getValue().requiresGradient()) {
           NDArray weight = p.getValue().getArray();
-          try (NDArray gradient = weight.getGradient()) {
-            weight.subi(gradient.mul(learningRate));
-            // PyTorch accumulates gradients across backward passes; clear them for the next step.
-            gradient.subi(gradient);
+          try (NDArray gradient = weight.getGradient();
+              NDArray delta = gradient.mul(learningRate)) {
+            weight.subi(delta);
           }
         }
       }
+      // PyTorch accumulates gradients across backward passes; clear them for the next step.
+      clearGradients(block);
       return loss;
     }
   }
