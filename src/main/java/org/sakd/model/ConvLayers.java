@@ -17,11 +17,20 @@ final class ConvLayers {
 
   /** A bias-free 3D convolution; kernel, stride and padding are (T, H, W). */
   static Block conv3d(int filters, Shape kernel, Shape stride, Shape padding) {
+    return conv3d(filters, kernel, stride, padding, 1);
+  }
+
+  /**
+   * A bias-free grouped 3D convolution: the channels split into {@code groups} slices convolved
+   * independently, so it has 1/groups of the dense convolution's weights (TPN's neck uses 32).
+   */
+  static Block conv3d(int filters, Shape kernel, Shape stride, Shape padding, int groups) {
     return Conv3d.builder()
         .setFilters(filters)
         .setKernelShape(kernel)
         .optStride(stride)
         .optPadding(padding)
+        .optGroups(groups)
         .optBias(false)
         .build();
   }

@@ -60,6 +60,16 @@ public final class ModelRegistry {
         "slowfast-micro",
         new SlowFast.Spec(false, new int[] {1, 1, 1, 1}, 16, 4, 4, shape(3, 8, 56, 56)));
 
+    // TPN fTsS presets: T frames taken every S-th (the clip sampler's stride), on SlowOnly
+    // R101/R50; the temporal rates of the res4/res5 levels are those of the TPN Kinetics-400
+    // models (f32s2: 16 and 32, f8s8: 8 and 8).
+    tpn(
+        "tpn-r101-f32s2",
+        new Tpn.Spec(new int[] {3, 4, 23, 3}, 64, 16, 32, shape(3, 32, 224, 224)));
+    tpn("tpn-r50-f8s8", new Tpn.Spec(new int[] {3, 4, 6, 3}, 64, 8, 8, shape(3, 8, 224, 224)));
+    // CPU preset for 8×56×56 clips, with f32s2's level layout: res4 keeps 2 steps, res5 one.
+    tpn("tpn-micro", new Tpn.Spec(new int[] {1, 1, 1, 1}, 8, 4, 8, shape(3, 8, 56, 56)));
+
     for (int depth : new int[] {8, 20, 32, 56, 110}) {
       String name = "resnet" + depth;
       FACTORIES.put(name, k -> ImageResNets.cifarResNet(name, depth, CIFAR_WIDTHS, k));
@@ -82,6 +92,10 @@ public final class ModelRegistry {
 
   private static void slowFast(String name, SlowFast.Spec spec) {
     FACTORIES.put(name, k -> SlowFast.build(name, spec, k));
+  }
+
+  private static void tpn(String name, Tpn.Spec spec) {
+    FACTORIES.put(name, k -> Tpn.build(name, spec, k));
   }
 
   /**

@@ -1,10 +1,13 @@
 package org.sakd.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -47,6 +50,9 @@ class ModelRegistryTest {
             "slowfast-r18",
             "slowfast-tiny",
             "slowfast-micro",
+            "tpn-r101-f32s2",
+            "tpn-r50-f8s8",
+            "tpn-micro",
             "resnet8",
             "resnet20",
             "resnet32",
@@ -82,6 +88,7 @@ class ModelRegistryTest {
         "r3d-micro",
         "slowfast-tiny",
         "slowfast-micro",
+        "tpn-micro",
         "resnet8",
         "resnet20",
         "resnet32",
@@ -120,6 +127,8 @@ class ModelRegistryTest {
         "slowfast-r101-16x8",
         "slowfast-r50-4x16",
         "slowfast-r18",
+        "tpn-r101-f32s2",
+        "tpn-r50-f8s8",
         "resnet34",
         "r3d18-w0.25"
       })
@@ -136,9 +145,11 @@ class ModelRegistryTest {
   }
 
   /**
-   * Published counts: CRD/mdistiller zoo tables, torchvision (resnet18/34, r3d_18) and mmaction2
-   * (SlowFast R50 34.5 M). CRD rounds resnet8 to 0.08 M; 0.084 M is the count of its layers by hand
-   * (convs + BN + 64×100 head).
+   * Published counts: CRD/mdistiller zoo tables, torchvision (resnet18/34, r3d_18), mmaction2
+   * (SlowFast R50 34.5 M) and the SAKD paper's appendix Table 3 (TPN-f32s2 99.71 M, TPN-f8s8 71.80
+   * M: a 400-class head, Kinetics-400, and no auxiliary head; see {@link
+   * #tpnCountsAreTheSakdPapersWithA400ClassHead}). CRD rounds resnet8 to 0.08 M; 0.084 M is the
+   * count of its layers by hand (convs + BN + 64×100 head).
    */
   @ParameterizedTest
   @CsvSource({
@@ -155,6 +166,8 @@ class ModelRegistryTest {
     "resnet34, 1000, 21.798e6",
     "r3d18, 400, 33.371e6",
     "slowfast-r50-4x16, 400, 34.5e6",
+    "tpn-r101-f32s2, 400, 99.71e6",
+    "tpn-r50-f8s8, 400, 71.80e6",
   })
   void parameterCountsMatchTheLiterature(String name, int classes, double expected) {
     try (NDManager scope = manager.newSubManager()) {
@@ -162,6 +175,72 @@ class ModelRegistryTest {
       block.initialize(scope, DataType.FLOAT32, ModelInfo.classifier(block).inputShape(1));
       long count = ModelInfo.parameterCount(block);
       assertEquals(expected, count, 0.03 * expected, name + " has " + count + " parameters");
+    }
+  }
+
+  /**
+   * The SAKD paper (Li et al., ACM MM 2025, appendix Table 3) gives TPN-f32s2 99.71 M and TPN-f8s8
+   * 71.80 M parameters without saying which head. By hand: SlowOnly-R101 59,539,520 and R50
+   * 31,634,496 (ResNet-101/50 without fc, plus the 3×1×1 inflation of res4/res5), the TPN neck
+   * 39,346,176 (spatial modulation 18,878,464, temporal modulation 393,216, bottom-up 3,145,728,
+   * two level fusions 8,536,064, pyramid fusion 8,392,704), and a 2048×K+K head: K = 400 gives
+   * 99,705,296 and 71,800,272, i.e. 99.71 M and 71.80 M to the digit. TPN's auxiliary head (a
+   * 1024→2048 1×3×3 convolution with BN and a 2048×400 classifier, 19,698,064) is not in the
+   * paper's counts, nor in these networks.
+   */
+  @ParameterizedTest
+  @CsvSource({"tpn-r101-f32s2, 99705296", "tpn-r50-f8s8, 71800272"})
+  void tpnCountsAreTheSakdPapersWithA400ClassHead(String name, long expected) {
+    try (NDManager scope = manager.newSubManager()) {
+      Block block = withZeroWeights(ModelRegistry.create(name, 400));
+      block.initialize(scope, DataType.FLOAT32, ModelInfo.classifier(block).inputShape(1));
+      assertEquals(expected, ModelInfo.parameterCount(block), name);
+      assertEquals(2048, ModelInfo.classifier(block).featureDim());
+    }
+  }
+
+  /**
+   * TPN's levels keep ⌈T/α⌉ steps; the CPU preset also runs on clips of other lengths and sizes
+   * (the tests' 4×32×32, a 12-frame clip whose levels do not divide evenly, a 2-frame one).
+   */
+  @ParameterizedTest
+  @CsvSource({"4, 32", "12, 40", "2, 56", "16, 56"})
+  void tpnTakesOtherClipLengths(long frames, long size) {
+    try (NDManager scope = manager.newSubManager()) {
+      Block block = ModelRegistry.create("tpn-micro", 3);
+      Shape input = new Shape(2, 3, frames, size, size);
+      block.initialize(scope, DataType.FLOAT32, input);
+      NDList out =
+          block.forward(
+              new ai.djl.training.ParameterStore(scope, false),
+              new NDList(scope.randomNormal(input)),
+              true);
+      assertEquals(new Shape(2, 3), out.get(0).getShape());
+      assertEquals(new Shape(2, 256), out.get(1).getShape());
+      assertTrue(Float.isFinite(out.get(0).sum().getFloat()));
+    }
+  }
+
+  /** Nearest upsampling in time undoes the windows of the ceil-mode temporal max-pool. */
+  @Test
+  void tpnTemporalPoolAndUpsampleAlign() {
+    try (NDManager scope = manager.newSubManager()) {
+      NDArray x = scope.arange(5f).reshape(1, 1, 5, 1, 1);
+      NDArray pooled = Tpn.temporalMaxPool(x, 2);
+      assertArrayEquals(new float[] {1, 3, 4}, pooled.toFloatArray(), 0f);
+      assertEquals(3, Tpn.pooledLength(5, 2));
+      assertArrayEquals(
+          new float[] {1, 1, 3, 3, 4}, Tpn.temporalUpsample(pooled, 2, 5).toFloatArray(), 0f);
+      assertArrayEquals(new float[] {4}, Tpn.temporalMaxPool(x, 8).toFloatArray(), 0f);
+      assertEquals(1, Tpn.pooledLength(5, 8));
+      for (long t = 1; t <= 64; t++) {
+        for (int rate : new int[] {1, 2, 4, 8, 16}) {
+          assertEquals(
+              Tpn.pooledLength(t, 2 * rate),
+              Tpn.pooledLength(Tpn.pooledLength(t, rate), 2),
+              "T=" + t + ", α=" + rate);
+        }
+      }
     }
   }
 
