@@ -3,6 +3,7 @@ package org.sakd.cli;
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -12,9 +13,12 @@ import org.sakd.checkpoint.CheckpointStore;
 import org.sakd.config.Settings;
 import org.sakd.data.ClipSources;
 import org.sakd.data.DatasetIndex;
+import org.sakd.monitor.Csv;
 import org.sakd.monitor.Json;
+import org.sakd.monitor.Plots;
 import org.sakd.proto.CheckpointProto;
 import org.sakd.train.ClipLoader;
+import org.sakd.train.Confusion;
 import org.sakd.train.Evaluation;
 import org.sakd.train.Network;
 import picocli.CommandLine.Command;
@@ -37,6 +41,14 @@ final class EvaluateCommand implements Callable<Integer> {
 
   @Option(names = "--json", description = "print {\"top1\": …, \"top5\": …, \"samples\": N}")
   boolean json;
+
+  @Option(
+      names = "--out",
+      description =
+          "folder for per-class.csv, per-class.png, confusion.csv and confusion.png (default: the"
+              + " run folder's evaluation/ for a checkpoint in a checkpoints/ folder, else"
+              + " <checkpoint>.evaluation/ beside it); its four files are replaced")
+  Path out;
 
   @Override
   public Integer call() {
@@ -77,6 +89,8 @@ final class EvaluateCommand implements Callable<Integer> {
       Evaluation.Result r =
           Evaluation.run(
               net, index.test(), loader, pool, s.eval().batchSize(), 2, s.eval().views());
+      Path folder = out != null ? out : defaultOut(file.toAbsolutePath());
+      writeClassReport(folder, index.classes(), r.confusion());
       if (json) {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("top1", r.top1());
@@ -84,6 +98,7 @@ final class EvaluateCommand implements Callable<Integer> {
         o.put("samples", r.samples());
         o.put("views", s.eval().views());
         o.put("skipped", loader.failures().size());
+        o.put("per_class", folder.resolve("per-class.csv").toString());
         System.out.println(Json.write(o));
       } else {
         System.out.printf(
@@ -95,10 +110,84 @@ final class EvaluateCommand implements Callable<Integer> {
             r.top5(),
             r.samples(),
             loader.failures().size());
+        System.out.println("per-class Top-1 and the confusion matrix: " + folder);
       }
       return 0;
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /**
+   * runs/<name>/evaluation for runs/<name>/checkpoints/x.ckpt, else x.ckpt.evaluation beside it.
+   */
+  static Path defaultOut(Path checkpointFile) {
+    Path dir = checkpointFile.getParent();
+    if (dir != null
+        && dir.getFileName().toString().equals("checkpoints")
+        && dir.getParent() != null) {
+      return dir.getParent().resolve("evaluation");
+    }
+    return checkpointFile.resolveSibling(checkpointFile.getFileName() + ".evaluation");
+  }
+
+  /**
+   * per-class.csv (class, clips, Top-1, unpredicted, the class most often predicted instead and how
+   * often), confusion.csv (counts, true class per row), and both as plots.
+   */
+  static void writeClassReport(Path folder, List<String> classes, Confusion c) {
+    StringBuilder perClass =
+        new StringBuilder(
+            Csv.row(
+                List.of("class", "clips", "top1", "unpredicted", "most_confused_with", "times")));
+    double[] top1 = new double[classes.size()];
+    for (int k = 0; k < classes.size(); k++) {
+      int worst = c.mostConfusedWith(k);
+      top1[k] = c.accuracy(k);
+      perClass.append(
+          Csv.row(
+              List.of(
+                  classes.get(k),
+                  c.samples(k),
+                  Double.isNaN(top1[k]) ? "" : String.format(Locale.ROOT, "%.2f", top1[k]),
+                  c.unpredicted(k),
+                  worst < 0 ? "" : classes.get(worst),
+                  worst < 0 ? 0 : c.count(k, worst))));
+    }
+    List<Object> header = new java.util.ArrayList<>();
+    header.add("true \\ predicted");
+    header.addAll(classes);
+    StringBuilder matrix = new StringBuilder(Csv.row(header));
+    for (int t = 0; t < classes.size(); t++) {
+      List<Object> row = new java.util.ArrayList<>();
+      row.add(classes.get(t));
+      for (int p = 0; p < classes.size(); p++) {
+        row.add(c.count(t, p));
+      }
+      matrix.append(Csv.row(row));
+    }
+    try {
+      java.nio.file.Files.createDirectories(folder);
+      java.nio.file.Files.writeString(folder.resolve("per-class.csv"), perClass);
+      java.nio.file.Files.writeString(folder.resolve("confusion.csv"), matrix);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot write the evaluation to " + folder, e);
+    }
+    double[] shown = top1.clone();
+    for (int k = 0; k < shown.length; k++) {
+      shown[k] = Double.isNaN(shown[k]) ? 0 : shown[k];
+    }
+    Plots.bars(
+        folder.resolve("per-class.png"),
+        "Top-1 per class",
+        "class",
+        "Top-1 (%)",
+        classes,
+        Map.of("Top-1", shown));
+    Plots.confusion(
+        folder.resolve("confusion.png"),
+        "Confusion matrix (fraction of each true class)",
+        classes,
+        c.rowFractions());
   }
 }

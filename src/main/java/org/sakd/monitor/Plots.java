@@ -9,6 +9,8 @@ import java.util.Map;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.HeatMapChart;
+import org.knowm.xchart.HeatMapChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.markers.SeriesMarkers;
@@ -107,6 +109,44 @@ public final class Plots {
       }
       chart.addSeries(e.getKey(), categories, ys);
     }
+    save(chart, file);
+  }
+
+  /**
+   * A confusion matrix as a heat map: rows = true class (top to bottom in class order), columns =
+   * predicted class, cells = the fraction of the row's clips (0..1). About 12 px per class, so 101
+   * classes stay readable; values are printed in the cells only when there are few classes.
+   */
+  public static void confusion(Path file, String title, List<String> classes, List<double[]> rows) {
+    int k = classes.size();
+    int side = Math.max(480, 200 + 12 * k);
+    HeatMapChart chart =
+        new HeatMapChartBuilder()
+            .width(side + 160)
+            .height(side)
+            .title(title)
+            .xAxisTitle("predicted")
+            .yAxisTitle("true")
+            .build();
+    chart
+        .getStyler()
+        .setMin(0)
+        .setMax(1)
+        .setShowValue(k <= 12)
+        .setHeatMapValueDecimalPattern("0.00");
+    if (k > 12) {
+      chart.getStyler().setXAxisLabelRotation(90);
+    }
+    List<Number[]> cells = new java.util.ArrayList<>();
+    for (int t = 0; t < k; t++) {
+      for (int p = 0; p < k; p++) {
+        // y runs bottom-up in the chart: the first class goes on top
+        cells.add(new Number[] {p, k - 1 - t, rows.get(t)[p]});
+      }
+    }
+    List<String> reversed = new java.util.ArrayList<>(classes);
+    java.util.Collections.reverse(reversed);
+    chart.addSeries("fraction of the true class", classes, reversed, cells);
     save(chart, file);
   }
 

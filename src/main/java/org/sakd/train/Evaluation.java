@@ -12,7 +12,8 @@ import org.sakd.monitor.Progress;
 public final class Evaluation {
   private Evaluation() {}
 
-  public record Result(double top1, double top5, long samples) {}
+  /** Top-1/Top-5 in percent over {@code samples} test clips, and their confusion matrix. */
+  public record Result(double top1, double top5, long samples, Confusion confusion) {}
 
   /** Centre clip only. */
   public static Result run(
@@ -63,6 +64,6 @@ public final class Evaluation {
       }
     }
     TopK topk = votes.topK();
-    return new Result(topk.top1(), topk.top5(), topk.samples());
+    return new Result(topk.top1(), topk.top5(), topk.samples(), votes.confusion());
   }
 }

@@ -36,6 +36,15 @@ public final class ViewVotes {
     }
   }
 
+  /** The confusion matrix of the averaged scores. */
+  public synchronized Confusion confusion() {
+    Confusion c = new Confusion(classes);
+    for (var e : sums.entrySet()) {
+      c.add(e.getValue(), new int[] {labels.get(e.getKey())});
+    }
+    return c;
+  }
+
   public synchronized TopK topK() {
     TopK t = new TopK();
     for (var e : sums.entrySet()) {

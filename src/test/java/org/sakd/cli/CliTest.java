@@ -178,6 +178,29 @@ class CliTest {
     double top1 = acc.getDouble("top1");
     double top5 = acc.getDouble("top5");
     assertTrue(top1 >= 0 && top1 <= top5 && top5 <= 100, "0 ≤ top1 ≤ top5 ≤ 100: " + e.out());
+    // per-class Top-1 and the confusion matrix go to the run folder's evaluation/
+    Path evaluation = dir.resolve("runs").resolve("teacher").resolve("evaluation");
+    assertEquals(evaluation.resolve("per-class.csv").toString(), acc.getString("per_class"));
+    List<String> perClass = Files.readAllLines(evaluation.resolve("per-class.csv"));
+    assertEquals(
+        List.of("class", "clips", "top1", "unpredicted", "most_confused_with", "times"),
+        List.of(perClass.get(0).split(",")));
+    assertEquals(1 + index.classes().size(), perClass.size());
+    List<String> matrix = Files.readAllLines(evaluation.resolve("confusion.csv"));
+    long counted = 0;
+    long right = 0;
+    for (int row = 1; row < matrix.size(); row++) {
+      String[] cells = matrix.get(row).split(",");
+      assertEquals(index.classes().get(row - 1), cells[0]);
+      for (int p = 1; p < cells.length; p++) {
+        counted += Long.parseLong(cells[p]);
+        right += p == row ? Long.parseLong(cells[p]) : 0;
+      }
+    }
+    assertEquals(test, counted, "every test clip lands in one cell");
+    assertEquals(top1, 100.0 * right / test, 1e-9, "the diagonal is the Top-1");
+    assertTrue(Files.size(evaluation.resolve("confusion.png")) > 0);
+    assertTrue(Files.size(evaluation.resolve("per-class.png")) > 0);
 
     // A corrupt file in a copy of the set is reported as bad, with a reason.
     Path copy = dir.resolve("data-corrupt");
