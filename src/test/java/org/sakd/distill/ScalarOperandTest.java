@@ -70,8 +70,8 @@ class ScalarOperandTest {
   /**
    * Reads freed memory on purpose, so its outcome is undefined: a freed chunk usually holds the
    * allocator's list pointers, but now and then still holds 0.25 (it failed 2 of 8 default-suite
-   * runs here on 2026-12-06). It documents the hazard, so it runs with the soak tests ({@code ./mvnw -B test -Psoak}),
-   * not in the default suite.
+   * runs here on 2026-12-06). It documents the hazard, so it runs with the soak tests ({@code
+   * ./mvnw -B test -Psoak}), not in the default suite.
    */
   @Test
   @Tag("soak")
