@@ -47,6 +47,10 @@ class ModelRegistryTest {
             "slowfast-r18",
             "slowfast-tiny",
             "slowfast-micro",
+            "swin-s",
+            "swin-t",
+            "swin-mini",
+            "swin-micro",
             "resnet8",
             "resnet20",
             "resnet32",
@@ -82,6 +86,8 @@ class ModelRegistryTest {
         "r3d-micro",
         "slowfast-tiny",
         "slowfast-micro",
+        "swin-mini",
+        "swin-micro",
         "resnet8",
         "resnet20",
         "resnet32",
@@ -120,6 +126,8 @@ class ModelRegistryTest {
         "slowfast-r101-16x8",
         "slowfast-r50-4x16",
         "slowfast-r18",
+        "swin-s",
+        "swin-t",
         "resnet34",
         "r3d18-w0.25"
       })
