@@ -69,6 +69,27 @@ public final class ModelRegistry {
     tpn("tpn-r50-f8s8", new Tpn.Spec(new int[] {3, 4, 6, 3}, 64, 8, 8, shape(3, 8, 224, 224)));
     // CPU preset for 8×56×56 clips, with f32s2's level layout: res4 keeps 2 steps, res5 one.
     tpn("tpn-micro", new Tpn.Spec(new int[] {1, 1, 1, 1}, 8, 4, 8, shape(3, 8, 56, 56)));
+    // Video Swin (Liu et al., CVPR 2022): Swin-T and Swin-S of the paper (C = 96, window 8×7×7,
+    // 32×224×224 clips), and CPU presets for 8×56×56 clips (4×14×14 tokens): window 2×7×7, so stage
+    // 1 has 2×2×2 windows and every second block shifts by (1, 3, 3).
+    swin("swin-s", VideoSwin.paper(2, 2, 18, 2));
+    swin("swin-t", VideoSwin.paper(2, 2, 6, 2));
+    swin(
+        "swin-mini",
+        new VideoSwin.Spec(
+            32,
+            new int[] {2, 2, 4, 2},
+            new int[] {1, 2, 4, 8},
+            shape(2, 7, 7),
+            shape(3, 8, 56, 56)));
+    swin(
+        "swin-micro",
+        new VideoSwin.Spec(
+            16,
+            new int[] {2, 2, 2, 2},
+            new int[] {1, 2, 4, 8},
+            shape(2, 7, 7),
+            shape(3, 8, 56, 56)));
 
     for (int depth : new int[] {8, 20, 32, 56, 110}) {
       String name = "resnet" + depth;
@@ -96,6 +117,10 @@ public final class ModelRegistry {
 
   private static void tpn(String name, Tpn.Spec spec) {
     FACTORIES.put(name, k -> Tpn.build(name, spec, k));
+  }
+
+  private static void swin(String name, VideoSwin.Spec spec) {
+    FACTORIES.put(name, k -> VideoSwin.build(name, spec, k));
   }
 
   /**

@@ -53,6 +53,10 @@ class ModelRegistryTest {
             "tpn-r101-f32s2",
             "tpn-r50-f8s8",
             "tpn-micro",
+            "swin-s",
+            "swin-t",
+            "swin-mini",
+            "swin-micro",
             "resnet8",
             "resnet20",
             "resnet32",
@@ -89,6 +93,8 @@ class ModelRegistryTest {
         "slowfast-tiny",
         "slowfast-micro",
         "tpn-micro",
+        "swin-mini",
+        "swin-micro",
         "resnet8",
         "resnet20",
         "resnet32",
@@ -129,6 +135,8 @@ class ModelRegistryTest {
         "slowfast-r18",
         "tpn-r101-f32s2",
         "tpn-r50-f8s8",
+        "swin-s",
+        "swin-t",
         "resnet34",
         "r3d18-w0.25"
       })
