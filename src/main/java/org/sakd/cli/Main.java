@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       ScanCommand.class,
       TrainTeacherCommand.class,
       EvaluateCommand.class,
+      ExportCommand.class,
       DistillCommand.class,
       DemoCommand.class,
       AblateCommand.class,
