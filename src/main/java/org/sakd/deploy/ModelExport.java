@@ -5,7 +5,8 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.Writer;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -14,7 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.sakd.config.ConfigName;
 import org.sakd.model.OnnxExport;
@@ -159,9 +162,9 @@ public final class ModelExport {
         Files.createTempDirectory(
             out.toAbsolutePath().getParent(), "." + out.getFileName() + ".tmp");
     try {
-      Properties p = new Properties();
-      p.setProperty("engine", "PyTorch");
-      p.setProperty("option.modelName", prefix);
+      Map<String, String> p = new LinkedHashMap<>();
+      p.put("engine", "PyTorch");
+      p.put("option.modelName", prefix);
       if (torchScript) {
         byte[] saved = c.getParameters().toByteArray();
         try (NDManager root = NDManager.newBaseManager(Device.cpu(), "PyTorch");
@@ -169,7 +172,7 @@ public final class ModelExport {
           TorchScriptNet.writeInferenceModule(saved, s, root);
         }
       } else {
-        p.setProperty("blockFactory", ZooBlockFactory.class.getName());
+        p.put("blockFactory", ZooBlockFactory.class.getName());
         try (NDManager root = NDManager.newBaseManager(Device.cpu());
             CheckpointModel m = CheckpointModel.open(checkpoint, root);
             Model model = Model.newInstance(prefix, Device.cpu(), "PyTorch")) {
@@ -178,11 +181,8 @@ public final class ModelExport {
           model.save(temp, prefix);
         }
       }
-      card.toMetadata().forEach(p::setProperty);
-      try (Writer w =
-          Files.newBufferedWriter(temp.resolve(SERVING_PROPERTIES), StandardCharsets.UTF_8)) {
-        p.store(w, "sakd export: load with DJL's Criteria.builder().optModelPath(<this folder>)");
-      }
+      p.putAll(card.toMetadata());
+      Files.writeString(temp.resolve(SERVING_PROPERTIES), properties(p), StandardCharsets.UTF_8);
       Files.write(temp.resolve(SYNSET), card.classes(), StandardCharsets.UTF_8);
       List<String> written = new ArrayList<>();
       if (!Files.exists(out)) {
@@ -204,6 +204,29 @@ public final class ModelExport {
     } finally {
       deleteTree(temp);
     }
+  }
+
+  /**
+   * {@code serving.properties} text with the keys in the given order ({@link Properties#store}
+   * writes them in hash order), each line escaped by {@link Properties} itself.
+   */
+  static String properties(Map<String, String> entries) {
+    StringBuilder out =
+        new StringBuilder(
+            "# sakd export: load with DJL's Criteria.builder().optModelPath(<this folder>)\n");
+    for (var e : entries.entrySet()) {
+      Properties one = new Properties();
+      one.setProperty(e.getKey(), e.getValue());
+      StringWriter w = new StringWriter();
+      try {
+        one.store(w, null);
+      } catch (IOException impossible) {
+        throw new UncheckedIOException(impossible);
+      }
+      // store writes a date comment line, then the entry
+      w.toString().lines().filter(l -> !l.startsWith("#")).forEach(l -> out.append(l).append('\n'));
+    }
+    return out.toString();
   }
 
   /** A file name prefix for a model name: a zoo name as it is, a TorchScript file's stem. */
