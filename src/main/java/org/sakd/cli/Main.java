@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       TrainTeacherCommand.class,
       EvaluateCommand.class,
       ExportCommand.class,
+      PredictCommand.class,
       DistillCommand.class,
       DemoCommand.class,
       AblateCommand.class,

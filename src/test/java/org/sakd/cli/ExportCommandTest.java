@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sakd.cli.CliCapture.sakd;
 
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDList;
@@ -14,11 +15,7 @@ import ai.djl.repository.zoo.ZooModel;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
-import com.google.protobuf.ByteString;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.FloatBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,13 +23,9 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sakd.checkpoint.CheckpointStore;
 import org.sakd.data.ClipSpec;
 import org.sakd.deploy.CheckpointModel;
 import org.sakd.deploy.ModelCard;
-import org.sakd.model.TorchScriptNet;
-import org.sakd.proto.CheckpointProto;
-import org.sakd.proto.ClipSpecProto;
 import org.sakd.train.Network;
 
 /**
@@ -47,42 +40,8 @@ class ExportCommandTest {
 
   @TempDir Path dir;
 
-  /**
-   * A checkpoint of {@code model} (random weights for a zoo network) whose batch-norm statistics
-   * were moved off their initial values by training-mode forwards.
-   */
   private Path checkpoint(String model, List<String> classes) {
-    Shape clip = new Shape(3, CLIP.frames(), CLIP.crop(), CLIP.crop());
-    try (NDManager root = NDManager.newBaseManager();
-        // a TorchScript student trains (BatchNorm in training mode), as in a real run
-        Network net =
-            Network.create(
-                model, classes.size(), clip, TorchScriptNet.isTorchScript(model), root, 3)) {
-      for (int i = 0; i < 2; i++) {
-        try (NDManager step = root.newSubManager()) {
-          net.forward(step.randomNormal(net.classifier().inputShape(3)), true);
-        }
-      }
-      ClipSpecProto.Builder spec =
-          ClipSpecProto.newBuilder()
-              .setFrames(CLIP.frames())
-              .setStride(CLIP.stride())
-              .setShortSide(CLIP.shortSide())
-              .setCrop(CLIP.crop());
-      for (int i = 0; i < 3; i++) {
-        spec.addMean(CLIP.mean()[i]).addStd(CLIP.std()[i]);
-      }
-      CheckpointProto c =
-          CheckpointProto.newBuilder()
-              .setModel(model)
-              .setParameters(ByteString.copyFrom(net.parameterBytes()))
-              .setSeed(3)
-              .addAllClasses(classes)
-              .setClip(spec)
-              .build();
-      new CheckpointStore(dir).save("best.ckpt", c);
-    }
-    return dir.resolve("best.ckpt");
+    return TestCheckpoints.write(dir.resolve("best.ckpt"), model, classes, CLIP);
   }
 
   private static float[] probe(long n) {
@@ -104,29 +63,10 @@ class ExportCommandTest {
     }
   }
 
-  record Outcome(int code, String out, String err) {}
-
-  private static Outcome sakd(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    try {
-      int code = Main.execute(args);
-      return new Outcome(
-          code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
-  }
-
   @Test
   void onnxRunsInOnnxRuntimeLikeTheCheckpointAndCarriesTheCard() throws Exception {
     Path ckpt = checkpoint("r3d-micro", CLASSES);
-    Outcome o = sakd("export", "--checkpoint", ckpt.toString(), "--format", "onnx");
+    CliCapture.Outcome o = sakd("export", "--checkpoint", ckpt.toString(), "--format", "onnx");
     assertEquals(0, o.code(), o.err());
     Path onnx = dir.resolve("best.onnx");
     assertTrue(o.out().contains(onnx.toString()), o.out());
@@ -150,7 +90,7 @@ class ExportCommandTest {
 
     // an existing output is kept unless --overwrite
     byte[] before = Files.readAllBytes(onnx);
-    Outcome again = sakd("export", "--checkpoint", ckpt.toString(), "--format", "onnx");
+    CliCapture.Outcome again = sakd("export", "--checkpoint", ckpt.toString(), "--format", "onnx");
     assertEquals(2, again.code());
     assertTrue(again.err().contains("--overwrite"), again.err());
     assertEquals(1, again.err().strip().lines().count(), again.err());
@@ -168,7 +108,7 @@ class ExportCommandTest {
   void aDjlFolderLoadsThroughDjlsModelLoaderAndGivesTheSameOutputs() throws Exception {
     Path ckpt = checkpoint("slowfast-micro", CLASSES);
     Path out = dir.resolve("served");
-    Outcome o =
+    CliCapture.Outcome o =
         sakd("export", "--checkpoint", ckpt.toString(), "--format", "djl", "-o", out.toString());
     assertEquals(0, o.code(), o.err());
     assertEquals(CLASSES, Files.readAllLines(out.resolve("synset.txt")));
@@ -199,7 +139,7 @@ class ExportCommandTest {
     String student = "torchscript:" + FIXTURES.resolve("student.pt");
     Path ckpt = checkpoint(student, List.of("a", "b", "c"));
     Path pt = dir.resolve("student-export.pt");
-    Outcome o =
+    CliCapture.Outcome o =
         sakd("export", "--checkpoint", ckpt.toString(), "--format", "torchscript", "-o", "" + pt);
     assertEquals(0, o.code(), o.err());
     String card = Files.readString(dir.resolve("student-export.pt.json"));
@@ -244,7 +184,7 @@ class ExportCommandTest {
       assertArrayEquals(expected[0], y.get(0).toFloatArray(), 1e-6f);
     }
 
-    Outcome onnx = sakd("export", "--checkpoint", "" + ckpt, "--format", "onnx");
+    CliCapture.Outcome onnx = sakd("export", "--checkpoint", "" + ckpt, "--format", "onnx");
     assertEquals(2, onnx.code());
     assertTrue(onnx.err().contains("--format torchscript"), onnx.err());
   }
@@ -252,7 +192,7 @@ class ExportCommandTest {
   @Test
   void badRequestsAreExitTwoWithOneLine() throws Exception {
     Path ckpt = checkpoint("resnet8", List.of("x", "y"));
-    Outcome ts = sakd("export", "--checkpoint", "" + ckpt, "--format", "torchscript");
+    CliCapture.Outcome ts = sakd("export", "--checkpoint", "" + ckpt, "--format", "torchscript");
     assertEquals(2, ts.code());
     assertEquals(
         "error: only TorchScript students can be exported as TorchScript; resnet8 is a built-in"
@@ -260,18 +200,18 @@ class ExportCommandTest {
         ts.err().strip());
     assertFalse(Files.exists(dir.resolve("best.pt")));
 
-    Outcome format = sakd("export", "--checkpoint", "" + ckpt, "--format", "tflite");
+    CliCapture.Outcome format = sakd("export", "--checkpoint", "" + ckpt, "--format", "tflite");
     assertEquals(2, format.code());
     assertTrue(format.err().contains("unknown format 'tflite'"), format.err());
     assertTrue(format.err().contains("onnx, torchscript, djl"), format.err());
 
-    Outcome missing =
+    CliCapture.Outcome missing =
         sakd("export", "--checkpoint", "" + dir.resolve("nope.ckpt"), "--format", "onnx");
     assertEquals(2, missing.code());
     assertEquals("error: no checkpoint at " + dir.resolve("nope.ckpt"), missing.err().strip());
 
     Path blocker = Files.writeString(dir.resolve("a-file"), "x");
-    Outcome unwritable =
+    CliCapture.Outcome unwritable =
         sakd(
             "export",
             "--checkpoint",
