@@ -95,8 +95,11 @@ public final class ModelExport {
               + c.getModel()
               + " is a TorchScript module (use --format torchscript or djl)");
     }
-    if (Files.exists(out) && !overwrite) {
-      throw new IllegalArgumentException(out + " exists; pass --overwrite to replace it");
+    Path sidecar = format == Format.TORCHSCRIPT ? cardFile(out) : out;
+    for (Path p : List.of(out, sidecar)) {
+      if (Files.exists(p) && !overwrite) {
+        throw new IllegalArgumentException(p + " exists; pass --overwrite to replace it");
+      }
     }
     try {
       Path parent = out.toAbsolutePath().getParent();
@@ -137,10 +140,15 @@ public final class ModelExport {
     try (NDManager root = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
       writeFile(out, s -> TorchScriptNet.writeInferenceModule(saved, s, root));
     }
-    Path cardFile = out.resolveSibling(out.getFileName() + ".json");
+    Path cardFile = cardFile(out);
     writeFile(
         cardFile, s -> s.write(Json.write(card.toMetadata()).getBytes(StandardCharsets.UTF_8)));
     return "wrote " + out + " (TorchScript, inference mode) and its card " + cardFile;
+  }
+
+  /** The card beside a TorchScript file: {@code best.pt} → {@code best.pt.json}. */
+  private static Path cardFile(Path torchScript) {
+    return torchScript.resolveSibling(torchScript.getFileName() + ".json");
   }
 
   /**

@@ -203,7 +203,9 @@ public final class VideoPrediction {
       }
       return new Decoded(file, clips, null);
     } catch (VideoDecodeException e) {
-      return new Decoded(file, null, new Failure(file, e.getMessage()));
+      // the message is "REASON: path (detail)"; the path is already the failure's own
+      String why = e.getMessage().replace(": " + e.path(), "");
+      return new Decoded(file, null, new Failure(file, why));
     } catch (RuntimeException | OutOfMemoryError e) {
       // a crafted header can make a decoder ask for absurd memory: that file only is skipped
       return new Decoded(file, null, new Failure(file, "ERROR: " + e));
