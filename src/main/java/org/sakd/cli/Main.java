@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
       ScanCommand.class,
       TrainTeacherCommand.class,
       EvaluateCommand.class,
+      ExportCommand.class,
+      PredictCommand.class,
       DistillCommand.class,
       DemoCommand.class,
       AblateCommand.class,

@@ -431,15 +431,22 @@ public record Settings(
   }
 
   /**
+   * Compute threads of one model runtime: {@code train.compute-threads}, or the cores the decoders
+   * leave (at least one).
+   */
+  public int computeThreads() {
+    return train.computeThreads() > 0
+        ? train.computeThreads()
+        : Math.max(1, Runtime.getRuntime().availableProcessors() - data.decoders());
+  }
+
+  /**
    * PyTorch's intra-op thread count for this process: {@code train.compute-threads}, or the cores
    * the decoders leave (at least one). Applied once, before the engine starts; later settings
    * cannot change it.
    */
   public void applyComputeThreads() {
-    int threads =
-        train.computeThreads() > 0
-            ? train.computeThreads()
-            : Math.max(1, Runtime.getRuntime().availableProcessors() - data.decoders());
+    int threads = computeThreads();
     if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
       System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
       System.setProperty("ai.djl.pytorch.num_interop_threads", "1");

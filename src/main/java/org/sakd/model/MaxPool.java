@@ -39,6 +39,18 @@ final class MaxPool extends AbstractBlock {
     this.padding = padding;
   }
 
+  Shape kernel() {
+    return kernel;
+  }
+
+  Shape stride() {
+    return stride;
+  }
+
+  Shape padding() {
+    return padding;
+  }
+
   @Override
   protected NDList forwardInternal(
       ParameterStore parameterStore,

@@ -94,6 +94,10 @@ public final class PooledClassifier extends AbstractBlock implements Classifier 
     head.initialize(manager, dataType, feature);
   }
 
+  Block backbone() {
+    return backbone;
+  }
+
   @Override
   public int featureDim() {
     return featureDim;

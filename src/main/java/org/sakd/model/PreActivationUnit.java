@@ -46,6 +46,19 @@ final class PreActivationUnit extends AbstractBlock {
             : addChildBlock("projection", conv2d(width, 1, stride));
   }
 
+  Block preActivation() {
+    return preActivation;
+  }
+
+  Block branch() {
+    return branch;
+  }
+
+  /** The 1×1 projection of the pre-activated input, or null when the shortcut is the raw input. */
+  Block projection() {
+    return projection;
+  }
+
   @Override
   protected NDList forwardInternal(
       ParameterStore parameterStore,

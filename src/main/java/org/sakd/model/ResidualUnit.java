@@ -90,6 +90,15 @@ final class ResidualUnit extends AbstractBlock {
     return new ResidualUnit(branch, shortcut);
   }
 
+  Block branch() {
+    return branch;
+  }
+
+  /** The projection shortcut, or null for the identity. */
+  Block shortcut() {
+    return shortcut;
+  }
+
   private static Block projection3d(long inChannels, int out, Shape stride) {
     boolean identity = inChannels == out && Arrays.stream(stride.getShape()).allMatch(s -> s == 1);
     return identity

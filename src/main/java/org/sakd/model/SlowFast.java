@@ -124,6 +124,31 @@ final class SlowFast extends AbstractBlock {
     return new PooledClassifier(name, backbone, backbone.featureDim, numClasses, spec.clipShape());
   }
 
+  int alpha() {
+    return alpha;
+  }
+
+  Block slowStem() {
+    return slowStem;
+  }
+
+  Block fastStem() {
+    return fastStem;
+  }
+
+  /** Lateral connections, slow and fast stages of res2…res5, index 0…3. */
+  List<Block> laterals() {
+    return List.copyOf(laterals);
+  }
+
+  List<Block> slowStages() {
+    return List.copyOf(slowStages);
+  }
+
+  List<Block> fastStages() {
+    return List.copyOf(fastStages);
+  }
+
   private static Block stem(int width, int kt) {
     return new SequentialBlock()
         .add(conv3d(width, shape(kt, 7, 7), shape(1, 2, 2), shape(kt / 2, 3, 3)))

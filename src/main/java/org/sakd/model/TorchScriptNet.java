@@ -21,6 +21,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -357,6 +358,36 @@ public final class TorchScriptNet extends AbstractBaseBlock implements Classifie
           "the module read has " + classes + " classes and feature " + featureDim + ", not " + k);
     }
     old.close();
+  }
+
+  /**
+   * Writes the module held by {@code saved} (the bytes {@link #saveParameters} wrote, e.g. a
+   * checkpoint's parameters) to {@code out} as a TorchScript file in inference mode: BatchNorm uses
+   * its running statistics and dropout is off, whatever mode the module was saved in while
+   * training. The module is read into {@code manager} (a PyTorch manager) and freed again.
+   *
+   * @throws IllegalArgumentException when the bytes are not a module this class wrote
+   */
+  public static void writeInferenceModule(byte[] saved, OutputStream out, NDManager manager)
+      throws IOException {
+    DataInputStream in = new DataInputStream(new ByteArrayInputStream(saved));
+    if (saved.length < 8 || in.readInt() != FORMAT) {
+      throw new IllegalArgumentException("the saved parameters are not a TorchScript module");
+    }
+    byte[] bytes = in.readNBytes(in.readInt());
+    PtSymbolBlock module;
+    try {
+      module =
+          JniUtils.loadModule((PtNDManager) manager, new ByteArrayInputStream(bytes), true, false);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("corrupt TorchScript module: " + firstLine(e), e);
+    }
+    try {
+      JniUtils.enableInferenceMode(module);
+      JniUtils.writeModule(module, out, false);
+    } finally {
+      module.close();
+    }
   }
 
   /** Frees the native module. */
