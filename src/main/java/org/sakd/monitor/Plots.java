@@ -119,7 +119,8 @@ public final class Plots {
    */
   public static void confusion(Path file, String title, List<String> classes, List<double[]> rows) {
     int k = classes.size();
-    int side = Math.max(480, 200 + 12 * k);
+    // ~16 px per class with 9-point names, so no class name is skipped, even with 101 classes
+    int side = Math.max(520, 240 + 16 * k);
     HeatMapChart chart =
         new HeatMapChartBuilder()
             .width(side + 160)
@@ -128,15 +129,18 @@ public final class Plots {
             .xAxisTitle("predicted")
             .yAxisTitle("true")
             .build();
+    java.awt.Font small = new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, 9);
     chart
         .getStyler()
         .setMin(0)
         .setMax(1)
         .setShowValue(k <= 12)
+        .setValueFont(small)
         .setHeatMapValueDecimalPattern("0.00");
-    if (k > 12) {
-      chart.getStyler().setXAxisLabelRotation(90);
-    }
+    chart.getStyler().setAxisTickLabelsFont(small);
+    // a tick (and its class name) for every class: XChart otherwise skips names it finds crowded
+    chart.getStyler().setXAxisTickMarkSpacingHint(12).setYAxisTickMarkSpacingHint(12);
+    chart.getStyler().setXAxisLabelRotation(90);
     List<Number[]> cells = new java.util.ArrayList<>();
     for (int t = 0; t < k; t++) {
       for (int p = 0; p < k; p++) {
