@@ -120,6 +120,20 @@ class Ucf101IndexTest {
     assertEquals(3, e.line());
   }
 
+  /** Found by scripts/chaos: a list with bytes that are not UTF-8 ended with exit 1 and no line. */
+  @Test
+  void bytesThatAreNotUtf8NameFileAndLine() throws IOException {
+    Files.write(
+        lists.resolve("trainlist01.txt"),
+        new byte[] {'A', 'p', 'p', '/', 'a', '.', 'a', 'v', 'i', ' ', '1', '\n', 'x', (byte) 0xff});
+    ListFormatException e =
+        assertThrows(ListFormatException.class, () -> Ucf101Index.load(videos, lists, 1));
+    assertTrue(
+        e.getMessage().contains("trainlist01.txt:2") && e.getMessage().contains("not UTF-8"),
+        e.getMessage());
+    assertEquals(2, e.line());
+  }
+
   @Test
   void labelDisagreeingWithFolderIsAnError() throws IOException {
     Files.writeString(
