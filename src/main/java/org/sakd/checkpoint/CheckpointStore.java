@@ -58,8 +58,16 @@ public final class CheckpointStore {
       tmp = null;
     } catch (IOException e) {
       deleteQuietly(tmp); // a full disk must not keep the half-written file as well
-      throw new UncheckedIOException("cannot write checkpoint " + dir.resolve(name), e);
+      throw new UncheckedIOException(
+          "cannot write checkpoint " + dir.resolve(name) + ": " + reason(e), e);
     }
+  }
+
+  /** Why a write failed in the OS's words ("No space left on device", "Read-only file system"). */
+  private static String reason(IOException e) {
+    return e instanceof java.nio.file.FileSystemException f && f.getReason() != null
+        ? f.getReason()
+        : e.getMessage();
   }
 
   private static void deleteQuietly(Path p) {

@@ -21,10 +21,13 @@ import org.slf4j.LoggerFactory;
  * holder's pid, host and start time are written into it) for as long as the run lasts; a second run
  * on the same folder, in this JVM or another, is refused with the holder named (a {@link
  * SettingsException}, exit 2). The OS drops the lock when its process dies, so a lock file left by
- * a killed run is stale: it is reported and taken over. The mode says what may be in the folder: a
- * fresh run refuses a folder that already holds a run, resume needs its last checkpoint, overwrite
- * clears the previous run first, and reuse (the demo's and an ablation's own folders, whose parts
- * are cached on purpose) keeps what is there.
+ * a killed run is stale: it is reported and taken over. The lock is a POSIX record lock, which the
+ * OS drops when its process closes any descriptor of the file, so the lock file is only ever read
+ * through the channel that holds the lock, and a second run in this JVM is refused from {@link
+ * #HELD} without opening the file. The mode says what may be in the folder: a fresh run refuses a
+ * folder that already holds a run, resume needs its last checkpoint, overwrite clears the previous
+ * run first, and reuse (the demo's and an ablation's own folders, whose parts are cached on
+ * purpose) keeps what is there.
  */
 public final class RunFolder implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RunFolder.class);
@@ -37,6 +40,10 @@ public final class RunFolder implements AutoCloseable {
     OVERWRITE,
     REUSE
   }
+
+  /** The folders this JVM holds, with what their lock file says (the holder). */
+  private static final java.util.Map<Path, String> HELD =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   private final Path dir;
   private final FileChannel channel;
@@ -69,10 +76,15 @@ public final class RunFolder implements AutoCloseable {
    * Takes the folder for one run; {@code key}/{@code name} name the setting that chose it (for the
    * error line).
    */
-  public static RunFolder acquire(Path dir, Mode mode, String key, String name) {
+  public static synchronized RunFolder acquire(Path dir, Mode mode, String key, String name) {
     if (mode == Mode.RESUME && !Files.isDirectory(dir)) {
       throw new SettingsException(
           key, name, "a run to resume: " + dir + " does not exist (start it without --resume)");
+    }
+    Path canonical = dir.toAbsolutePath().normalize();
+    String heldHere = HELD.get(canonical);
+    if (heldHere != null) {
+      throw inUse(key, name, dir, heldHere);
     }
     try {
       Files.createDirectories(dir);
@@ -90,17 +102,12 @@ public final class RunFolder implements AutoCloseable {
         l = null; // this JVM holds it already
       }
       if (l == null) {
+        // another process holds it: reading through a second descriptor here is harmless
         String holder = new String(Files.readAllBytes(lockFile), StandardCharsets.UTF_8).trim();
         ch.close();
-        throw new SettingsException(
-            key,
-            name,
-            "a run folder no other run is writing: "
-                + dir
-                + " is in use by "
-                + (holder.isEmpty() ? "another run" : holder));
+        throw inUse(key, name, dir, holder);
       }
-      String previous = new String(Files.readAllBytes(lockFile), StandardCharsets.UTF_8).trim();
+      String previous = readThrough(ch);
       if (!previous.isEmpty()) {
         LOG.warn(
             "{}: taking over the stale lock of a run that ended without releasing it ({})",
@@ -110,19 +117,12 @@ public final class RunFolder implements AutoCloseable {
       RunFolder f = new RunFolder(dir, ch, l);
       try {
         f.check(mode, key, name);
+        String holder =
+            "pid " + ProcessHandle.current().pid() + " on " + host() + " since " + Instant.now();
         ch.truncate(0);
-        ch.write(
-            java.nio.ByteBuffer.wrap(
-                ("pid "
-                        + ProcessHandle.current().pid()
-                        + " on "
-                        + host()
-                        + " since "
-                        + Instant.now()
-                        + "\n")
-                    .getBytes(StandardCharsets.UTF_8)),
-            0);
+        ch.write(java.nio.ByteBuffer.wrap((holder + "\n").getBytes(StandardCharsets.UTF_8)), 0);
         ch.force(true);
+        HELD.put(canonical, holder);
         return f;
       } catch (RuntimeException | IOException e) {
         f.release(true);
@@ -132,6 +132,23 @@ public final class RunFolder implements AutoCloseable {
       throw new UncheckedIOException(
           "cannot take the run folder " + dir + ": " + e.getMessage(), e);
     }
+  }
+
+  private static SettingsException inUse(String key, String name, Path dir, String holder) {
+    return new SettingsException(
+        key,
+        name,
+        "a run folder no other run is writing: "
+            + dir
+            + " is in use by "
+            + (holder.isEmpty() ? "another run" : holder));
+  }
+
+  /** The lock file's content, read through the channel that holds the lock. */
+  private static String readThrough(FileChannel ch) throws IOException {
+    java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate((int) Math.min(ch.size(), 4096));
+    while (buf.hasRemaining() && ch.read(buf, buf.position()) > 0) {}
+    return new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8).trim();
   }
 
   private void check(Mode mode, String key, String name) throws IOException {
@@ -195,6 +212,7 @@ public final class RunFolder implements AutoCloseable {
   }
 
   private void release(boolean removeFile) {
+    HELD.remove(dir.toAbsolutePath().normalize());
     try {
       if (removeFile) {
         Files.deleteIfExists(dir.resolve(LOCK));

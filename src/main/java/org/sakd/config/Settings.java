@@ -175,7 +175,7 @@ public record Settings(
     Config given = ConfigFactory.empty();
     for (String o : overrides) {
       int eq = o.indexOf('=');
-      if (eq <= 0) {
+      if (eq <= 0 || o.substring(0, eq).isBlank()) {
         throw new SettingsException("--set", o, "key=value");
       }
       String key = o.substring(0, eq).trim();
@@ -185,9 +185,13 @@ public record Settings(
         one = ConfigFactory.parseString(key + " = " + value);
       } catch (ConfigException e) {
         // An unquoted value HOCON cannot parse (a path with ':' etc.): take it as a plain string.
-        one =
-            ConfigFactory.empty()
-                .withValue(key, com.typesafe.config.ConfigValueFactory.fromAnyRef(value));
+        try {
+          one =
+              ConfigFactory.empty()
+                  .withValue(key, com.typesafe.config.ConfigValueFactory.fromAnyRef(value));
+        } catch (ConfigException badKey) { // a key that is no path, e.g. train..epochs
+          throw new SettingsException("--set", o, "key=value with a key such as train.epochs");
+        }
       }
       given = one.withFallback(given);
     }

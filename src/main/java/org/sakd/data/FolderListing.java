@@ -71,8 +71,17 @@ final class FolderListing {
                   // Exact-case match wins when a folder holds names differing only by case.
                   names.merge(key(name), name, (old, neu) -> old);
                 });
-          } catch (IOException e) {
-            throw new UncheckedIOException("cannot list folder " + d, e);
+          } catch (IOException | UncheckedIOException e) {
+            // before any work: bad input (exit 2) naming the folder and why, e.g. mode 000
+            Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
+            throw new IllegalArgumentException(
+                "cannot list folder "
+                    + d
+                    + ": "
+                    + (cause instanceof java.nio.file.AccessDeniedException
+                        ? "permission denied"
+                        : cause.toString()),
+                e);
           }
           return names;
         });

@@ -324,12 +324,27 @@ public final class DistillRun {
     }
   }
 
-  /** (C, T, H, W) of the clips the data gives: one training clip, loaded. */
+  /**
+   * (C, T, H, W) of the clips the data gives: the first training (then test) clip that decodes. A
+   * bad file is passed over here and skipped and named in skipped.tsv when the run reaches it (a
+   * truncated first clip crashed every run with a stack trace).
+   */
   public static Shape clipShape(ClipSource source, DatasetIndex index) {
-    List<org.sakd.data.Sample> train = index.train();
-    org.sakd.data.Clip c =
-        source.load(train.isEmpty() ? index.test().get(0) : train.get(0), false, 0);
-    return new Shape(c.channels(), c.frames(), c.height(), c.width());
+    org.sakd.data.VideoDecodeException first = null;
+    for (List<org.sakd.data.Sample> split : List.of(index.train(), index.test())) {
+      for (org.sakd.data.Sample sample : split) {
+        try {
+          org.sakd.data.Clip c = source.load(sample, false, 0);
+          return new Shape(c.channels(), c.frames(), c.height(), c.width());
+        } catch (org.sakd.data.VideoDecodeException e) {
+          first = first == null ? e : first;
+        }
+      }
+    }
+    throw new IllegalArgumentException(
+        "no clip of the data decodes"
+            + (first == null ? "" : " (first: " + first.getMessage() + ")")
+            + "; run scan to see every file");
   }
 
   /**

@@ -62,4 +62,16 @@ class CheckpointStoreTest {
         f, CheckpointProto.newBuilder().setEpoch(5).setModel("r3d-micro").build().toByteArray());
     assertEquals(5, store.load("last.ckpt").orElseThrow().getEpoch());
   }
+
+  /** The one line of a failed write says why in the OS's words (a full disk, a read-only one). */
+  @Test
+  void aFailedWriteSaysWhy(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("not-a-folder"), "x");
+    CheckpointStore store = new CheckpointStore(file.resolve("checkpoints"));
+    java.io.UncheckedIOException e =
+        assertThrows(
+            java.io.UncheckedIOException.class,
+            () -> store.save(CheckpointStore.LAST, CheckpointProto.getDefaultInstance()));
+    assertTrue(e.getMessage().endsWith("last.ckpt: Not a directory"), e.getMessage());
+  }
 }

@@ -82,6 +82,16 @@ class SettingsTest {
     assertTrue(e.getMessage().contains("ucf101"), e.getMessage());
   }
 
+  /** Found by scripts/chaos: these ended with HOCON's BadPath stack trace and exit 1. */
+  @Test
+  void anOverrideWithoutAUsableKeyIsABadSetting() {
+    for (String o : List.of(" =3", "train..epochs=3", ".train=3", "=3")) {
+      var e = assertThrows(SettingsException.class, () -> Settings.load(null, List.of(o)), o);
+      assertEquals("--set", e.key());
+      assertTrue(e.getMessage().contains(o), e.getMessage());
+    }
+  }
+
   @Test
   void missingRecipeIsABadSetting() {
     var e =

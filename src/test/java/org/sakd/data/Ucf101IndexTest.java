@@ -120,6 +120,42 @@ class Ucf101IndexTest {
     assertEquals(3, e.line());
   }
 
+  /** Found by scripts/chaos: a list with bytes that are not UTF-8 ended with exit 1 and no line. */
+  @Test
+  void bytesThatAreNotUtf8NameFileAndLine() throws IOException {
+    Files.write(
+        lists.resolve("trainlist01.txt"),
+        new byte[] {'A', 'p', 'p', '/', 'a', '.', 'a', 'v', 'i', ' ', '1', '\n', 'x', (byte) 0xff});
+    ListFormatException e =
+        assertThrows(ListFormatException.class, () -> Ucf101Index.load(videos, lists, 1));
+    assertTrue(
+        e.getMessage().contains("trainlist01.txt:2") && e.getMessage().contains("not UTF-8"),
+        e.getMessage());
+    assertEquals(2, e.line());
+  }
+
+  /**
+   * Found by scripts/chaos: a class folder that cannot be listed was exit 1 without a reason. Root
+   * reads through mode 000, so there this test is skipped (scripts/chaos drops the capability).
+   */
+  @Test
+  void aFolderThatCannotBeListedIsBadInputNamingIt() throws IOException {
+    Path folder = videos.resolve("HandstandPushups");
+    Files.setPosixFilePermissions(folder, java.util.Set.of());
+    try {
+      org.junit.jupiter.api.Assumptions.assumeFalse(
+          Files.isReadable(folder), "mode 000 does not deny this user (root)");
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> Ucf101Index.load(videos, lists, 1));
+      assertTrue(
+          e.getMessage().contains("HandstandPushups") && e.getMessage().contains("permission"),
+          e.getMessage());
+    } finally {
+      Files.setPosixFilePermissions(
+          folder, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+  }
+
   @Test
   void labelDisagreeingWithFolderIsAnError() throws IOException {
     Files.writeString(

@@ -41,4 +41,21 @@ class BadClipRunTest {
     assertTrue(report.contains(corrupt.id()) && report.contains(missing.id()), report);
     assertTrue(report.contains("MISSING"), report);
   }
+
+  /**
+   * Found by scripts/chaos: a bad first training clip (read for the clip shape) crashed the run.
+   */
+  @Test
+  void aBadFirstClipIsSkippedToo() throws Exception {
+    TinyRuns tiny = new TinyRuns(dir);
+    Sample first = tiny.index.train().get(0);
+    Files.write(first.path(), new byte[0]);
+    Settings s = tiny.settings(dir, List.of("run.name=first", "train.epochs=1"));
+    DistillRun.Outcome o = tiny.run(s, false, Integer.MAX_VALUE);
+    assertEquals(1, o.epochs().size());
+    assertEquals(1, o.skipped().size(), o.skipped().toString());
+    assertTrue(
+        Files.readString(s.run().runDir().resolve("skipped.tsv")).contains(first.id()),
+        "named in skipped.tsv");
+  }
 }
