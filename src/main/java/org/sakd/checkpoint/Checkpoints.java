@@ -131,7 +131,10 @@ public final class Checkpoints {
    * {@code c} with the data it was trained on: the class names in label order and the clip spec.
    */
   public static CheckpointProto withData(
-      CheckpointProto c, List<String> classes, org.sakd.config.Settings.Clip clip) {
+      CheckpointProto c,
+      List<String> classes,
+      org.sakd.config.Settings.Clip clip,
+      String dataIndex) {
     var spec =
         org.sakd.proto.ClipSpecProto.newBuilder()
             .setFrames(clip.frames())
@@ -141,7 +144,12 @@ public final class Checkpoints {
     for (int i = 0; i < 3; i++) {
       spec.addMean(clip.mean()[i]).addStd(clip.std()[i]);
     }
-    return c.toBuilder().clearClasses().addAllClasses(classes).setClip(spec).build();
+    return c.toBuilder()
+        .clearClasses()
+        .addAllClasses(classes)
+        .setClip(spec)
+        .setDataIndex(dataIndex)
+        .build();
   }
 
   /**

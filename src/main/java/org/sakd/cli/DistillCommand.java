@@ -41,7 +41,7 @@ final class DistillCommand implements Callable<Integer> {
             StopNotice.register(
                 s.run().runDir(), "distill", spec.commandLine().getParseResult().originalArgs())) {
       if (resume) {
-        Jobs.checkResume(s, s.model().student(), Jobs.DISTILL_KEYS);
+        Jobs.checkResume(s, index, s.model().student(), Jobs.DISTILL_KEYS);
       }
       var result =
           Jobs.distill(

@@ -94,9 +94,28 @@ final class Jobs {
    * Before a resume: the last checkpoint must verify, hold {@code model}, and have been made with
    * the same values of {@code keys}; otherwise exit 2 with the differences.
    */
-  static void checkResume(Settings s, String model, List<String> keys) {
+  static void checkResume(Settings s, DatasetIndex index, String model, List<String> keys) {
     Path last = s.run().runDir().resolve("checkpoints").resolve(CheckpointStore.LAST);
     CheckpointProto c = CheckpointStore.read(last);
+    // the selections, α and the sample order refer to samples by index: the lists must not change
+    if (!c.getDataIndex().isEmpty() && !c.getDataIndex().equals(index.fingerprint())) {
+      throw new SettingsException(
+          "--resume",
+          s.run().runDir(),
+          "the data the run was started with; the lists under "
+              + s.data().root()
+              + " changed since (now "
+              + index.classes().size()
+              + " classes, "
+              + index.train().size()
+              + " training and "
+              + index.test().size()
+              + " test clips; data index "
+              + index.fingerprint().substring(0, 12)
+              + "… ≠ "
+              + c.getDataIndex().substring(0, Math.min(12, c.getDataIndex().length()))
+              + "…)");
+    }
     if (!c.getModel().equals(model)) {
       throw new SettingsException(
           "--resume",

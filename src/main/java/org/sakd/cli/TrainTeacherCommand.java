@@ -47,7 +47,7 @@ final class TrainTeacherCommand implements Callable<Integer> {
                 "train-teacher",
                 spec.commandLine().getParseResult().originalArgs())) {
       if (resume) {
-        Jobs.checkResume(s, model, Jobs.TRAIN_KEYS);
+        Jobs.checkResume(s, index, model, Jobs.TRAIN_KEYS);
       }
       result =
           SupervisedRun.run(

@@ -28,6 +28,33 @@ public record DatasetIndex(
     checkSplit("test", test, classes.size());
   }
 
+  /**
+   * SHA-256 (hex) of what a run's selections and checkpoints refer to: the class names in label
+   * order and both splits' sample ids and labels in index order. A resume compares it, so a run
+   * never continues over lists that changed under it.
+   */
+  public static String fingerprint(List<String> classes, List<Sample> train, List<Sample> test) {
+    try {
+      java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+      StringBuilder b = new StringBuilder();
+      b.append("classes\n");
+      classes.forEach(c -> b.append(c).append('\n'));
+      for (var split : List.of(train, test)) {
+        b.append(split == train ? "train\n" : "test\n");
+        split.forEach(s -> b.append(s.id()).append('\t').append(s.label()).append('\n'));
+      }
+      return java.util.HexFormat.of()
+          .formatHex(d.digest(b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK has no SHA-256", e);
+    }
+  }
+
+  /** {@link #fingerprint(List, List, List)} of this index. */
+  public String fingerprint() {
+    return fingerprint(classes, train, test);
+  }
+
   private static void checkSplit(String split, List<Sample> samples, int classCount) {
     for (int i = 0; i < samples.size(); i++) {
       Sample s = samples.get(i);

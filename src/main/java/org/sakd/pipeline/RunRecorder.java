@@ -92,7 +92,12 @@ final class RunRecorder {
             s.run().seed(),
             history,
             s.render());
-    c = Checkpoints.withData(c, spec.classNames(), s.data().clip());
+    c =
+        Checkpoints.withData(
+            c,
+            spec.classNames(),
+            s.data().clip(),
+            org.sakd.data.DatasetIndex.fingerprint(spec.classNames(), spec.train(), spec.test()));
     if ((rec.epoch() + 1) % s.train().checkpointEvery() == 0
         || rec.epoch() + 1 == s.train().epochs()) {
       spec.store().save(CheckpointStore.LAST, c);

@@ -174,7 +174,7 @@ class KillResumeTest {
   }
 
   @Test
-  void supervisedTrainingResumesWithItsHistory() {
+  void supervisedTrainingResumesWithItsHistory() throws Exception {
     List<String> first =
         new ArrayList<>(
             List.of("train-teacher", "--set", "run.name=sup", "--set", "train.epochs=1"));
@@ -195,5 +195,18 @@ class KillResumeTest {
     assertEquals(0, last.getHistory(0).getEpoch());
     assertTrue(last.getHistory(1).getTrainedSamples() > 0);
     assertTrue(last.getOptimizerCount() > 0, "momentum is checkpointed");
+    assertEquals(64, last.getDataIndex().length(), "the checkpoint knows the lists it was made on");
+
+    // lists that changed under the run: a resume would continue over other samples, so exit 2
+    Path list = dir.resolve("data/ucfTrainTestlist/trainlist01.txt");
+    List<String> lines = new ArrayList<>(java.nio.file.Files.readAllLines(list));
+    lines.remove(lines.size() - 1);
+    java.nio.file.Files.write(list, lines);
+    List<String> again =
+        new ArrayList<>(
+            List.of(
+                "train-teacher", "--set", "run.name=sup", "--set", "train.epochs=3", "--resume"));
+    again.addAll(common());
+    assertEquals(2, Main.execute(again.toArray(String[]::new)));
   }
 }
