@@ -2,7 +2,7 @@
 # org.sakd.bench.PeerBenchmark. Options:
 #   --pair demo|mid   demo: r3d-tiny → r3d-micro on 8×56² clips (the defaults);
 #                     mid: r3d18-w0.5 → r3d10-w0.25 on 8×112² clips (short side 128, videos 160×120)
-#   --epochs N        epochs of each measurement, the first one a warm-up (default 4)
+#   --epochs N        epochs of each measurement, the first one a warm-up (default 4; mid: 3)
 #   --decoders N      decoder threads (Java) = DataLoader worker processes (PyTorch) (default 1)
 #   --python EXE      the Python that runs bench/peer/torch_kd.py (default: a venv with the image's
 #                     torch wheel, else Debian's python3-torch)
@@ -11,7 +11,7 @@
 # The data set is generated once per pair under ${SAKD_PEER_DATA:-target/peer-data} and reused.
 
 pair=demo
-epochs=4
+epochs=""
 decoders=1
 python=""
 peer_json=()
@@ -28,8 +28,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 case "$pair" in
-  demo) pair_settings=(model.teacher=r3d-tiny model.student=r3d-micro) ;;
-  mid) pair_settings=(model.teacher=r3d18-w0.5 model.student=r3d10-w0.25 data.clip.short-side=128
+  demo) pair_settings=(model.teacher=r3d-tiny model.student=r3d-micro); epochs="${epochs:-4}" ;;
+  mid) epochs="${epochs:-3}"
+    pair_settings=(model.teacher=r3d18-w0.5 model.student=r3d10-w0.25 data.clip.short-side=128
          data.clip.crop=112 data.synthetic.width=160 data.synthetic.height=120) ;;
   *) echo "scripts/bench peer: --pair demo|mid, got $pair" >&2; exit 2 ;;
 esac

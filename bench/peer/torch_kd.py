@@ -326,7 +326,14 @@ def main():
 
     torch.set_num_threads(1)  # one compute thread, as train.compute-threads = 1
     torch.set_num_interop_threads(1)
-    print(f"torch_version={torch.__version__}")
+    version = torch.__version__
+    if torch.__file__.startswith("/usr/lib/python3/"):  # Debian's build says 1.13.0a0 for 1.13.1
+        import subprocess
+
+        deb = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "python3-torch"], capture_output=True, text=True)
+        if deb.returncode == 0:
+            version += f" (Debian python3-torch {deb.stdout.strip()})"
+    print(f"torch_version={version}")
     print(f"torch_path={torch.__file__}")
     print(f"python={sys.executable} {sys.version.split()[0]}")
     print(f"threads={torch.get_num_threads()}")

@@ -179,6 +179,9 @@ public final class PeerBenchmark {
     } else {
       System.out.print(table(s, r, whole, compute, cached, peer));
     }
+    try (var files = Files.walk(work)) { // the runs' checkpoints and logs
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    }
   }
 
   private static String engineVersion() {
@@ -190,7 +193,7 @@ public final class PeerBenchmark {
   }
 
   /** Trainable parameter shapes in order, as torch_kd.py writes them ("16x3x3x7x7,16,..."). */
-  private static String shapes(Network n) {
+  static String shapes(Network n) {
     return n.trainable().stream()
         .map(
             p ->
@@ -429,8 +432,8 @@ public final class PeerBenchmark {
             Locale.ROOT,
             "%s → %s, %d training clips, T %d × stride %d, short side %d, crop %d², batch %d;"
                 + " vanilla KD (τ %s, ce %s, kd %s); SGD lr %s %s, momentum %s, weight decay %s,"
-                + " nesterov %s; %d decode worker(s), 1 compute thread; %d epochs counted after"
-                + " 1 warm-up%n",
+                + " nesterov %s; %d decode worker(s), 1 compute thread; counted epochs: %d, after"
+                + " 1 warm-up epoch%n",
             s.model().teacher(),
             s.model().student(),
             r.get("clips"),
