@@ -24,6 +24,10 @@ public final class TorchScriptBenchmark {
   private TorchScriptBenchmark() {}
 
   public static void main(String[] args) {
+    // one compute thread on both sides, set before the engine starts (it reads it once)
+    if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
+      System.setProperty("ai.djl.pytorch.num_threads", "1");
+    }
     boolean json = List.of(args).contains("--json");
     List<String> plain = List.of(args).stream().filter(a -> !a.startsWith("--")).toList();
     int steps = 30;
