@@ -62,8 +62,15 @@ import org.sakd.train.StudentReplica;
 public final class PeerBenchmark {
   private PeerBenchmark() {}
 
-  /** Clips per second over the counted epochs (total clips / total seconds) and per epoch. */
-  record Rate(double clipsPerSecond, List<Double> epochs) {
+  /**
+   * Clips per second over the counted epochs (total clips / total seconds) and per epoch, and the
+   * cores this process kept busy over the whole measurement (warm-up epoch included).
+   */
+  record Rate(double clipsPerSecond, List<Double> epochs, double coresBusy) {
+    Rate busy(double cores) {
+      return new Rate(clipsPerSecond, epochs, cores);
+    }
+
     static Rate of(List<Double> clips, List<Double> seconds) {
       double c = 0;
       double t = 0;
@@ -73,7 +80,7 @@ public final class PeerBenchmark {
         t += seconds.get(i);
         per.add(clips.get(i) / seconds.get(i));
       }
-      return new Rate(c / t, per);
+      return new Rate(c / t, per, Double.NaN);
     }
 
     String range() {
@@ -153,27 +160,36 @@ public final class PeerBenchmark {
       r.put("java_student_shapes", shapes(st));
     }
 
-    Rate whole = pipeline(s, index, source, teacherBytes, "random");
+    Rate whole = busy(() -> pipeline(s, index, source, teacherBytes, "random"));
     System.err.printf(
         Locale.ROOT, "peer: (a) Java pipeline %.1f clips/s%n", whole.clipsPerSecond());
-    Rate compute = computeOnly(s, index, source, teacherBytes);
+    Rate compute = busy(() -> computeOnly(s, index, source, teacherBytes));
     System.err.printf(
         Locale.ROOT, "peer: (b) Java compute step %.1f clips/s%n", compute.clipsPerSecond());
-    Rate cached = pipeline(s, index, source, teacherBytes, "fixed");
+    Rate cached = busy(() -> pipeline(s, index, source, teacherBytes, "fixed"));
     System.err.printf(
         Locale.ROOT, "peer: (c) Java default run %.1f clips/s%n", cached.clipsPerSecond());
     r.put("java_whole_loop_clips_per_s", whole.clipsPerSecond());
     r.put("java_whole_loop_epochs", whole.epochs());
+    r.put("java_whole_loop_cores_busy", whole.coresBusy());
     r.put("java_compute_clips_per_s", compute.clipsPerSecond());
     r.put("java_compute_epochs", compute.epochs());
+    r.put("java_compute_cores_busy", compute.coresBusy());
     r.put("java_cached_clips_per_s", cached.clipsPerSecond());
     r.put("java_cached_epochs", cached.epochs());
+    r.put("java_cached_cores_busy", cached.coresBusy());
 
     Map<String, String> peer =
         python == null
             ? Map.of("missing", missing)
             : runPeer(python, script, s, index, classes, epochs, work);
-    peer.forEach((k, val) -> r.put("torch_" + k, val));
+    peer.forEach(
+        (k, val) ->
+            r.put(
+                "peer_" + k,
+                k.endsWith("_clips_per_s")
+                    ? (Object) Double.parseDouble(val)
+                    : k.endsWith("_params") ? (Object) Long.parseLong(val) : val));
     if (json) {
       System.out.println(Json.write(r));
     } else {
@@ -182,6 +198,14 @@ public final class PeerBenchmark {
     try (var files = Files.walk(work)) { // the runs' checkpoints and logs
       files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
     }
+  }
+
+  /** Runs a measurement and adds the cores this process kept busy meanwhile. */
+  private static Rate busy(java.util.concurrent.Callable<Rate> measurement) throws Exception {
+    long cpu0 = PipelineBenchmark.cpuNanos();
+    long wall0 = System.nanoTime();
+    Rate rate = measurement.call();
+    return rate.busy((PipelineBenchmark.cpuNanos() - cpu0) / (double) (System.nanoTime() - wall0));
   }
 
   private static String engineVersion() {
@@ -517,6 +541,15 @@ public final class PeerBenchmark {
         torchWhole,
         "",
         "no cache: its (a) ");
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "Java process, cores busy over each whole measurement (warm-up epoch, validation, (b)'s"
+                + " decoding included):"
+                + " (a) %.2f, (b) %.2f, (c) %.2f%n",
+            whole.coresBusy(),
+            compute.coresBusy(),
+            cached.coresBusy()));
     return b.toString();
   }
 
