@@ -74,7 +74,7 @@ if [ -z "$python" ]; then
     # newer than Debian's (typing_extensions, sympy) from the image's wheel folder when there is one
     echo "scripts/bench peer: installing $wheel into $venv" >&2
     rm -rf "$venv"
-    /usr/bin/python3 -m venv --system-site-packages "$venv" >&2
+    /usr/bin/python3 -m venv --system-site-packages "$venv" >&2 || true   # python3-venv may be missing
     if [ -d /opt/pypi/files ]; then
       "$venv/bin/pip" install -q --no-index --find-links /opt/pypi/files "$wheel" >&2 \
         || "$venv/bin/pip" install -q --no-index --no-deps "$wheel" >&2 || true
