@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,32 +17,17 @@ import org.junit.jupiter.api.io.TempDir;
 class SwinDistillTest {
   @TempDir Path dir;
 
-  private List<String> common() {
-    return List.of(
-        "--set", "run.dir=\"" + dir.resolve("runs") + "\"",
-        "--set", "data.root=\"" + dir.resolve("data") + "\"",
-        "--set", "data.synthetic.classes=3",
-        "--set", "data.synthetic.groups=4",
-        "--set", "data.synthetic.test-groups=1",
-        "--set", "data.synthetic.clips-per-group=2",
-        "--set", "data.synthetic.frames=12",
-        "--set", "data.synthetic.width=48",
-        "--set", "data.synthetic.height=32",
-        "--set", "data.clip.frames=4",
-        "--set", "data.clip.short-side=32",
-        "--set", "data.clip.crop=32",
-        "--set", "model.teacher=swin-mini",
-        "--set", "model.student=swin-micro",
-        "--set", "train.batch-size=4",
-        "--set", "sakd.ratio=0.34",
-        "--set", "sakd.interval=1");
-  }
+  /** This test's models and clips on {@link TinySet}. */
+  private static final List<String> SETTINGS =
+      List.of(
+          "data.clip.frames=4",
+          "model.teacher=swin-mini",
+          "model.student=swin-micro",
+          "sakd.ratio=0.34",
+          "sakd.interval=1");
 
   private int run(String command, String... more) {
-    List<String> all = new ArrayList<>(List.of(command));
-    all.addAll(common());
-    all.addAll(List.of(more));
-    return Main.execute(all.toArray(String[]::new));
+    return TinySet.run(dir, SETTINGS, command, more);
   }
 
   @Test
@@ -72,20 +56,6 @@ class SwinDistillTest {
     }
     assertTrue(Files.isRegularFile(runDir.resolve("checkpoints/best.ckpt")));
     assertEquals(
-        0,
-        Main.execute(
-            concat(
-                List.of("evaluate"),
-                common(),
-                List.of("--checkpoint", runDir.resolve("checkpoints/best.ckpt").toString()))));
-  }
-
-  @SafeVarargs
-  private static String[] concat(List<String>... parts) {
-    List<String> all = new ArrayList<>();
-    for (List<String> p : parts) {
-      all.addAll(p);
-    }
-    return all.toArray(String[]::new);
+        0, run("evaluate", "--checkpoint", runDir.resolve("checkpoints/best.ckpt").toString()));
   }
 }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,31 +18,16 @@ import org.junit.jupiter.api.io.TempDir;
 class TpnRunTest {
   @TempDir Path dir;
 
-  private List<String> common() {
-    return List.of(
-        "--set", "run.dir=\"" + dir.resolve("runs") + "\"",
-        "--set", "data.root=\"" + dir.resolve("data") + "\"",
-        "--set", "data.synthetic.classes=3",
-        "--set", "data.synthetic.groups=4",
-        "--set", "data.synthetic.test-groups=1",
-        "--set", "data.synthetic.clips-per-group=2",
-        "--set", "data.synthetic.frames=12",
-        "--set", "data.synthetic.width=48",
-        "--set", "data.synthetic.height=32",
-        "--set", "data.clip.frames=8",
-        "--set", "data.clip.stride=1",
-        "--set", "data.clip.short-side=32",
-        "--set", "data.clip.crop=32",
-        "--set", "model.teacher=tpn-micro",
-        "--set", "model.student=tpn-micro",
-        "--set", "train.batch-size=4");
-  }
+  /** This test's models and clips on {@link TinySet}. */
+  private static final List<String> SETTINGS =
+      List.of(
+          "data.clip.frames=8",
+          "data.clip.stride=1",
+          "model.teacher=tpn-micro",
+          "model.student=tpn-micro");
 
   private int run(String command, String... more) {
-    List<String> all = new ArrayList<>(List.of(command));
-    all.addAll(common());
-    all.addAll(List.of(more));
-    return Main.execute(all.toArray(String[]::new));
+    return TinySet.run(dir, SETTINGS, command, more);
   }
 
   @Test
