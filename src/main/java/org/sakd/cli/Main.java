@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       ExportCommand.class,
       PredictCommand.class,
       DistillCommand.class,
+      NodeCommand.class,
       DemoCommand.class,
       AblateCommand.class,
       CompareCommand.class,

@@ -35,7 +35,39 @@ public record Settings(
     Distill distill,
     Sakd sakd,
     Demo demo,
+    Cluster cluster,
     Config raw) {
+
+  /**
+   * A cluster run (DESIGN.md "Distribution"): the coordinator node at {@code coordinator}
+   * ("host:port", the seed node) and one trainer node per entry of {@code trainers}
+   * ("host:port/device"); the coordinator starts when they have all joined, or fails after {@code
+   * joinTimeoutSeconds} naming who is missing.
+   */
+  public record Cluster(
+      boolean enabled,
+      String coordinator,
+      List<String> trainers,
+      int minTrainers,
+      int joinTimeoutSeconds) {
+
+    /** The host of a "host:port" or "host:port/device" entry. */
+    public static String host(String entry) {
+      String hp = entry.contains("/") ? entry.substring(0, entry.indexOf('/')) : entry;
+      return hp.substring(0, hp.lastIndexOf(':'));
+    }
+
+    /** The port of a "host:port" or "host:port/device" entry. */
+    public static int port(String entry) {
+      String hp = entry.contains("/") ? entry.substring(0, entry.indexOf('/')) : entry;
+      return Integer.parseInt(hp.substring(hp.lastIndexOf(':') + 1));
+    }
+
+    /** The device of a "host:port/device" entry ("cpu" when none is named). */
+    public static String device(String entry) {
+      return entry.contains("/") ? entry.substring(entry.indexOf('/') + 1) : "cpu";
+    }
+  }
 
   public record Demo(
       int teacherEpochs,
@@ -361,7 +393,8 @@ public record Settings(
                 + " MiB (data.clip.frames x crop x crop x 3 floats) per batch");
       }
     }
-    return new Settings(run, data, model, train, pipeline, eval, distill, sakd, demo, c);
+    return new Settings(
+        run, data, model, train, pipeline, eval, distill, sakd, demo, cluster(r), c);
   }
 
   /**
@@ -391,6 +424,28 @@ public record Settings(
               extra));
     }
     return out;
+  }
+
+  private static Cluster cluster(ConfigReader r) {
+    String hostPort = "[A-Za-z0-9.\\-]+:[0-9]{1,5}";
+    String coordinator = r.string("cluster.coordinator");
+    if (!coordinator.matches(hostPort)) {
+      throw new SettingsException("cluster.coordinator", coordinator, "host:port");
+    }
+    List<String> trainers = r.strings("cluster.trainers", 1);
+    for (String t : trainers) {
+      if (!t.matches(hostPort + "(/(cpu|gpu[0-9]+))?")) {
+        throw new SettingsException(
+            "cluster.trainers", trainers, "entries \"host:port/device\" (device cpu or gpuN)");
+      }
+    }
+    int min = r.intIn("cluster.min-trainers", 1, trainers.size());
+    return new Cluster(
+        r.bool("cluster.enabled"),
+        coordinator,
+        trainers,
+        min,
+        r.intIn("cluster.join-timeout-seconds", 1, 86400));
   }
 
   private static List<String> devices(ConfigReader r) {

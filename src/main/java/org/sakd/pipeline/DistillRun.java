@@ -134,8 +134,10 @@ public final class DistillRun {
         teacherDim = teacher.classifier().featureDim();
         org.sakd.model.ModelInfo.checkForward(teacher.block(), teacher.manager(), 1);
       }
+      boolean cluster = s.cluster().enabled() && !supervised;
       List<StudentReplica> replicas = new ArrayList<>();
-      for (String device : s.train().devices()) {
+      // a cluster run's replicas are the trainer nodes; this JVM keeps one to validate with
+      for (String device : cluster ? List.of("cpu") : s.train().devices()) {
         NDManager m = NDManager.newBaseManager(device(device));
         deviceManagers.add(m);
         replicas.add(
@@ -215,14 +217,35 @@ public final class DistillRun {
                   trainers.add(
                       ctx.spawn(
                           TrainerActor.create(replicas.get(i), i, replicas.size(), exchange),
-                          "trainer-" + i,
+                          cluster ? "evaluator" : "trainer-" + i,
                           compute));
                 }
-                var stages =
-                    new Stages(decoders, interrupter, teacherRef, scorer, selector, trainers);
-                var coordinator = ctx.spawn(EpochCoordinator.create(spec, stages), "coordinator");
-                for (ActorRef<?> child : List.of(interrupter, exchange, coordinator)) {
+                for (ActorRef<?> child : List.of(interrupter, exchange)) {
                   ctx.watch(child);
+                }
+                var local =
+                    new Stages(decoders, interrupter, teacherRef, scorer, selector, trainers);
+                if (cluster) {
+                  // the trainer nodes join first; then the run starts with their proxies
+                  ctx.spawn(
+                      TrainerRoster.create(
+                          NodeIdentity.of(
+                              s,
+                              in.index(),
+                              in.teacherModel(),
+                              in.teacherParameters(),
+                              replicas.get(0).student(),
+                              "cpu",
+                              -1),
+                          s.cluster().trainers(),
+                          s.cluster().joinTimeoutSeconds(),
+                          ctx.getSelf()),
+                      "roster");
+                  log.event("cluster", Map.of("waiting-for", s.cluster().trainers()));
+                } else {
+                  var coordinator = ctx.spawn(EpochCoordinator.create(spec, local), "coordinator");
+                  ctx.watch(coordinator);
+                  coordinator.tell(new EpochCoordinator.Start(ctx.getSelf().narrow()));
                 }
                 if (teacherRef != null) {
                   ctx.watch(teacherRef);
@@ -232,17 +255,54 @@ public final class DistillRun {
                   ctx.watch(scorer);
                   ctx.watch(selector);
                 }
-                coordinator.tell(new EpochCoordinator.Start(ctx.getSelf().narrow()));
+                List<ActorRef<Object>> nodes = new ArrayList<>();
                 return Behaviors.receive(Object.class)
+                    .onMessage(
+                        TrainerRoster.Joined.class,
+                        j -> {
+                          var proxies = ClusterRun.admit(ctx, j.members(), log);
+                          j.members().forEach(m -> nodes.add(m.trainer()));
+                          var stages =
+                              new Stages(
+                                  decoders,
+                                  interrupter,
+                                  teacherRef,
+                                  local.scorer(),
+                                  local.selector(),
+                                  proxies,
+                                  trainers.get(0));
+                          var coordinator =
+                              ctx.spawn(EpochCoordinator.create(spec, stages), "coordinator");
+                          ctx.watch(coordinator);
+                          coordinator.tell(new EpochCoordinator.Start(ctx.getSelf().narrow()));
+                          return Behaviors.same();
+                        })
+                    .onMessage(
+                        TrainerRoster.Missing.class,
+                        m -> {
+                          log.event("failed", Map.of("stage", "cluster", "error", m.message()));
+                          result.complete(
+                              new EpochCoordinator.RunResult(
+                                  List.of(),
+                                  new SettingsException(
+                                      "cluster.trainers", s.cluster().trainers(), m.message())));
+                          return Behaviors.stopped();
+                        })
                     .onMessage(
                         EpochCoordinator.RunResult.class,
                         r -> {
+                          ClusterRun.runOver(nodes, r);
                           result.complete(r);
                           return Behaviors.stopped();
                         })
                     .onSignal(
                         ChildFailed.class,
                         f -> {
+                          ClusterRun.runOver(
+                              nodes,
+                              new EpochCoordinator.RunResult(
+                                  List.of(),
+                                  new IllegalStateException(String.valueOf(f.getCause()))));
                           log.event(
                               "failed",
                               Map.of(
@@ -263,13 +323,22 @@ public final class DistillRun {
                         })
                     .build();
               });
-      ActorSystem<Object> system = ActorSystem.create(guardian, "sakd", actorConfig(s));
+      ActorSystem<Object> system =
+          ActorSystem.create(
+              guardian,
+              "sakd",
+              cluster
+                  ? ClusterRun.coordinatorConfig(s).withFallback(actorConfig(s))
+                  : actorConfig(s));
       EpochCoordinator.RunResult r;
       try {
         r = result.join();
       } finally {
         system.terminate();
         system.getWhenTerminated().toCompletableFuture().join();
+      }
+      if (r.failure() instanceof SettingsException bad) {
+        throw bad;
       }
       if (r.failure() != null) {
         throw new IllegalStateException(
@@ -351,7 +420,7 @@ public final class DistillRun {
    * One student with its distiller; {@code logInit}: say how model.student-init loaded (once per
    * run).
    */
-  private static StudentReplica replica(
+  static StudentReplica replica(
       Settings s,
       String model,
       boolean supervised,

@@ -91,7 +91,7 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
     this.scheduler = ctx.getSystem().scheduler();
     var mat = Materializer.createMaterializer(ctx.getSystem());
     this.flows = new PhaseFlows(stages, s, mat, spec.gauge(), scheduler);
-    this.replicas = new ReplicaGroup(stages.trainers(), scheduler);
+    this.replicas = new ReplicaGroup(stages.trainers(), stages.evaluator(), scheduler);
     this.recorder = new RunRecorder(spec);
     this.blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
   }

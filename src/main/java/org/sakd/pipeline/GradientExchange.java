@@ -64,6 +64,17 @@ public final class GradientExchange extends AbstractBehavior<GradientExchange.Co
     return this;
   }
 
+  /**
+   * Scales {@code gradient} in place by this replica's share of the batch, {@code samples / total}
+   * (so the sum over replicas is the sample-weighted mean: averaged, not summed).
+   */
+  public static void weigh(float[] gradient, int samples, int total) {
+    float w = total == 0 ? 0f : (float) ((double) samples / total);
+    for (int i = 0; i < gradient.length; i++) {
+      gradient[i] *= w;
+    }
+  }
+
   static float[] reduce(Contribute[] parts) {
     int total = 0;
     for (Contribute p : parts) {

@@ -227,6 +227,9 @@ final class PhaseFlows {
             order.size(),
             new Progress.Position(clock, plan.epoch(), 0, TRAIN_SHARE));
     boolean cacheable = s.data().trainSampling() == org.sakd.data.Sampling.FIXED;
+    if (replicas.remote()) {
+      return trainRemote(plan, order, alpha, rate, replicas, cacheable, bar);
+    }
     return Source.from(order)
         .via(decodeTrain(plan))
         .map(
@@ -263,8 +266,76 @@ final class PhaseFlows {
         .whenComplete((x, e) -> bar.close());
   }
 
+  /**
+   * The training pass when the replicas are trainer nodes: batches of samples (the same batches as
+   * in one JVM, a lone last sample joining the batch before it) with their clip seeds go to the
+   * nodes, which decode and teach their own shards.
+   */
+  private CompletionStage<Trained> trainRemote(
+      EpochPlan plan,
+      List<Sample> order,
+      float[] alpha,
+      IntToDoubleFunction rate,
+      ReplicaGroup replicas,
+      boolean cacheable,
+      Progress bar) {
+    return Source.from(order)
+        .grouped(s.train().batchSize())
+        .via(PhaseFlows.<Sample>noSingletonGroups())
+        .zipWithIndex()
+        .mapAsync(
+            1,
+            p -> {
+              List<Sample> batch = p.first();
+              long[] seeds = new long[batch.size()];
+              for (int i = 0; i < seeds.length; i++) {
+                seeds[i] = plan.clipSeed(s.data().trainSampling(), batch.get(i));
+              }
+              double lr = rate.applyAsDouble((int) (long) p.second());
+              return replicas
+                  .stepSamples(batch, seeds, alpha, lr, cacheable)
+                  .thenApply(
+                      loss -> {
+                        bar.step(batch.size(), loss);
+                        return new double[] {loss * batch.size(), batch.size()};
+                      });
+            })
+        .runWith(
+            Sink.fold(new double[2], (acc, x) -> new double[] {acc[0] + x[0], acc[1] + x[1]}), mat)
+        .thenApply(acc -> new Trained(acc[1] == 0 ? Double.NaN : acc[0] / acc[1], (int) acc[1]))
+        .whenComplete((x, e) -> bar.close());
+  }
+
+  /** {@link #noSingletonBatches()} over groups of samples. */
+  static <T> Flow<List<T>, List<T>, NotUsed> noSingletonGroups() {
+    return Flow.<List<T>>create()
+        .statefulMap(
+            () -> new ArrayList<List<T>>(1),
+            (held, next) -> {
+              if (held.isEmpty()) {
+                held.add(next);
+                return Pair.create(held, List.<List<T>>of());
+              }
+              List<T> prev = held.remove(0);
+              if (next.size() < 2) {
+                List<T> merged = new ArrayList<>(prev);
+                merged.addAll(next);
+                return Pair.create(held, List.of(merged));
+              }
+              held.add(next);
+              return Pair.create(held, List.of(prev));
+            },
+            held -> held.isEmpty() ? Optional.empty() : Optional.of(List.of(held.get(0))))
+        .mapConcat(x -> x);
+  }
+
   /** Decode test views → batch → student (replica 0, eval mode); eval.views views are averaged. */
   CompletionStage<TopK> validate(int epoch, List<Sample> test, int classes, ReplicaGroup replicas) {
+    return replicas.prepareEvaluator().thenCompose(x -> validateOn(epoch, test, classes, replicas));
+  }
+
+  private CompletionStage<TopK> validateOn(
+      int epoch, List<Sample> test, int classes, ReplicaGroup replicas) {
     int views = s.eval().views();
     ViewVotes votes = new ViewVotes(classes);
     Progress bar =

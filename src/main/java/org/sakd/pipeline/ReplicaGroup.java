@@ -22,6 +22,7 @@ final class ReplicaGroup {
   private static final Duration ASK = Duration.ofMinutes(30);
 
   private final List<ActorRef<TrainerActor.Command>> trainers;
+  private final ActorRef<TrainerActor.Command> evaluator;
   private final Scheduler scheduler;
 
   /**
@@ -30,18 +31,53 @@ final class ReplicaGroup {
    */
   private final AtomicLong nextStep = new AtomicLong();
 
-  ReplicaGroup(List<ActorRef<TrainerActor.Command>> trainers, Scheduler scheduler) {
+  /**
+   * {@code evaluator}: null when replica 0 validates; else a local replica that takes replica 0's
+   * state before each validation (the trainers are then on other nodes).
+   */
+  ReplicaGroup(
+      List<ActorRef<TrainerActor.Command>> trainers,
+      ActorRef<TrainerActor.Command> evaluator,
+      Scheduler scheduler) {
     this.trainers = List.copyOf(trainers);
+    this.evaluator = evaluator;
     this.scheduler = scheduler;
+  }
+
+  /** Whether the replicas decode and teach their own shards (trainer nodes of a cluster). */
+  boolean remote() {
+    return evaluator != null;
   }
 
   int size() {
     return trainers.size();
   }
 
-  /** The replica that validates and whose state is checkpointed. */
+  /** The replica that validates (replica 0, or the local copy of its state). */
   ActorRef<TrainerActor.Command> evaluator() {
-    return trainers.get(0);
+    return evaluator == null ? trainers.get(0) : evaluator;
+  }
+
+  /**
+   * Before a validation: a local evaluator takes replica 0's parameters and batch-norm statistics
+   * (the broadcast from rank 0 before every validation); nothing to do when replica 0 validates.
+   */
+  CompletionStage<Done> prepareEvaluator() {
+    if (evaluator == null) {
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
+    return state()
+        .thenCompose(
+            st ->
+                AskPattern.<TrainerActor.Command, TrainerActor.State>ask(
+                    evaluator,
+                    r ->
+                        new TrainerActor.Restore(
+                            new TrainerActor.State(st.student(), st.extras(), null, st.checksum()),
+                            r),
+                    ASK,
+                    scheduler))
+        .thenApply(x -> Done.getInstance());
   }
 
   void setHead(TeacherActor.Head head) {
@@ -54,7 +90,7 @@ final class ReplicaGroup {
 
   /** Replica 0's parameters, buffers and optimizer state. */
   CompletionStage<TrainerActor.State> state() {
-    return AskPattern.ask(evaluator(), TrainerActor.GetState::new, ASK, scheduler);
+    return AskPattern.ask(trainers.get(0), TrainerActor.GetState::new, ASK, scheduler);
   }
 
   /** Every replica takes {@code st} (a run's start: all replicas begin identical). */
@@ -101,6 +137,52 @@ final class ReplicaGroup {
                   scheduler)
               .toCompletableFuture());
     }
+    return meanLoss(parts);
+  }
+
+  /**
+   * One step on {@code batch}, which the replicas decode and teach themselves: shard i of R is rows
+   * [n·i/R, n·(i+1)/R) as in {@link #step}, with each sample's clip seed and α. Returns the mean
+   * loss over the clips trained on.
+   */
+  CompletionStage<Double> stepSamples(
+      List<org.sakd.data.Sample> batch,
+      long[] seeds,
+      float[] alphaAll,
+      double rate,
+      boolean cacheable) {
+    long id = nextStep.getAndIncrement();
+    int r = trainers.size();
+    int n = batch.size();
+    List<CompletableFuture<TrainerActor.Trained>> parts = new ArrayList<>();
+    for (int i = 0; i < r; i++) {
+      int from = (int) ((long) n * i / r);
+      int to = (int) ((long) n * (i + 1) / r);
+      float[] a = null;
+      if (alphaAll != null) {
+        a = new float[to - from];
+        for (int j = from; j < to; j++) {
+          a[j - from] = alphaAll[batch.get(j).index()];
+        }
+      }
+      float[] shardAlpha = a;
+      List<org.sakd.data.Sample> shard = List.copyOf(batch.subList(from, to));
+      long[] shardSeeds = java.util.Arrays.copyOfRange(seeds, from, to);
+      parts.add(
+          AskPattern.<TrainerActor.Command, TrainerActor.Trained>ask(
+                  trainers.get(i),
+                  rr ->
+                      new TrainerActor.TrainSamples(
+                          id, shard, shardSeeds, shardAlpha, rate, n, cacheable, rr),
+                  ASK,
+                  scheduler)
+              .toCompletableFuture());
+    }
+    return meanLoss(parts);
+  }
+
+  private static CompletionStage<Double> meanLoss(
+      List<CompletableFuture<TrainerActor.Trained>> parts) {
     return CompletableFuture.allOf(parts.toArray(new CompletableFuture[0]))
         .thenApply(
             x -> {

@@ -1,5 +1,6 @@
 package org.sakd.pipeline;
 
+import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -8,6 +9,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.sakd.data.Sample;
 import org.sakd.train.StudentReplica;
 
 /**
@@ -30,6 +32,23 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
       implements Command {}
 
   public record Trained(long step, int replica, double loss, int samples) {}
+
+  /**
+   * A step on samples that the trainer decodes and teaches itself (a trainer node of a cluster run:
+   * data goes to the compute, not tensors over the network). {@code seeds}: each sample's clip seed
+   * this epoch; {@code alpha}: per sample or null; {@code batch}: clips in the whole batch, each
+   * replica weights its gradient by its share. Only {@link RemoteTrainer} serves it.
+   */
+  public record TrainSamples(
+      long step,
+      List<Sample> samples,
+      long[] seeds,
+      float[] alpha,
+      double lr,
+      int batch,
+      boolean cacheable,
+      ActorRef<Trained> replyTo)
+      implements Command {}
 
   public record EpochStart(int epoch, int totalEpochs) implements Command {}
 
@@ -85,6 +104,12 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
     return newReceiveBuilder()
         .onMessage(TrainShard.class, this::onTrainShard)
         .onMessage(WrappedReduced.class, this::onReduced)
+        .onMessage(
+            TrainSamples.class,
+            m -> {
+              throw new IllegalStateException(
+                  "replica " + index + " trains decoded batches; samples go to trainer nodes");
+            })
         .onMessage(EpochStart.class, this::onEpochStart)
         .onMessage(SetHead.class, this::onSetHead)
         .onMessage(Evaluate.class, this::onEvaluate)

@@ -1,0 +1,76 @@
+package org.sakd.cli;
+
+import java.util.concurrent.Callable;
+import org.sakd.config.Settings;
+import org.sakd.config.SettingsException;
+import org.sakd.data.ClipSources;
+import org.sakd.data.DatasetIndex;
+import org.sakd.pipeline.ClusterRun;
+import org.sakd.pipeline.TrainerNode;
+import org.sakd.proto.CheckpointProto;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "node",
+    mixinStandardHelpOptions = true,
+    description =
+        "Start one node of a cluster run (cluster.* settings; scripts/launch-cluster starts them all): "
+            + "--role coordinator runs the distillation with the trainer nodes of cluster.trainers as "
+            + "its replicas; --role trainer --index N is entry N of cluster.trainers.")
+final class NodeCommand implements Callable<Integer> {
+  @Mixin SettingsOptions options;
+
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--role", required = true, description = "coordinator | trainer")
+  String role;
+
+  @Option(names = "--index", description = "a trainer's entry in cluster.trainers (from 0)")
+  int index;
+
+  @Option(names = "--resume", description = "coordinator: continue from the last checkpoint")
+  boolean resume;
+
+  @Option(names = "--overwrite", description = "coordinator: replace a finished or stopped run")
+  boolean overwrite;
+
+  @Override
+  public Integer call() {
+    Settings s = options.load("cluster.enabled=true");
+    switch (role) {
+      case "coordinator":
+        return DistillCommand.distill(
+            s, resume, overwrite, spec.commandLine().getParseResult().originalArgs());
+      case "trainer":
+        return trainer(s);
+      default:
+        throw new SettingsException("--role", role, "coordinator or trainer");
+    }
+  }
+
+  private int trainer(Settings s) {
+    if (index < 0 || index >= s.cluster().trainers().size()) {
+      throw new SettingsException(
+          "--index",
+          index,
+          "an entry of cluster.trainers (0.." + (s.cluster().trainers().size() - 1) + ")");
+    }
+    CheckpointProto teacher = Jobs.teacherCheckpoint(s);
+    DatasetIndex data = DataSetup.open(s);
+    TrainerNode.Ended e =
+        ClusterRun.runTrainer(
+            new ClusterRun.TrainerInputs(
+                s,
+                data,
+                ClipSources.forIndex(data, DataSetup.clipSpec(s)),
+                teacher == null ? s.model().teacher() : teacher.getModel(),
+                teacher == null ? null : teacher.getParameters().toByteArray(),
+                Jobs.studentInit(s),
+                index));
+    (e.exitCode() == 0 ? System.out : System.err)
+        .println("trainer node " + index + ": " + e.reason());
+    return e.exitCode();
+  }
+}

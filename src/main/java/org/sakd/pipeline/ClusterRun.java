@@ -1,0 +1,242 @@
+package org.sakd.pipeline;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorRefResolver;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Routers;
+import org.sakd.config.Settings;
+import org.sakd.data.ClipSource;
+import org.sakd.data.DatasetIndex;
+import org.sakd.data.Sampling;
+import org.sakd.monitor.RunLog;
+import org.sakd.proto.RunOver;
+import org.sakd.proto.TrainerHello;
+import org.sakd.proto.TrainerWelcome;
+import org.sakd.train.ClipLoader;
+import org.sakd.train.Network;
+import org.sakd.train.StudentReplica;
+
+/**
+ * The two ends of a cluster run (DESIGN.md "Distribution"). The coordinator is {@link DistillRun}
+ * with {@code cluster.enabled}: its replicas are {@link RemoteTrainer} proxies of the trainer nodes
+ * that {@link TrainerRoster} admitted. A trainer node ({@link #runTrainer}) is one JVM with one
+ * replica on its device, its own decoders and teacher, and the ring all-reduce.
+ */
+public final class ClusterRun {
+  private ClusterRun() {}
+
+  /** The ring's id: one ring per run for now (a lost node ends the run; resume rebuilds it). */
+  private static final long RING = 1;
+
+  /**
+   * Spawns one proxy per admitted node (rank = order of entries) and welcomes every node with its
+   * rank, the ring's members and its proxy; returns the proxies in rank order.
+   */
+  static List<ActorRef<TrainerActor.Command>> admit(
+      ActorContext<Object> ctx, List<TrainerRoster.Member> members, RunLog log) {
+    ActorRefResolver resolver = ActorRefResolver.get(ctx.getSystem());
+    List<ActorRef<TrainerActor.Command>> proxies = new ArrayList<>();
+    List<String> ring = members.stream().map(TrainerRoster.Member::ring).toList();
+    for (int rank = 0; rank < members.size(); rank++) {
+      TrainerRoster.Member m = members.get(rank);
+      ActorRef<Object> proxy =
+          ctx.spawn(RemoteTrainer.create(m.trainer(), rank, m.node()), "trainer-node-" + m.index());
+      ctx.watch(proxy);
+      proxies.add(proxy.narrow());
+      m.trainer()
+          .tell(
+              TrainerWelcome.newBuilder()
+                  .setRingId(RING)
+                  .setRank(rank)
+                  .addAllMembers(ring)
+                  .setCoordinator(resolver.toSerializationFormat(proxy))
+                  .build());
+    }
+    log.event(
+        "cluster",
+        Map.of(
+            "trainers",
+            members.stream().map(m -> m.index() + "@" + m.node()).toList(),
+            "ring",
+            members.size()));
+    return proxies;
+  }
+
+  /** Tells every trainer node that the run is over (exit code 0, or 1 with the failure). */
+  static void runOver(List<ActorRef<Object>> nodes, EpochCoordinator.RunResult r) {
+    RunOver msg =
+        r.failure() == null
+            ? RunOver.newBuilder().setExitCode(0).setReason("the run finished").build()
+            : RunOver.newBuilder()
+                .setExitCode(1)
+                .setReason("the run failed: " + r.failure().getMessage())
+                .build();
+    nodes.forEach(n -> n.tell(msg));
+  }
+
+  /** The coordinator node's cluster settings: it is the seed node, at cluster.coordinator. */
+  static Config coordinatorConfig(Settings s) {
+    String c = s.cluster().coordinator();
+    return nodeConfig(Settings.Cluster.host(c), Settings.Cluster.port(c), c, "coordinator");
+  }
+
+  /** Trainer node {@code entry}'s cluster settings, at its entry of cluster.trainers. */
+  static Config trainerConfig(Settings s, int entry) {
+    String t = s.cluster().trainers().get(entry);
+    return nodeConfig(
+        Settings.Cluster.host(t), Settings.Cluster.port(t), s.cluster().coordinator(), "trainer");
+  }
+
+  private static Config nodeConfig(String host, int port, String seed, String role) {
+    return ConfigFactory.parseString(
+        String.join(
+            "\n",
+            "pekko.actor.provider = cluster",
+            "pekko.actor.allow-java-serialization = off",
+            "pekko.remote.artery.canonical.hostname = \"" + host + "\"",
+            "pekko.remote.artery.canonical.port = " + port,
+            "pekko.cluster.seed-nodes = [\"pekko://sakd@" + seed + "\"]",
+            "pekko.cluster.roles = [\"" + role + "\"]",
+            "pekko.cluster.jmx.multi-mbeans-in-same-jvm = on",
+            "pekko.cluster.log-info = off"));
+  }
+
+  /** What a trainer node needs: the run's settings and data, the teacher, the student's start. */
+  public record TrainerInputs(
+      Settings settings,
+      DatasetIndex index,
+      ClipSource source,
+      String teacherModel,
+      byte[] teacherParameters,
+      byte[] studentInit,
+      int entry) {}
+
+  /**
+   * Runs trainer node {@code entry} of cluster.trainers until the coordinator ends the run (or is
+   * lost, or refuses the node); returns how it ended.
+   */
+  public static TrainerNode.Ended runTrainer(TrainerInputs in) {
+    Settings s = in.settings();
+    String device = Settings.Cluster.device(s.cluster().trainers().get(in.entry()));
+    ClipLoader loader =
+        new ClipLoader(
+            in.source(),
+            (long) s.data().clipCacheMb() << 20,
+            s.data().trainSampling() == Sampling.FIXED);
+    CompletableFuture<TrainerNode.Ended> ended = new CompletableFuture<>();
+    try (NDManager root = NDManager.newBaseManager(DistillRun.device(device));
+        NDManager studentScope = NDManager.newBaseManager(DistillRun.device(device))) {
+      int classes = in.index().classes().size();
+      Shape clip = DistillRun.clipShape(in.source(), in.index());
+      Network teacher =
+          DistillRun.network("model.teacher", in.teacherModel(), classes, clip, false, s, root);
+      if (in.teacherParameters() != null) {
+        teacher.loadParameterBytes(in.teacherParameters());
+      }
+      StudentReplica replica =
+          DistillRun.replica(
+              s,
+              s.model().student(),
+              false,
+              classes,
+              teacher.classifier().featureDim(),
+              in.studentInit(),
+              clip,
+              studentScope,
+              false);
+      TrainerHello hello =
+          NodeIdentity.of(
+              s,
+              in.index(),
+              in.teacherModel(),
+              in.teacherParameters(),
+              replica.student(),
+              device,
+              in.entry());
+      Behavior<Void> guardian =
+          Behaviors.setup(
+              ctx -> {
+                DispatcherSelector compute =
+                    DispatcherSelector.fromConfig("sakd-compute-dispatcher");
+                var decoders =
+                    ctx.spawn(
+                        Routers.pool(
+                                s.data().decoders(),
+                                Behaviors.supervise(DecoderActor.create(loader))
+                                    .onFailure(SupervisorStrategy.restart()))
+                            .withRoundRobinRouting()
+                            .withRouteeProps(
+                                DispatcherSelector.fromConfig("sakd-decoder-dispatcher")),
+                        "decoders");
+                var teacherRef = ctx.spawn(TeacherActor.create(teacher), "teacher", compute);
+                var node =
+                    ctx.spawn(
+                        TrainerNode.create(
+                            replica,
+                            in.index().train(),
+                            decoders,
+                            teacherRef,
+                            new LoneRing(),
+                            hello,
+                            ended),
+                        "trainer-node",
+                        compute);
+                ctx.watch(node);
+                ctx.watch(teacherRef);
+                return Behaviors.receive(Void.class)
+                    .onSignal(
+                        org.apache.pekko.actor.typed.Terminated.class,
+                        t -> {
+                          ended.complete(
+                              new TrainerNode.Ended(
+                                  1, "actor " + t.getRef().path().name() + " stopped"));
+                          return Behaviors.stopped();
+                        })
+                    .build();
+              });
+      ActorSystem<Void> system =
+          ActorSystem.create(
+              guardian,
+              "sakd",
+              trainerConfig(s, in.entry()).withFallback(DistillRun.actorConfig(s)));
+      try {
+        return ended.join();
+      } finally {
+        system.terminate();
+        system.getWhenTerminated().toCompletableFuture().join();
+      }
+    }
+  }
+
+  /** The ring of a single trainer node: the sum is its own contribution. */
+  static final class LoneRing implements TrainerNode.GradientRing {
+    private int members = 1;
+
+    @Override
+    public void join(long ringId, List<String> members, int rank) {
+      this.members = members.size();
+      if (this.members != 1) {
+        throw new IllegalStateException(
+            "a ring of " + members.size() + " trainer nodes needs the all-reduce");
+      }
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<float[]> reduce(long step, float[] contribution) {
+      return CompletableFuture.completedFuture(contribution);
+    }
+  }
+}

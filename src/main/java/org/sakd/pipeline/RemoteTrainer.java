@@ -1,0 +1,144 @@
+package org.sakd.pipeline;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Terminated;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.sakd.proto.EpochBegins;
+import org.sakd.proto.StatePart;
+import org.sakd.proto.StateWanted;
+import org.sakd.proto.TrainSamples;
+import org.sakd.proto.TrainedSamples;
+
+/**
+ * The coordinator's stand-in for one trainer node: it speaks the {@link TrainerActor} protocol to
+ * the run (so {@link ReplicaGroup} drives local and remote replicas alike) and Protobuf to the node
+ * (proto/node.proto). Steps go as sample indices and clip seeds; states come back and go out in
+ * {@link StatePart}s. A node that is lost (its actor terminates, e.g. when the cluster removes it)
+ * fails this actor, and so the run, with a line naming the node.
+ *
+ * <p>Its messages are Protobuf classes from the wire and {@link TrainerActor.Command}s from the
+ * run, which share no Java type but {@code Object}; the run sees it narrowed to {@code
+ * ActorRef<TrainerActor.Command>}.
+ */
+public final class RemoteTrainer extends AbstractBehavior<Object> {
+
+  private final ActorRef<Object> node;
+  private final int rank;
+  private final String name;
+  private final Map<Long, ActorRef<TrainerActor.Trained>> steps = new HashMap<>();
+  private final Map<Long, ActorRef<TrainerActor.State>> states = new HashMap<>();
+  private final Map<Long, StateParts.Assembly> assemblies = new HashMap<>();
+  private long nextTransfer = 1;
+
+  private RemoteTrainer(ActorContext<Object> ctx, ActorRef<Object> node, int rank, String name) {
+    super(ctx);
+    this.node = node;
+    this.rank = rank;
+    this.name = name;
+    ctx.watch(node);
+  }
+
+  /** A proxy of the trainer node actor {@code node} at ring rank {@code rank}, named for errors. */
+  public static Behavior<Object> create(ActorRef<Object> node, int rank, String name) {
+    return Behaviors.setup(ctx -> new RemoteTrainer(ctx, node, rank, name));
+  }
+
+  @Override
+  public Receive<Object> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(TrainerActor.TrainSamples.class, this::onTrainSamples)
+        .onMessage(TrainedSamples.class, this::onTrained)
+        .onMessage(TrainerActor.EpochStart.class, this::onEpochStart)
+        .onMessage(TrainerActor.SetHead.class, m -> this) // the node holds its own teacher
+        .onMessage(TrainerActor.GetState.class, this::onGetState)
+        .onMessage(TrainerActor.Restore.class, this::onRestore)
+        .onMessage(StatePart.class, this::onStatePart)
+        .onMessage(TrainerActor.TrainShard.class, m -> unsupported("decoded batches"))
+        .onMessage(TrainerActor.Evaluate.class, m -> unsupported("validation"))
+        .onSignal(
+            Terminated.class,
+            t -> {
+              throw new IllegalStateException(
+                  "trainer node " + name + " (rank " + rank + ") was lost");
+            })
+        .build();
+  }
+
+  private Behavior<Object> unsupported(String what) {
+    throw new IllegalStateException(
+        "trainer node " + name + " does not take " + what + " (the coordinator keeps them)");
+  }
+
+  private Behavior<Object> onTrainSamples(TrainerActor.TrainSamples m) {
+    TrainSamples.Builder b =
+        TrainSamples.newBuilder()
+            .setStep(m.step())
+            .setLr(m.lr())
+            .setBatch(m.batch())
+            .setCacheable(m.cacheable());
+    for (int i = 0; i < m.samples().size(); i++) {
+      b.addSamples(m.samples().get(i).index()).addSeeds(m.seeds()[i]);
+      if (m.alpha() != null) {
+        b.addAlpha(m.alpha()[i]);
+      }
+    }
+    steps.put(m.step(), m.replyTo());
+    node.tell(b.build());
+    return this;
+  }
+
+  private Behavior<Object> onTrained(TrainedSamples m) {
+    ActorRef<TrainerActor.Trained> to = steps.remove(m.getStep());
+    if (!m.getFailure().isEmpty()) {
+      throw new IllegalStateException(
+          "trainer node " + name + " failed step " + m.getStep() + ": " + m.getFailure());
+    }
+    if (to == null) {
+      throw new IllegalStateException(
+          "trainer node " + name + " answered step " + m.getStep() + " that nobody asked for");
+    }
+    to.tell(new TrainerActor.Trained(m.getStep(), rank, m.getLoss(), m.getSamples()));
+    return this;
+  }
+
+  private Behavior<Object> onEpochStart(TrainerActor.EpochStart m) {
+    node.tell(EpochBegins.newBuilder().setEpoch(m.epoch()).setTotalEpochs(m.totalEpochs()).build());
+    return this;
+  }
+
+  private Behavior<Object> onGetState(TrainerActor.GetState m) {
+    long t = nextTransfer++;
+    states.put(t, m.replyTo());
+    node.tell(StateWanted.newBuilder().setTransfer(t).build());
+    return this;
+  }
+
+  /** The node takes the state, then answers with its own under the same transfer. */
+  private Behavior<Object> onRestore(TrainerActor.Restore m) {
+    long t = nextTransfer++;
+    states.put(t, m.replyTo());
+    StateParts.split(t, m.state()).forEach(node::tell);
+    return this;
+  }
+
+  private Behavior<Object> onStatePart(StatePart p) {
+    StateParts.Assembly a =
+        assemblies.computeIfAbsent(p.getTransfer(), t -> new StateParts.Assembly(p.getCount()));
+    if (a.add(p)) {
+      assemblies.remove(p.getTransfer());
+      ActorRef<TrainerActor.State> to = states.remove(p.getTransfer());
+      if (to == null) {
+        throw new IllegalStateException(
+            "trainer node " + name + " sent a state nobody asked for (" + p.getTransfer() + ")");
+      }
+      to.tell(a.state());
+    }
+    return this;
+  }
+}

@@ -1,0 +1,363 @@
+package org.sakd.pipeline;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorRefResolver;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.Terminated;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.sakd.data.Clip;
+import org.sakd.data.Sample;
+import org.sakd.proto.EpochBegins;
+import org.sakd.proto.RunOver;
+import org.sakd.proto.StatePart;
+import org.sakd.proto.StateWanted;
+import org.sakd.proto.TrainSamples;
+import org.sakd.proto.TrainedSamples;
+import org.sakd.proto.TrainerHello;
+import org.sakd.proto.TrainerWelcome;
+import org.sakd.train.StudentReplica;
+
+/**
+ * One trainer node's replica (a JVM per device: DJL allows one gradient collector per JVM). It
+ * finds the coordinator through the receptionist and says hello; once welcomed with a rank, each
+ * {@link TrainSamples} is decoded by the node's own decoders and taught by its own teacher, trained
+ * (forward, backward), its gradient weighted by its share of the batch and summed with the other
+ * nodes' in the ring all-reduce, and the identical SGD step applied on every node. States travel in
+ * {@link StatePart}s. {@link RunOver} or the coordinator's loss ends the node with an exit code.
+ *
+ * <p>It takes Protobuf messages from the wire and its own records, which share no Java type but
+ * {@code Object}. It runs on a pinned thread (PyTorch's grad mode is per thread).
+ */
+public final class TrainerNode extends AbstractBehavior<Object> {
+
+  private static final Duration ASK = Duration.ofMinutes(30);
+
+  /** How the node ended: the process's exit code and why. */
+  public record Ended(int exitCode, String reason) {}
+
+  private record Listed(Receptionist.Listing listing) {}
+
+  private record Decoded(TrainSamples request, List<DecoderActor.Decoded> clips) {}
+
+  private record Taught(TrainSamples request, ClipBatch batch, TeacherOutputs teacher) {}
+
+  private record Reduced(TrainSamples request, double loss, int samples, float[] sum) {}
+
+  private record StepFailed(TrainSamples request, Throwable cause) {}
+
+  private final StudentReplica replica;
+  private final List<Sample> train;
+  private final ActorRef<DecoderActor.Command> decoders;
+  private final ActorRef<TeacherActor.Command> teacher;
+  private final GradientRing ring;
+  private final TrainerHello hello;
+  private final CompletableFuture<Ended> ended;
+  private final ActorRefResolver resolver;
+  private final Map<Long, StateParts.Assembly> assemblies = new HashMap<>();
+  private ActorRef<Object> coordinator; // the roster, then this node's proxy on the coordinator
+  private int rank = -1;
+  private int ranks;
+  private boolean headSet;
+
+  /**
+   * The all-reduce the node's gradients meet in: {@code join} takes the ring's members and this
+   * node's rank, {@code reduce} answers the sum of every node's weighted contribution.
+   */
+  public interface GradientRing {
+    void join(long ringId, List<String> members, int rank);
+
+    java.util.concurrent.CompletionStage<float[]> reduce(long step, float[] contribution);
+  }
+
+  private TrainerNode(
+      ActorContext<Object> ctx,
+      StudentReplica replica,
+      List<Sample> train,
+      ActorRef<DecoderActor.Command> decoders,
+      ActorRef<TeacherActor.Command> teacher,
+      GradientRing ring,
+      TrainerHello hello,
+      CompletableFuture<Ended> ended) {
+    super(ctx);
+    this.replica = replica;
+    this.train = train;
+    this.decoders = decoders;
+    this.teacher = teacher;
+    this.ring = ring;
+    this.ended = ended;
+    this.resolver = ActorRefResolver.get(ctx.getSystem());
+    this.hello =
+        hello.toBuilder()
+            .setTrainer(resolver.toSerializationFormat(ctx.getSelf()))
+            .setNode(ctx.getSystem().address().toString())
+            .build();
+    ctx.getSystem()
+        .receptionist()
+        .tell(
+            Receptionist.subscribe(
+                TrainerRoster.KEY, ctx.messageAdapter(Receptionist.Listing.class, Listed::new)));
+  }
+
+  /**
+   * The node actor; it owns {@code replica} and closes it when it stops. {@code hello}: this node's
+   * identity (model, layout, data index, run, teacher, entry, device, ring), completed with its
+   * address and actor here.
+   */
+  public static Behavior<Object> create(
+      StudentReplica replica,
+      List<Sample> train,
+      ActorRef<DecoderActor.Command> decoders,
+      ActorRef<TeacherActor.Command> teacher,
+      GradientRing ring,
+      TrainerHello hello,
+      CompletableFuture<Ended> ended) {
+    return Behaviors.setup(
+        ctx -> new TrainerNode(ctx, replica, train, decoders, teacher, ring, hello, ended));
+  }
+
+  @Override
+  public Receive<Object> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Listed.class, this::onListed)
+        .onMessage(TrainerWelcome.class, this::onWelcome)
+        .onMessage(EpochBegins.class, this::onEpochBegins)
+        .onMessage(TrainSamples.class, this::onTrainSamples)
+        .onMessage(Decoded.class, this::onDecoded)
+        .onMessage(Taught.class, this::onTaught)
+        .onMessage(Reduced.class, this::onReduced)
+        .onMessage(StepFailed.class, this::onStepFailed)
+        .onMessage(StateWanted.class, this::onStateWanted)
+        .onMessage(StatePart.class, this::onStatePart)
+        .onMessage(TeacherActor.Head.class, this::onHead)
+        .onMessage(RunOver.class, this::onRunOver)
+        .onSignal(Terminated.class, this::onCoordinatorLost)
+        .onSignal(
+            PostStop.class,
+            s -> {
+              replica.close();
+              ended.complete(new Ended(1, "the node stopped before the run ended"));
+              return this;
+            })
+        .build();
+  }
+
+  private Behavior<Object> onListed(Listed l) {
+    var found = l.listing().getServiceInstances(TrainerRoster.KEY);
+    if (coordinator == null && !found.isEmpty()) {
+      coordinator = found.iterator().next();
+      getContext().watch(coordinator);
+      getContext().getLog().info("found the coordinator at {}", coordinator.path().address());
+      coordinator.tell(hello);
+    }
+    return this;
+  }
+
+  private Behavior<Object> onWelcome(TrainerWelcome w) {
+    if (w.getRefused()) {
+      ended.complete(new Ended(2, "the coordinator refused this node: " + w.getReason()));
+      return Behaviors.stopped();
+    }
+    getContext().unwatch(coordinator);
+    coordinator = resolver.resolveActorRef(w.getCoordinator());
+    getContext().watch(coordinator);
+    rank = w.getRank();
+    ranks = w.getMembersCount();
+    ring.join(w.getRingId(), w.getMembersList(), rank);
+    getContext().getLog().info("joined the run as rank {} of {}", rank, ranks);
+    if (teacher != null && !headSet) {
+      getContext()
+          .pipeToSelf(
+              AskPattern.ask(
+                  teacher, TeacherActor.GetHead::new, ASK, getContext().getSystem().scheduler()),
+              (h, e) -> e != null ? new StepFailed(null, e) : h);
+    }
+    return this;
+  }
+
+  private Behavior<Object> onHead(TeacherActor.Head h) {
+    replica.setTeacherHead(h.weight(), h.bias(), h.classes(), h.featureDim());
+    headSet = true;
+    return this;
+  }
+
+  private Behavior<Object> onEpochBegins(EpochBegins m) {
+    replica.onEpochStart(m.getEpoch(), m.getTotalEpochs());
+    return this;
+  }
+
+  private Behavior<Object> onTrainSamples(TrainSamples m) {
+    List<CompletableFuture<DecoderActor.Decoded>> clips = new ArrayList<>();
+    for (int i = 0; i < m.getSamplesCount(); i++) {
+      Sample smp = train.get(m.getSamples(i));
+      long seed = m.getSeeds(i);
+      clips.add(
+          AskPattern.<DecoderActor.Command, DecoderActor.Decoded>ask(
+                  decoders,
+                  r -> new DecoderActor.Decode(smp, true, seed, r),
+                  ASK,
+                  getContext().getSystem().scheduler())
+              .toCompletableFuture());
+    }
+    getContext()
+        .pipeToSelf(
+            CompletableFuture.allOf(clips.toArray(new CompletableFuture[0])),
+            (x, e) ->
+                e != null
+                    ? new StepFailed(m, e)
+                    : new Decoded(m, clips.stream().map(CompletableFuture::join).toList()));
+    return this;
+  }
+
+  private Behavior<Object> onDecoded(Decoded d) {
+    List<Sample> samples = new ArrayList<>();
+    List<Clip> clips = new ArrayList<>();
+    for (var c : d.clips()) {
+      if (c.clip().isPresent()) {
+        samples.add(c.sample());
+        clips.add(c.clip().get());
+      }
+    }
+    ClipBatch batch = new ClipBatch(samples, clips);
+    if (teacher == null || batch.size() == 0) {
+      return onTaught(new Taught(d.request(), batch, null));
+    }
+    getContext()
+        .pipeToSelf(
+            AskPattern.<TeacherActor.Command, TeacherOutputs>ask(
+                teacher,
+                r -> new TeacherActor.Infer(batch, d.request().getCacheable(), r),
+                ASK,
+                getContext().getSystem().scheduler()),
+            (t, e) ->
+                e != null ? new StepFailed(d.request(), e) : new Taught(d.request(), batch, t));
+    return this;
+  }
+
+  private Behavior<Object> onTaught(Taught t) {
+    TrainSamples m = t.request();
+    ClipBatch b = t.batch();
+    try {
+      float[] alpha = null;
+      if (m.getAlphaCount() > 0) {
+        // α of the clips that decoded, in the batch's order
+        Map<Integer, Float> byId = new HashMap<>();
+        for (int i = 0; i < m.getSamplesCount(); i++) {
+          byId.put(m.getSamples(i), m.getAlpha(i));
+        }
+        alpha = new float[b.size()];
+        for (int i = 0; i < alpha.length; i++) {
+          alpha[i] = byId.get(b.samples().get(i).index());
+        }
+      }
+      TeacherOutputs o = t.teacher();
+      double loss =
+          b.size() == 0
+              ? Double.NaN
+              : replica.backward(
+                  b.clips(),
+                  b.labels(),
+                  o == null
+                      ? null
+                      : new StudentReplica.TeacherRows(
+                          o.logits(), o.classes(), o.features(), o.featureDim()),
+                  alpha);
+      float[] grad =
+          b.size() == 0
+              ? new float[replica.optimizer().size()]
+              : replica.optimizer().exportGradients();
+      // every replica's share of the whole batch (GradientExchange weights the same way)
+      GradientExchange.weigh(grad, b.size(), m.getBatch());
+      int samples = b.size();
+      getContext()
+          .pipeToSelf(
+              ring.reduce(m.getStep(), grad),
+              (sum, e) -> e != null ? new StepFailed(m, e) : new Reduced(m, loss, samples, sum));
+    } catch (RuntimeException e) {
+      return onStepFailed(new StepFailed(m, e));
+    }
+    return this;
+  }
+
+  private Behavior<Object> onReduced(Reduced r) {
+    try {
+      replica.optimizer().importGradients(r.sum());
+      replica.applyStep(r.request().getLr());
+    } catch (RuntimeException e) {
+      return onStepFailed(new StepFailed(r.request(), e));
+    }
+    coordinator.tell(
+        TrainedSamples.newBuilder()
+            .setStep(r.request().getStep())
+            .setRank(rank)
+            .setLoss(r.loss())
+            .setSamples(r.samples())
+            .build());
+    return this;
+  }
+
+  private Behavior<Object> onStepFailed(StepFailed f) {
+    String why = String.valueOf(f.cause());
+    getContext().getLog().error("step failed on this node: {}", why);
+    if (f.request() != null && coordinator != null) {
+      coordinator.tell(
+          TrainedSamples.newBuilder()
+              .setStep(f.request().getStep())
+              .setRank(rank)
+              .setFailure(why)
+              .build());
+    }
+    return this;
+  }
+
+  private TrainerActor.State state() {
+    return new TrainerActor.State(
+        replica.student().parameterBytes(),
+        replica.extrasBytes(),
+        replica.optimizer().state(),
+        replica.student().checksum());
+  }
+
+  private Behavior<Object> onStateWanted(StateWanted m) {
+    StateParts.split(m.getTransfer(), state()).forEach(coordinator::tell);
+    return this;
+  }
+
+  /** The parts of a state to take; then this node's own state goes back under the same transfer. */
+  private Behavior<Object> onStatePart(StatePart p) {
+    StateParts.Assembly a =
+        assemblies.computeIfAbsent(p.getTransfer(), t -> new StateParts.Assembly(p.getCount()));
+    if (a.add(p)) {
+      assemblies.remove(p.getTransfer());
+      TrainerActor.State st = a.state();
+      replica.loadStudent(st.student());
+      replica.loadExtrasBytes(st.extras());
+      if (st.optimizer() != null) {
+        replica.restoreOptimizer(st.optimizer());
+      }
+      StateParts.split(p.getTransfer(), state()).forEach(coordinator::tell);
+    }
+    return this;
+  }
+
+  private Behavior<Object> onRunOver(RunOver m) {
+    ended.complete(new Ended(m.getExitCode(), m.getReason()));
+    return Behaviors.stopped();
+  }
+
+  private Behavior<Object> onCoordinatorLost(Terminated t) {
+    ended.complete(new Ended(1, "the coordinator at " + t.getRef().path().address() + " was lost"));
+    return Behaviors.stopped();
+  }
+}
