@@ -24,8 +24,15 @@ final class NodeCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--role", required = true, description = "coordinator | trainer")
+  @Option(names = "--role", description = "coordinator | trainer")
   String role;
+
+  @Option(
+      names = "--print-layout",
+      description =
+          "print the layout (one line per node: role, entry, host:port/device) and the folder for "
+              + "node logs, then exit (scripts/launch-cluster reads it)")
+  boolean printLayout;
 
   @Option(names = "--index", description = "a trainer's entry in cluster.trainers (from 0)")
   int index;
@@ -39,6 +46,18 @@ final class NodeCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Settings s = options.load("cluster.enabled=true");
+    if (printLayout) {
+      System.out.println(
+          "logs " + s.run().dir().resolve(s.run().name() + "-nodes").toAbsolutePath());
+      System.out.println("coordinator - " + s.cluster().coordinator());
+      for (int i = 0; i < s.cluster().trainers().size(); i++) {
+        System.out.println("trainer " + i + " " + s.cluster().trainers().get(i));
+      }
+      return 0;
+    }
+    if (role == null) {
+      throw new SettingsException("--role", "(none)", "coordinator or trainer");
+    }
     switch (role) {
       case "coordinator":
         return DistillCommand.distill(
