@@ -8,13 +8,15 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.sakd.train.GradientAverage;
 
 /**
  * All-reduce of gradients by messages, in one JVM: each replica contributes its flat gradient for
  * step s with its sample count; when all {@code replicas} have arrived, the sample-weighted mean is
- * summed in a fixed replica order (so every run adds in the same order) and sent back to every
- * replica, which then applies the identical optimizer step. (Across JVMs the cluster issue replaces
- * this with a chunked ring all-reduce.)
+ * computed in the float operations of the cluster's ring all-reduce ({@code
+ * org.sakd.cluster.RingAllReduce}: same weights, same addition order) and sent back to every
+ * replica, which then applies the identical optimizer step. One JVM with R replicas and R trainer
+ * JVMs therefore compute the same bits.
  */
 public final class GradientExchange extends AbstractBehavior<GradientExchange.Command> {
 
@@ -65,38 +67,25 @@ public final class GradientExchange extends AbstractBehavior<GradientExchange.Co
   }
 
   /**
-   * Scales {@code gradient} in place by this replica's share of the batch, {@code samples / total}
-   * (so the sum over replicas is the sample-weighted mean: averaged, not summed).
+   * The sample-weighted mean: each part weighed in float as a trainer weighs its contribution, then
+   * summed in the ring all-reduce's order with replica i as rank i ({@link GradientAverage}), so
+   * these bits equal a cluster's.
    */
-  public static void weigh(float[] gradient, int samples, int total) {
-    float w = total == 0 ? 0f : (float) ((double) samples / total);
-    for (int i = 0; i < gradient.length; i++) {
-      gradient[i] *= w;
-    }
-  }
-
   static float[] reduce(Contribute[] parts) {
     int total = 0;
     for (Contribute p : parts) {
       total += p.samples();
     }
     int n = parts[0].gradient().length;
-    double[] acc = new double[n];
-    for (Contribute p : parts) {
+    float[][] weighted = new float[parts.length][];
+    for (int i = 0; i < parts.length; i++) {
+      Contribute p = parts[i];
       if (p.gradient().length != n) {
         throw new IllegalStateException(
             "replica " + p.replica() + " sent " + p.gradient().length + " values, expected " + n);
       }
-      double w = total == 0 ? 0 : (double) p.samples() / total;
-      float[] g = p.gradient();
-      for (int i = 0; i < n; i++) {
-        acc[i] += w * g[i];
-      }
+      weighted[i] = GradientAverage.weigh(p.gradient(), p.samples(), total);
     }
-    float[] out = new float[n];
-    for (int i = 0; i < n; i++) {
-      out[i] = (float) acc[i];
-    }
-    return out;
+    return GradientAverage.ringOrderSum(weighted);
   }
 }

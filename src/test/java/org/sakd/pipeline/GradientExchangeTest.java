@@ -44,4 +44,32 @@ class GradientExchangeTest {
     exchange.tell(new GradientExchange.Contribute(1, 1, new float[] {3}, 1, p.getRef()));
     assertEquals(2f, p.receiveMessage().gradient()[0], 1e-6f);
   }
+
+  @Test
+  void theMeanHasTheBitsOfTheClusterRing() {
+    // three replicas with gradients over wide exponents, so the addition order shows in the bits
+    java.util.Random rnd = new java.util.Random(11);
+    int n = 1000;
+    int[] samples = {2, 3, 1};
+    float[][] grads = new float[3][n];
+    for (float[] g : grads) {
+      for (int i = 0; i < n; i++) {
+        g[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(7) - 3));
+      }
+    }
+    var exchange = KIT.spawn(GradientExchange.create(3));
+    TestProbe<GradientExchange.Reduced> p = KIT.createTestProbe();
+    for (int r = 0; r < 3; r++) {
+      exchange.tell(new GradientExchange.Contribute(0, r, grads[r], samples[r], p.getRef()));
+    }
+    float[][] weighted = new float[3][];
+    for (int r = 0; r < 3; r++) {
+      weighted[r] = org.sakd.train.GradientAverage.weigh(grads[r], samples[r], 6);
+    }
+    float[] ring = org.sakd.cluster.RingAllReduce.reference(weighted);
+    float[] got = p.receiveMessage().gradient();
+    for (int i = 0; i < n; i++) {
+      assertEquals(Float.floatToIntBits(ring[i]), Float.floatToIntBits(got[i]), "float " + i);
+    }
+  }
 }
