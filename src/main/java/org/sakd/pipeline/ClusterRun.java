@@ -3,11 +3,12 @@ package org.sakd.pipeline;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -15,8 +16,12 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Routers;
+import org.sakd.cluster.ClusterConfig;
+import org.sakd.cluster.NodeSpec;
+import org.sakd.cluster.RingAllReduce;
 import org.sakd.config.Settings;
 import org.sakd.data.ClipSource;
 import org.sakd.data.DatasetIndex;
@@ -38,9 +43,6 @@ import org.sakd.train.StudentReplica;
 public final class ClusterRun {
   private ClusterRun() {}
 
-  /** The ring's id: one ring per run for now (a lost node ends the run; resume rebuilds it). */
-  private static final long RING = 1;
-
   /**
    * Spawns one proxy per admitted node (rank = order of entries) and welcomes every node with its
    * rank, the ring's members and its proxy; returns the proxies in rank order.
@@ -50,6 +52,9 @@ public final class ClusterRun {
     ActorRefResolver resolver = ActorRefResolver.get(ctx.getSystem());
     List<ActorRef<TrainerActor.Command>> proxies = new ArrayList<>();
     List<String> ring = members.stream().map(TrainerRoster.Member::ring).toList();
+    // a new ring for every admission (a resumed coordinator's ring must be newer than the one its
+    // surviving nodes knew): ring ids only grow
+    long ringId = System.currentTimeMillis();
     for (int rank = 0; rank < members.size(); rank++) {
       TrainerRoster.Member m = members.get(rank);
       ActorRef<Object> proxy =
@@ -59,7 +64,7 @@ public final class ClusterRun {
       m.trainer()
           .tell(
               TrainerWelcome.newBuilder()
-                  .setRingId(RING)
+                  .setRingId(ringId)
                   .setRank(rank)
                   .addAllMembers(ring)
                   .setCoordinator(resolver.toSerializationFormat(proxy))
@@ -87,30 +92,34 @@ public final class ClusterRun {
     nodes.forEach(n -> n.tell(msg));
   }
 
-  /** The coordinator node's cluster settings: it is the seed node, at cluster.coordinator. */
+  /** The coordinator node's cluster settings, at cluster.coordinator. */
   static Config coordinatorConfig(Settings s) {
-    String c = s.cluster().coordinator();
-    return nodeConfig(Settings.Cluster.host(c), Settings.Cluster.port(c), c, "coordinator");
+    return nodeConfig(s, s.cluster().coordinator(), "coordinator");
   }
 
   /** Trainer node {@code entry}'s cluster settings, at its entry of cluster.trainers. */
   static Config trainerConfig(Settings s, int entry) {
-    String t = s.cluster().trainers().get(entry);
-    return nodeConfig(
-        Settings.Cluster.host(t), Settings.Cluster.port(t), s.cluster().coordinator(), "trainer");
+    return nodeConfig(s, s.cluster().trainers().get(entry), "trainer");
   }
 
-  private static Config nodeConfig(String host, int port, String seed, String role) {
-    return ConfigFactory.parseString(
-        String.join(
-            "\n",
-            "pekko.actor.provider = cluster",
-            "pekko.actor.allow-java-serialization = off",
-            "pekko.remote.artery.canonical.hostname = \"" + host + "\"",
-            "pekko.remote.artery.canonical.port = " + port,
-            "pekko.cluster.seed-nodes = [\"pekko://sakd@" + seed + "\"]",
-            "pekko.cluster.roles = [\"" + role + "\"]",
-            "pekko.cluster.jmx.multi-mbeans-in-same-jvm = on",
+  /**
+   * Every node lists every node of the layout as a seed, the coordinator first: the coordinator
+   * forms the cluster when it starts first, and a coordinator that restarts (a resume after a lost
+   * trainer) joins the trainers that are still up instead of forming a second cluster.
+   */
+  private static Config nodeConfig(Settings s, String entry, String role) {
+    List<String> seeds = new ArrayList<>();
+    seeds.add(s.cluster().coordinator());
+    for (String t : s.cluster().trainers()) {
+      seeds.add(t.contains("/") ? t.substring(0, t.indexOf('/')) : t);
+    }
+    return ClusterConfig.node(
+        new NodeSpec(
+            Settings.Cluster.host(entry),
+            Settings.Cluster.port(entry),
+            seeds,
+            List.of(role),
+            null,
             "pekko.cluster.log-info = off"));
   }
 
@@ -182,6 +191,7 @@ public final class ClusterRun {
                                 DispatcherSelector.fromConfig("sakd-decoder-dispatcher")),
                         "decoders");
                 var teacherRef = ctx.spawn(TeacherActor.create(teacher), "teacher", compute);
+                var ring = ctx.spawn(RingAllReduce.create(), RingAllReduce.NAME);
                 var node =
                     ctx.spawn(
                         TrainerNode.create(
@@ -189,11 +199,16 @@ public final class ClusterRun {
                             in.index().train(),
                             decoders,
                             teacherRef,
-                            new LoneRing(),
-                            hello,
+                            new ActorRing(ring, ctx.getSystem()),
+                            hello.toBuilder()
+                                .setRing(
+                                    ActorRefResolver.get(ctx.getSystem())
+                                        .toSerializationFormat(ring))
+                                .build(),
                             ended),
                         "trainer-node",
                         compute);
+                ctx.watch(ring);
                 ctx.watch(node);
                 ctx.watch(teacherRef);
                 return Behaviors.receive(Void.class)
@@ -221,22 +236,34 @@ public final class ClusterRun {
     }
   }
 
-  /** The ring of a single trainer node: the sum is its own contribution. */
-  static final class LoneRing implements TrainerNode.GradientRing {
-    private int members = 1;
+  /** The node's {@link RingAllReduce} as the {@link TrainerNode.GradientRing} it sums in. */
+  static final class ActorRing implements TrainerNode.GradientRing {
+    private final ActorRef<RingAllReduce.Command> ring;
+    private final ActorSystem<?> system;
 
-    @Override
-    public void join(long ringId, List<String> members, int rank) {
-      this.members = members.size();
-      if (this.members != 1) {
-        throw new IllegalStateException(
-            "a ring of " + members.size() + " trainer nodes needs the all-reduce");
-      }
+    ActorRing(ActorRef<RingAllReduce.Command> ring, ActorSystem<?> system) {
+      this.ring = ring;
+      this.system = system;
     }
 
     @Override
-    public java.util.concurrent.CompletionStage<float[]> reduce(long step, float[] contribution) {
-      return CompletableFuture.completedFuture(contribution);
+    public void join(long ringId, List<String> members, int rank) {
+      ActorRefResolver resolver = ActorRefResolver.get(system);
+      List<ActorRef<RingAllReduce.Command>> refs = new ArrayList<>();
+      for (String m : members) {
+        refs.add(resolver.resolveActorRef(m));
+      }
+      ring.tell(new RingAllReduce.Join(ringId, refs, rank));
+    }
+
+    @Override
+    public CompletionStage<float[]> reduce(long step, float[] contribution) {
+      return AskPattern.<RingAllReduce.Command, RingAllReduce.Reduced>ask(
+              ring,
+              r -> new RingAllReduce.Reduce(step, contribution, r),
+              Duration.ofMinutes(30),
+              system.scheduler())
+          .thenApply(RingAllReduce.Reduced::sum);
     }
   }
 }

@@ -86,12 +86,50 @@ final class PhaseFlows {
 
   /** The teacher's outputs for each batch, paired with it. */
   private Flow<ClipBatch, Taught, NotUsed> teach(boolean cacheable) {
+    return teach(cacheable, 1);
+  }
+
+  /**
+   * The teacher's outputs for each batch, computed shard by shard when {@code shards} replicas
+   * split it (rows [n·i/R, n·(i+1)/R), as {@link ReplicaGroup#step} splits it): a trainer node of a
+   * cluster teaches exactly its shard, and a convolution's bits can depend on the batch it runs in,
+   * so one JVM with R replicas and R trainer nodes see the same teacher outputs.
+   */
+  private Flow<ClipBatch, Taught, NotUsed> teach(boolean cacheable, int shards) {
     if (stages.teacher() == null) {
       return Flow.<ClipBatch>create().map(b -> new Taught(b, null)); // supervised: no teacher
     }
-    return PhaseFlows.<ClipBatch, TeacherActor.Command, TeacherOutputs>askKeeping(
-            1, stages.teacher(), (b, r) -> new TeacherActor.Infer(b, cacheable, r))
-        .map(p -> new Taught(p.second(), p.first()));
+    if (shards == 1) {
+      return PhaseFlows.<ClipBatch, TeacherActor.Command, TeacherOutputs>askKeeping(
+              1, stages.teacher(), (b, r) -> new TeacherActor.Infer(b, cacheable, r))
+          .map(p -> new Taught(p.second(), p.first()));
+    }
+    return Flow.<ClipBatch>create()
+        .mapAsync(
+            1,
+            b -> {
+              int n = b.size();
+              CompletionStage<List<TeacherOutputs>> all =
+                  CompletableFuture.completedFuture(new ArrayList<>());
+              for (int i = 0; i < shards; i++) {
+                ClipBatch shard =
+                    b.slice((int) ((long) n * i / shards), (int) ((long) n * (i + 1) / shards));
+                all =
+                    all.thenCompose(
+                        list ->
+                            AskPattern.<TeacherActor.Command, TeacherOutputs>ask(
+                                    stages.teacher(),
+                                    r -> new TeacherActor.Infer(shard, cacheable, r),
+                                    ASK,
+                                    scheduler)
+                                .thenApply(
+                                    o -> {
+                                      list.add(o);
+                                      return list;
+                                    }));
+              }
+              return all.thenApply(list -> new Taught(b, TeacherOutputs.concat(list)));
+            });
   }
 
   /** The scoring pass over the whole training set; the selector holds the scores when it ends. */
@@ -241,7 +279,7 @@ final class PhaseFlows {
         .grouped(s.train().batchSize())
         .map(PhaseFlows::batchOf)
         .via(noSingletonBatches())
-        .via(teach(cacheable))
+        .via(teach(cacheable, replicas.size()))
         // one batch of slack, so the teacher starts the next batch while the trainer has not
         // pulled the last one
         .buffer(1, OverflowStrategy.backpressure())

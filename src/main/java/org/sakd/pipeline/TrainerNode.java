@@ -273,12 +273,14 @@ public final class TrainerNode extends AbstractBehavior<Object> {
                       : new StudentReplica.TeacherRows(
                           o.logits(), o.classes(), o.features(), o.featureDim()),
                   alpha);
+      // this replica's share of the whole batch, weighed as GradientExchange weighs in one JVM
       float[] grad =
-          b.size() == 0
-              ? new float[replica.optimizer().size()]
-              : replica.optimizer().exportGradients();
-      // every replica's share of the whole batch (GradientExchange weights the same way)
-      GradientExchange.weigh(grad, b.size(), m.getBatch());
+          org.sakd.train.GradientAverage.weigh(
+              b.size() == 0
+                  ? new float[replica.optimizer().size()]
+                  : replica.optimizer().exportGradients(),
+              b.size(),
+              m.getBatch());
       int samples = b.size();
       getContext()
           .pipeToSelf(

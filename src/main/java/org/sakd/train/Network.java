@@ -277,10 +277,14 @@ public final class Network implements AutoCloseable {
     }
   }
 
-  /** Sum of all parameter values: a cheap checksum to compare replicas. */
+  /**
+   * Sum of the trainable parameters' values: a cheap checksum to compare replicas. Batch-norm
+   * running statistics are left out: each replica gathers its own from its shard (rank 0's are the
+   * ones validated and checkpointed), while the weights must agree after every all-reduced step.
+   */
   public double checksum() {
     double s = 0;
-    for (var p : block.getParameters()) {
+    for (var p : trainable()) {
       try (NDArray sum = p.getValue().getArray().sum()) {
         s += sum.getFloat();
       }
