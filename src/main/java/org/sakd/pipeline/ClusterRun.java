@@ -80,6 +80,73 @@ public final class ClusterRun {
     return proxies;
   }
 
+  /**
+   * The coordinator's side of a cluster run: one actor system for the whole run, in which each
+   * attempt of the run ({@link DistillRun#attempt}) admits the trainer nodes and trains with them.
+   * A lost trainer node ends the attempt at once; the next continues from the last checkpoint with
+   * the nodes left (their ring rebuilt), as long as cluster.min-trainers remain. Each loss is a
+   * "trainer-lost" event in events.jsonl.
+   */
+  static DistillRun.Outcome coordinate(DistillRun.Inputs in, String model) {
+    Settings s = in.settings();
+    ActorSystem<Void> system =
+        ActorSystem.create(
+            Behaviors.empty(),
+            ClusterConfig.SYSTEM_NAME,
+            coordinatorConfig(s).withFallback(DistillRun.actorConfig(s)));
+    try {
+      DistillRun.Inputs run = in;
+      while (true) {
+        try {
+          return DistillRun.attempt(run, model, system);
+        } catch (IllegalStateException e) {
+          TrainerLostException lost = TrainerLostException.in(e);
+          if (lost == null) {
+            throw e;
+          }
+          List<String> left = new ArrayList<>();
+          for (String t : run.settings().cluster().trainers()) {
+            if (!t.equals(lost.node()) && !t.startsWith(lost.node() + "/")) {
+              left.add(t);
+            }
+          }
+          new RunLog(in.runDir())
+              .event("trainer-lost", Map.of("node", lost.node(), "trainers-left", left));
+          if (left.size() < s.cluster().minTrainers()) {
+            throw new IllegalStateException(
+                lost.getMessage()
+                    + "; "
+                    + left.size()
+                    + " trainer node(s) left, fewer than cluster.min-trainers ("
+                    + s.cluster().minTrainers()
+                    + "): start the lost node and continue with --resume",
+                e);
+          }
+          LOG.warn(
+              "{}; continuing from the last checkpoint with {} trainer node(s)",
+              lost.getMessage(),
+              left.size());
+          run =
+              new DistillRun.Inputs(
+                  run.settings().with(Map.of("cluster.trainers", left)),
+                  run.index(),
+                  run.source(),
+                  run.teacherModel(),
+                  run.teacherParameters(),
+                  run.studentInit(),
+                  run.runDir(),
+                  true,
+                  run.stopAfterEpoch());
+        }
+      }
+    } finally {
+      system.terminate();
+      system.getWhenTerminated().toCompletableFuture().join();
+    }
+  }
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClusterRun.class);
+
   /** Tells every trainer node that the run is over (exit code 0, or 1 with the failure). */
   static void runOver(List<ActorRef<Object>> nodes, EpochCoordinator.RunResult r) {
     RunOver msg =
@@ -205,7 +272,8 @@ public final class ClusterRun {
                                     ActorRefResolver.get(ctx.getSystem())
                                         .toSerializationFormat(ring))
                                 .build(),
-                            ended),
+                            ended,
+                            s.cluster().joinTimeoutSeconds()),
                         "trainer-node",
                         compute);
                 ctx.watch(ring);

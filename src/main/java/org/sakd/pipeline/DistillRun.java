@@ -94,6 +94,18 @@ public final class DistillRun {
 
   /** A run training {@code model}; without {@code in.teacherModel()} it is supervised. */
   private static Outcome run(Inputs in, String model) {
+    if (in.settings().cluster().enabled() && in.teacherModel() != null) {
+      return ClusterRun.coordinate(in, model);
+    }
+    return attempt(in, model, null);
+  }
+
+  /**
+   * One run of {@code model} in its own actor system, or, given {@code shared} (a cluster
+   * coordinator's, which outlives the attempts of a run that loses trainers), as one top-level
+   * actor in it that stops, with everything it spawned, when the attempt ends.
+   */
+  static Outcome attempt(Inputs in, String model, ActorSystem<Void> shared) {
     Settings s = in.settings();
     boolean supervised = in.teacherModel() == null;
     RunLog log = new RunLog(in.runDir());
@@ -105,6 +117,7 @@ public final class DistillRun {
             s.data().trainSampling() == Sampling.FIXED);
     PipelineGauge gauge = new PipelineGauge();
     CompletableFuture<EpochCoordinator.RunResult> result = new CompletableFuture<>();
+    CompletableFuture<Void> stopped = new CompletableFuture<>();
     long t0 = System.nanoTime();
     List<NDManager> deviceManagers = new ArrayList<>();
     try (NDManager root =
@@ -298,11 +311,14 @@ public final class DistillRun {
                     .onSignal(
                         ChildFailed.class,
                         f -> {
-                          ClusterRun.runOver(
-                              nodes,
-                              new EpochCoordinator.RunResult(
-                                  List.of(),
-                                  new IllegalStateException(String.valueOf(f.getCause()))));
+                          if (TrainerLostException.in(f.getCause()) == null) {
+                            // (after a lost trainer the others wait for the next attempt)
+                            ClusterRun.runOver(
+                                nodes,
+                                new EpochCoordinator.RunResult(
+                                    List.of(),
+                                    new IllegalStateException(String.valueOf(f.getCause()))));
+                          }
                           log.event(
                               "failed",
                               Map.of(
@@ -321,21 +337,33 @@ public final class DistillRun {
                                       f.getCause())));
                           return Behaviors.stopped();
                         })
+                    .onSignal(
+                        org.apache.pekko.actor.typed.PostStop.class,
+                        x -> {
+                          stopped.complete(null);
+                          return Behaviors.same();
+                        })
                     .build();
               });
-      ActorSystem<Object> system =
-          ActorSystem.create(
-              guardian,
-              "sakd",
-              cluster
-                  ? ClusterRun.coordinatorConfig(s).withFallback(actorConfig(s))
-                  : actorConfig(s));
       EpochCoordinator.RunResult r;
-      try {
-        r = result.join();
-      } finally {
-        system.terminate();
-        system.getWhenTerminated().toCompletableFuture().join();
+      if (shared == null) {
+        ActorSystem<Object> system = ActorSystem.create(guardian, "sakd", actorConfig(s));
+        try {
+          r = result.join();
+        } finally {
+          system.terminate();
+          system.getWhenTerminated().toCompletableFuture().join();
+        }
+      } else {
+        shared.systemActorOf(
+            guardian,
+            "run-" + ATTEMPTS.incrementAndGet(),
+            org.apache.pekko.actor.typed.Props.empty());
+        try {
+          r = result.join();
+        } finally {
+          stopped.join(); // the guardian's PostStop comes after its children's
+        }
       }
       if (r.failure() instanceof SettingsException bad) {
         throw bad;
@@ -451,6 +479,9 @@ public final class DistillRun {
         s.train().weightDecay(),
         s.train().nesterov());
   }
+
+  private static final java.util.concurrent.atomic.AtomicInteger ATTEMPTS =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DistillRun.class);
 

@@ -89,7 +89,9 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
         new InterruptionSchedule(s.sakd().schedule(), s.train().epochs(), s.sakd().eta());
     this.lr = LrSchedule.of(s.train());
     this.scheduler = ctx.getSystem().scheduler();
-    var mat = Materializer.createMaterializer(ctx.getSystem());
+    // bound to this actor: its streams stop with it (a cluster run that lost a trainer stops the
+    // attempt and starts another in the same actor system)
+    var mat = Materializer.createMaterializer(ctx);
     this.flows = new PhaseFlows(stages, s, mat, spec.gauge(), scheduler);
     this.replicas = new ReplicaGroup(stages.trainers(), stages.evaluator(), scheduler);
     this.recorder = new RunRecorder(spec);

@@ -9,6 +9,9 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
 import org.sakd.proto.EpochBegins;
 import org.sakd.proto.StatePart;
 import org.sakd.proto.StateWanted;
@@ -42,6 +45,9 @@ public final class RemoteTrainer extends AbstractBehavior<Object> {
     this.rank = rank;
     this.name = name;
     ctx.watch(node);
+    Cluster.get(ctx.getSystem())
+        .subscriptions()
+        .tell(Subscribe.create(ctx.getSelf().narrow(), ClusterEvent.UnreachableMember.class));
   }
 
   /** A proxy of the trainer node actor {@code node} at ring rank {@code rank}, named for errors. */
@@ -61,13 +67,23 @@ public final class RemoteTrainer extends AbstractBehavior<Object> {
         .onMessage(StatePart.class, this::onStatePart)
         .onMessage(TrainerActor.TrainShard.class, m -> unsupported("decoded batches"))
         .onMessage(TrainerActor.Evaluate.class, m -> unsupported("validation"))
-        .onSignal(
-            Terminated.class,
-            t -> {
-              throw new IllegalStateException(
-                  "trainer node " + name + " (rank " + rank + ") was lost");
-            })
+        .onMessage(ClusterEvent.UnreachableMember.class, this::onUnreachable)
+        .onSignal(Terminated.class, t -> lost("was removed from the cluster"))
         .build();
+  }
+
+  /** Loss is noticed when the node turns unreachable, not only once the cluster removes it. */
+  private Behavior<Object> onUnreachable(ClusterEvent.UnreachableMember u) {
+    if (u.member().address().equals(node.path().address())) {
+      return lost("is unreachable");
+    }
+    return this;
+  }
+
+  private Behavior<Object> lost(String how) {
+    String hostPort = name.substring(name.indexOf('@') + 1);
+    throw new TrainerLostException(
+        hostPort, "trainer node " + name + " (rank " + rank + ") " + how);
   }
 
   private Behavior<Object> unsupported(String what) {

@@ -16,6 +16,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.sakd.data.Clip;
 import org.sakd.data.Sample;
@@ -49,13 +50,19 @@ public final class TrainerNode extends AbstractBehavior<Object> {
 
   private record Listed(Receptionist.Listing listing) {}
 
-  private record Decoded(TrainSamples request, List<DecoderActor.Decoded> clips) {}
+  // a step's stages carry the admission they belong to: a step of a run this node left (its
+  // coordinator was lost, or replaced the ring) is dropped when its stage completes
+  private record Decoded(long admission, TrainSamples request, List<DecoderActor.Decoded> clips) {}
 
-  private record Taught(TrainSamples request, ClipBatch batch, TeacherOutputs teacher) {}
+  private record Taught(
+      long admission, TrainSamples request, ClipBatch batch, TeacherOutputs teacher) {}
 
-  private record Reduced(TrainSamples request, double loss, int samples, float[] sum) {}
+  private record Reduced(
+      long admission, TrainSamples request, double loss, int samples, float[] sum) {}
 
-  private record StepFailed(TrainSamples request, Throwable cause) {}
+  private record StepFailed(long admission, TrainSamples request, Throwable cause) {}
+
+  private record NoCoordinator() {}
 
   private final StudentReplica replica;
   private final List<Sample> train;
@@ -70,6 +77,11 @@ public final class TrainerNode extends AbstractBehavior<Object> {
   private int rank = -1;
   private int ranks;
   private boolean headSet;
+  private long admission;
+  private List<ActorRef<Object>> listed = List.of();
+  private final java.util.Set<ActorRef<Object>> gone = new java.util.HashSet<>();
+  private final int waitSeconds;
+  private final TimerScheduler<Object> timers;
 
   /**
    * The all-reduce the node's gradients meet in: {@code join} takes the ring's members and this
@@ -89,8 +101,12 @@ public final class TrainerNode extends AbstractBehavior<Object> {
       ActorRef<TeacherActor.Command> teacher,
       GradientRing ring,
       TrainerHello hello,
-      CompletableFuture<Ended> ended) {
+      CompletableFuture<Ended> ended,
+      int waitSeconds,
+      TimerScheduler<Object> timers) {
     super(ctx);
+    this.waitSeconds = waitSeconds;
+    this.timers = timers;
     this.replica = replica;
     this.train = train;
     this.decoders = decoders;
@@ -108,6 +124,7 @@ public final class TrainerNode extends AbstractBehavior<Object> {
         .tell(
             Receptionist.subscribe(
                 TrainerRoster.KEY, ctx.messageAdapter(Receptionist.Listing.class, Listed::new)));
+    timers.startSingleTimer(new NoCoordinator(), Duration.ofSeconds(waitSeconds));
   }
 
   /**
@@ -122,9 +139,23 @@ public final class TrainerNode extends AbstractBehavior<Object> {
       ActorRef<TeacherActor.Command> teacher,
       GradientRing ring,
       TrainerHello hello,
-      CompletableFuture<Ended> ended) {
+      CompletableFuture<Ended> ended,
+      int waitSeconds) {
     return Behaviors.setup(
-        ctx -> new TrainerNode(ctx, replica, train, decoders, teacher, ring, hello, ended));
+        ctx ->
+            Behaviors.withTimers(
+                timers ->
+                    new TrainerNode(
+                        ctx,
+                        replica,
+                        train,
+                        decoders,
+                        teacher,
+                        ring,
+                        hello,
+                        ended,
+                        waitSeconds,
+                        timers)));
   }
 
   @Override
@@ -142,6 +173,7 @@ public final class TrainerNode extends AbstractBehavior<Object> {
         .onMessage(StatePart.class, this::onStatePart)
         .onMessage(TeacherActor.Head.class, this::onHead)
         .onMessage(RunOver.class, this::onRunOver)
+        .onMessage(NoCoordinator.class, this::onNoCoordinator)
         .onSignal(Terminated.class, this::onCoordinatorLost)
         .onSignal(
             PostStop.class,
@@ -154,14 +186,29 @@ public final class TrainerNode extends AbstractBehavior<Object> {
   }
 
   private Behavior<Object> onListed(Listed l) {
-    var found = l.listing().getServiceInstances(TrainerRoster.KEY);
-    if (coordinator == null && !found.isEmpty()) {
-      coordinator = found.iterator().next();
-      getContext().watch(coordinator);
-      getContext().getLog().info("found the coordinator at {}", coordinator.path().address());
-      coordinator.tell(hello);
-    }
+    listed = List.copyOf(l.listing().getServiceInstances(TrainerRoster.KEY));
+    sayHello();
     return this;
+  }
+
+  /**
+   * Without a coordinator: hello to a listed one that is not known gone (a coordinator's next
+   * attempt registers a new one, possibly before this node saw the last one go).
+   */
+  private void sayHello() {
+    if (coordinator != null) {
+      return;
+    }
+    for (ActorRef<Object> c : listed) {
+      if (!gone.contains(c)) {
+        timers.cancel(NoCoordinator.class);
+        coordinator = c;
+        getContext().watch(coordinator);
+        getContext().getLog().info("found the coordinator at {}", coordinator.path());
+        coordinator.tell(hello);
+        return;
+      }
+    }
   }
 
   private Behavior<Object> onWelcome(TrainerWelcome w) {
@@ -174,6 +221,7 @@ public final class TrainerNode extends AbstractBehavior<Object> {
     getContext().watch(coordinator);
     rank = w.getRank();
     ranks = w.getMembersCount();
+    admission++;
     ring.join(w.getRingId(), w.getMembersList(), rank);
     getContext().getLog().info("joined the run as rank {} of {}", rank, ranks);
     if (teacher != null && !headSet) {
@@ -181,7 +229,7 @@ public final class TrainerNode extends AbstractBehavior<Object> {
           .pipeToSelf(
               AskPattern.ask(
                   teacher, TeacherActor.GetHead::new, ASK, getContext().getSystem().scheduler()),
-              (h, e) -> e != null ? new StepFailed(null, e) : h);
+              (h, e) -> e != null ? new StepFailed(admission, null, e) : h);
     }
     return this;
   }
@@ -198,6 +246,7 @@ public final class TrainerNode extends AbstractBehavior<Object> {
   }
 
   private Behavior<Object> onTrainSamples(TrainSamples m) {
+    long a = admission;
     List<CompletableFuture<DecoderActor.Decoded>> clips = new ArrayList<>();
     for (int i = 0; i < m.getSamplesCount(); i++) {
       Sample smp = train.get(m.getSamples(i));
@@ -215,12 +264,15 @@ public final class TrainerNode extends AbstractBehavior<Object> {
             CompletableFuture.allOf(clips.toArray(new CompletableFuture[0])),
             (x, e) ->
                 e != null
-                    ? new StepFailed(m, e)
-                    : new Decoded(m, clips.stream().map(CompletableFuture::join).toList()));
+                    ? new StepFailed(a, m, e)
+                    : new Decoded(a, m, clips.stream().map(CompletableFuture::join).toList()));
     return this;
   }
 
   private Behavior<Object> onDecoded(Decoded d) {
+    if (d.admission() != admission) {
+      return this;
+    }
     List<Sample> samples = new ArrayList<>();
     List<Clip> clips = new ArrayList<>();
     for (var c : d.clips()) {
@@ -231,7 +283,7 @@ public final class TrainerNode extends AbstractBehavior<Object> {
     }
     ClipBatch batch = new ClipBatch(samples, clips);
     if (teacher == null || batch.size() == 0) {
-      return onTaught(new Taught(d.request(), batch, null));
+      return onTaught(new Taught(admission, d.request(), batch, null));
     }
     getContext()
         .pipeToSelf(
@@ -241,11 +293,16 @@ public final class TrainerNode extends AbstractBehavior<Object> {
                 ASK,
                 getContext().getSystem().scheduler()),
             (t, e) ->
-                e != null ? new StepFailed(d.request(), e) : new Taught(d.request(), batch, t));
+                e != null
+                    ? new StepFailed(d.admission(), d.request(), e)
+                    : new Taught(d.admission(), d.request(), batch, t));
     return this;
   }
 
   private Behavior<Object> onTaught(Taught t) {
+    if (t.admission() != admission) {
+      return this;
+    }
     TrainSamples m = t.request();
     ClipBatch b = t.batch();
     try {
@@ -285,19 +342,25 @@ public final class TrainerNode extends AbstractBehavior<Object> {
       getContext()
           .pipeToSelf(
               ring.reduce(m.getStep(), grad),
-              (sum, e) -> e != null ? new StepFailed(m, e) : new Reduced(m, loss, samples, sum));
+              (sum, e) ->
+                  e != null
+                      ? new StepFailed(t.admission(), m, e)
+                      : new Reduced(t.admission(), m, loss, samples, sum));
     } catch (RuntimeException e) {
-      return onStepFailed(new StepFailed(m, e));
+      return onStepFailed(new StepFailed(admission, m, e));
     }
     return this;
   }
 
   private Behavior<Object> onReduced(Reduced r) {
+    if (r.admission() != admission) {
+      return this;
+    }
     try {
       replica.optimizer().importGradients(r.sum());
       replica.applyStep(r.request().getLr());
     } catch (RuntimeException e) {
-      return onStepFailed(new StepFailed(r.request(), e));
+      return onStepFailed(new StepFailed(admission, r.request(), e));
     }
     coordinator.tell(
         TrainedSamples.newBuilder()
@@ -310,6 +373,9 @@ public final class TrainerNode extends AbstractBehavior<Object> {
   }
 
   private Behavior<Object> onStepFailed(StepFailed f) {
+    if (f.admission() != admission) {
+      return this;
+    }
     String why = String.valueOf(f.cause());
     getContext().getLog().error("step failed on this node: {}", why);
     if (f.request() != null && coordinator != null) {
@@ -358,8 +424,37 @@ public final class TrainerNode extends AbstractBehavior<Object> {
     return Behaviors.stopped();
   }
 
+  /**
+   * The coordinator is gone: this node leaves its run (later stages of its steps are dropped) and
+   * waits for a coordinator to come back (a coordinator that lost another trainer restarts and
+   * resumes with the nodes left) for cluster.join-timeout-seconds, then ends.
+   */
   private Behavior<Object> onCoordinatorLost(Terminated t) {
-    ended.complete(new Ended(1, "the coordinator at " + t.getRef().path().address() + " was lost"));
+    gone.add(t.getRef().unsafeUpcast());
+    getContext()
+        .getLog()
+        .warn(
+            "the coordinator at {} is gone; waiting up to {} s for it to come back",
+            t.getRef().path().address(),
+            waitSeconds);
+    coordinator = null;
+    rank = -1;
+    admission++;
+    timers.startSingleTimer(new NoCoordinator(), Duration.ofSeconds(waitSeconds));
+    sayHello();
+    return this;
+  }
+
+  private Behavior<Object> onNoCoordinator(NoCoordinator m) {
+    if (coordinator != null) {
+      return this;
+    }
+    ended.complete(
+        new Ended(
+            1,
+            "no coordinator within "
+                + waitSeconds
+                + " s (cluster.join-timeout-seconds); is it running at cluster.coordinator?"));
     return Behaviors.stopped();
   }
 }

@@ -89,7 +89,12 @@ public final class TrainerRoster extends AbstractBehavior<Object> {
 
   private Behavior<Object> onHello(TrainerHello h) {
     ActorRef<Object> trainer = resolver.resolveActorRef(h.getTrainer());
-    String why = difference(h);
+    // the node's entry is where its address is in cluster.trainers (after a lost node the list
+    // holds only the survivors)
+    int entry = entryOf(h.getNode());
+    h = h.toBuilder().setIndex(entry).build();
+    String why = entry < 0 ? h.getNode() + " is not an entry of cluster.trainers " + entries : null;
+    why = why != null ? why : difference(h);
     if (why == null && done) {
       why = "the run has started with its trainers";
     }
@@ -121,6 +126,18 @@ public final class TrainerRoster extends AbstractBehavior<Object> {
       replyTo.tell(new Joined(List.copyOf(joined.values())));
     }
     return this;
+  }
+
+  /** The entry of cluster.trainers at {@code node}'s host:port, or -1. */
+  private int entryOf(String node) {
+    String hostPort = node.substring(node.indexOf('@') + 1);
+    for (int i = 0; i < entries.size(); i++) {
+      String e = entries.get(i);
+      if ((e.contains("/") ? e.substring(0, e.indexOf('/')) : e).equals(hostPort)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** What differs between a node and the coordinator, or null. */
