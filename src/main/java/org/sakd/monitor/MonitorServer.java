@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -68,14 +69,17 @@ public final class MonitorServer implements AutoCloseable {
   static final Duration DRAIN = Duration.ofSeconds(3);
 
   private final RunBoard board;
+  private final Routes routes;
   private final ActorSystem<Void> system;
   private final ServerBinding binding;
   private final URI url;
   private final List<Runnable> unsubscribe = new ArrayList<>();
   private boolean closed;
 
-  private MonitorServer(RunBoard board, ActorSystem<Void> system, ServerBinding binding) {
+  private MonitorServer(
+      RunBoard board, Routes routes, ActorSystem<Void> system, ServerBinding binding) {
     this.board = board;
+    this.routes = routes;
     this.system = system;
     this.binding = binding;
     InetSocketAddress a = binding.localAddress();
@@ -125,14 +129,15 @@ public final class MonitorServer implements AutoCloseable {
    */
   public static MonitorServer start(String host, int port, RunBoard board) {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "sakd-monitor", config());
+    Routes routes = new Routes(board);
     try {
       ServerBinding binding =
           Http.get(system)
               .newServerAt(host, port)
-              .bind(new MonitorServer.Routes(board).route())
+              .bind(routes.route())
               .toCompletableFuture()
               .get(30, TimeUnit.SECONDS);
-      return new MonitorServer(board, system, binding);
+      return new MonitorServer(board, routes, system, binding);
     } catch (Exception e) {
       system.terminate();
       Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
@@ -175,7 +180,18 @@ public final class MonitorServer implements AutoCloseable {
     unsubscribe.clear();
     board.end();
     try {
-      binding.terminate(DRAIN).toCompletableFuture().get(DRAIN.toSeconds() + 5, TimeUnit.SECONDS);
+      // open streams send what is left and complete on their next tick; terminate() alone would
+      // cut them (their responses are already under way), losing the run's last events
+      long deadline = System.nanoTime() + DRAIN.toNanos();
+      while (routes.openStreams() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      binding
+          .terminate(Duration.ofSeconds(1))
+          .toCompletableFuture()
+          .get(DRAIN.toSeconds() + 5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } catch (Exception e) {
       LOG.warn("dashboard did not stop cleanly: {}", e.toString());
     } finally {
@@ -213,6 +229,7 @@ public final class MonitorServer implements AutoCloseable {
   static final class Routes {
     private static final String PAGE = page();
     private final RunBoard board;
+    private final AtomicInteger openStreams = new AtomicInteger();
 
     Routes(RunBoard board) {
       this.board = board;
@@ -275,7 +292,18 @@ public final class MonitorServer implements AutoCloseable {
               cur -> Optional.empty())
           .takeWhile(b -> !b.last(), true)
           .mapConcat(Batch::events)
-          .keepAlive(HEARTBEAT, ServerSentEvent::heartbeat);
+          .keepAlive(HEARTBEAT, ServerSentEvent::heartbeat)
+          .watchTermination(
+              (mat, done) -> {
+                openStreams.incrementAndGet();
+                done.whenComplete((d, e) -> openStreams.decrementAndGet());
+                return mat;
+              });
+    }
+
+    /** Event streams that have started and not yet completed. */
+    int openStreams() {
+      return openStreams.get();
     }
 
     private Pair<Cursor, Batch> next(Cursor cur) {
