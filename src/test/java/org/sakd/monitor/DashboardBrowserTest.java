@@ -172,13 +172,14 @@ class DashboardBrowserTest {
           // the page has loaded its state and opened its event stream
           page.await("document.getElementById('run').textContent", "browser"::equals);
           page.await("document.getElementById('status').textContent", "running"::equals);
+          page.await("document.getElementById('total').textContent", "4"::equals);
           assertEquals(
               0, page.eval("document.querySelectorAll('tr[data-epoch]').length").getAsInt());
 
           log.event("epoch", row(1, 42.5, 0.25));
           String cells =
               page.await(
-                  "(document.querySelector('tr[data-epoch=\"1\"]') || {}).textContent",
+                  "(document.querySelector('#rows tr[data-epoch=\"1\"]') || {}).textContent",
                   s -> s.contains("42.50"));
           assertTrue(cells.contains("0.250"), cells);
           assertEquals("1", page.await("document.getElementById('epoch').textContent", s -> true));
@@ -187,7 +188,7 @@ class DashboardBrowserTest {
 
           log.event("epoch", row(2, 60.0, 0.5));
           page.await(
-              "(document.querySelector('tr[data-epoch=\"2\"]') || {}).textContent",
+              "(document.querySelector('#rows tr[data-epoch=\"2\"]') || {}).textContent",
               s -> s.contains("60.00"));
           log.event("finished", Map.of("epochs", 2));
           page.await("document.getElementById('status').textContent", "finished"::equals);
