@@ -23,6 +23,8 @@ public final class Progress implements AutoCloseable {
               System.getenv()
                   .getOrDefault("SAKD_PROGRESS", System.getProperty("sakd.progress", "on")));
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Progress.class);
+
   /** Weight of the newest batch in the smoothed loss (an exponential moving average). */
   static final double SMOOTHING = 0.1;
 
@@ -135,7 +137,11 @@ public final class Progress implements AutoCloseable {
               done / Math.max(secs, 1e-9),
               smoothed);
       for (Consumer<Snapshot> l : LISTENERS) {
-        l.accept(snap);
+        try {
+          l.accept(snap);
+        } catch (RuntimeException e) { // an observer's bug must not fail the training step
+          LOG.warn("progress listener failed: {}", e.toString());
+        }
       }
     }
   }
