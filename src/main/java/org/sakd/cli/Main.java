@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       AblateCommand.class,
       CompareCommand.class,
+      MonitorCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

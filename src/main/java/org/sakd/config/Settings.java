@@ -36,7 +36,14 @@ public record Settings(
     Sakd sakd,
     Demo demo,
     Cluster cluster,
+    Monitor monitor,
     Config raw) {
+
+  /** What watches a run from outside: {@code monitor.http}, the run's read-only dashboard. */
+  public record Monitor(Http http) {
+    /** The dashboard's server: off unless enabled; port 0 binds any free port. */
+    public record Http(boolean enabled, String host, int port) {}
+  }
 
   /**
    * A cluster run (DESIGN.md "Distribution"): the coordinator node at {@code coordinator}
@@ -393,8 +400,14 @@ public record Settings(
                 + " MiB (data.clip.frames x crop x crop x 3 floats) per batch");
       }
     }
+    Monitor monitor =
+        new Monitor(
+            new Monitor.Http(
+                r.bool("monitor.http.enabled"),
+                host(r, "monitor.http.host"),
+                r.intIn("monitor.http.port", 0, 65535)));
     return new Settings(
-        run, data, model, train, pipeline, eval, distill, sakd, demo, cluster(r), c);
+        run, data, model, train, pipeline, eval, distill, sakd, demo, cluster(r), monitor, c);
   }
 
   /**
@@ -456,6 +469,16 @@ public record Settings(
       }
     }
     return devices;
+  }
+
+  /** A host name or an IP address to bind (not a URL: no scheme, port or path). */
+  private static String host(ConfigReader r, String key) {
+    String v = r.string(key).trim();
+    if (!v.matches("[A-Za-z0-9.-]+|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*")) {
+      throw new SettingsException(
+          key, v, "a host name or IP address to bind, e.g. \"127.0.0.1\" or \"0.0.0.0\"");
+    }
+    return v;
   }
 
   private static String nonEmpty(ConfigReader r, String key) {

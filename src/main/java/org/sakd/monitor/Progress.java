@@ -1,8 +1,11 @@
 package org.sakd.monitor;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -20,8 +23,34 @@ public final class Progress implements AutoCloseable {
               System.getenv()
                   .getOrDefault("SAKD_PROGRESS", System.getProperty("sakd.progress", "on")));
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Progress.class);
+
   /** Weight of the newest batch in the smoothed loss (an exponential moving average). */
   static final double SMOOTHING = 0.1;
+
+  /**
+   * One step's view of a phase, for observers ({@link #addListener}): {@code phase} is the bar's
+   * first word (score, train, validate), {@code epoch} 1-based (0 for a bar outside a run), {@code
+   * smoothedLoss} NaN before the first loss.
+   */
+  public record Snapshot(
+      String phase, int epoch, long done, long total, double clipsPerSecond, double smoothedLoss) {}
+
+  // Bars do not know their run (PhaseFlows makes them), and one JVM trains one run at a time, so
+  // observers of the bars are process-wide.
+  private static final List<Consumer<Snapshot>> LISTENERS = new CopyOnWriteArrayList<>();
+
+  /**
+   * Calls {@code listener} after every step of every bar, on the thread that steps it: it must
+   * return at once (keep the snapshot, never block). Remove it when its run ends.
+   */
+  public static void addListener(Consumer<Snapshot> listener) {
+    LISTENERS.add(listener);
+  }
+
+  public static void removeListener(Consumer<Snapshot> listener) {
+    LISTENERS.remove(listener);
+  }
 
   /** Where a phase sits in the run, for the run's time left. */
   public record Position(RunClock clock, int epoch, double from, double to) {
@@ -35,6 +64,7 @@ public final class Progress implements AutoCloseable {
   }
 
   private final ProgressBar bar;
+  private final String phase;
   private final Position position;
   private final long total;
   private final long start = System.nanoTime();
@@ -47,6 +77,7 @@ public final class Progress implements AutoCloseable {
   }
 
   public Progress(String phase, long total, Position position) {
+    this.phase = phase.split(" ", 2)[0];
     this.position = position;
     this.total = total;
     this.bar =
@@ -94,6 +125,24 @@ public final class Progress implements AutoCloseable {
                       now);
       bar.stepBy(clips);
       bar.setExtraMessage(message(done / Math.max(secs, 1e-9), smoothed, left));
+    }
+    if (!LISTENERS.isEmpty()) {
+      double secs = (System.nanoTime() - start) / 1e9;
+      Snapshot snap =
+          new Snapshot(
+              phase,
+              position == null ? 0 : position.epoch() + 1,
+              done,
+              total,
+              done / Math.max(secs, 1e-9),
+              smoothed);
+      for (Consumer<Snapshot> l : LISTENERS) {
+        try {
+          l.accept(snap);
+        } catch (RuntimeException e) { // an observer's bug must not fail the training step
+          LOG.warn("progress listener failed: {}", e.toString());
+        }
+      }
     }
   }
 

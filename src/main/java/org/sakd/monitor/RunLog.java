@@ -10,6 +10,8 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * The run folder's append-only logs: events.jsonl (one JSON object per event) and metrics.csv (one
@@ -44,7 +46,10 @@ public final class RunLog {
     return -1;
   }
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RunLog.class);
+
   private final Path dir;
+  private final List<Consumer<Map<String, Object>>> listeners = new CopyOnWriteArrayList<>();
 
   public RunLog(Path dir) {
     this.dir = dir;
@@ -65,6 +70,28 @@ public final class RunLog {
     e.put("type", type);
     e.putAll(fields);
     append("events.jsonl", Json.write(e) + "\n");
+    Map<String, Object> written = java.util.Collections.unmodifiableMap(e);
+    for (Consumer<Map<String, Object>> l : listeners) {
+      try {
+        l.accept(written);
+      } catch (RuntimeException ex) { // an observer's bug must not end the run it observes
+        LOG.warn("run log listener failed on a {} event: {}", type, ex.toString());
+      }
+    }
+  }
+
+  /**
+   * Calls {@code listener} with each event after it is appended to events.jsonl: the same object
+   * ({@code time}, {@code type}, then the event's fields; an epoch's metrics row is its {@code
+   * epoch} event). It runs on the thread that logs, under this log's lock, so it must return at
+   * once (hand the event off, never block).
+   */
+  public void addListener(Consumer<Map<String, Object>> listener) {
+    listeners.add(listener);
+  }
+
+  public void removeListener(Consumer<Map<String, Object>> listener) {
+    listeners.remove(listener);
   }
 
   /** Appends one metrics row (keys from METRIC_COLUMNS; missing ones empty). */

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -28,6 +29,7 @@ import org.sakd.distill.CrossEntropyDistiller;
 import org.sakd.distill.Distiller;
 import org.sakd.distill.Distillers;
 import org.sakd.model.TorchScriptNet;
+import org.sakd.monitor.MonitorServer;
 import org.sakd.monitor.RunLog;
 import org.sakd.sakd.RunMode;
 import org.sakd.sakd.Selectors;
@@ -120,6 +122,10 @@ public final class DistillRun {
     CompletableFuture<Void> stopped = new CompletableFuture<>();
     long t0 = System.nanoTime();
     List<NDManager> deviceManagers = new ArrayList<>();
+    // monitor.http: the read-only dashboard, fed by the log's events; stopped when the run ends
+    Optional<MonitorServer> dashboard =
+        MonitorServer.startIfEnabled(
+            s, log, supervised ? "supervised" : s.distill().mode().configName());
     try (NDManager root =
         NDManager.newBaseManager(
             org.sakd.train.Devices.primary(s, supervised ? "training " + model : "distillation"))) {
@@ -379,6 +385,7 @@ public final class DistillRun {
       }
       Map<String, String> skipped = loader.failures();
       log.writeSkipped(skipped);
+      log.event("finished", finished(r.epochs(), skipped.size()));
       return new Outcome(
           r.epochs(),
           skipped,
@@ -390,7 +397,18 @@ public final class DistillRun {
       // the replicas' networks live in these managers; the actors closed their own scopes when they
       // stopped
       deviceManagers.forEach(NDManager::close);
+      dashboard.ifPresent(MonitorServer::close);
     }
+  }
+
+  /** The last event of a run that ended well: how many epochs it has and its Top-1s. */
+  private static Map<String, Object> finished(List<EpochRecord> epochs, int skipped) {
+    Map<String, Object> f = new java.util.LinkedHashMap<>();
+    f.put("epochs", epochs.size());
+    f.put("last_top1", epochs.isEmpty() ? null : epochs.get(epochs.size() - 1).top1());
+    f.put("best_top1", epochs.stream().mapToDouble(EpochRecord::top1).max().orElse(Double.NaN));
+    f.put("skipped_clips", skipped);
+    return f;
   }
 
   /** "cpu" or "gpuN" as a DJL device (see {@link org.sakd.train.Devices}). */

@@ -16,9 +16,9 @@ import org.sakd.train.LrSchedule;
 
 /**
  * What a distillation run leaves in its folder: the checkpoint it resumes from, last.ckpt and
- * best.ckpt (the checkpoint policy), metrics.csv and events.jsonl, and one selection file per
- * selection epoch. Every method does blocking file I/O: the coordinator calls them on the blocking
- * dispatcher.
+ * best.ckpt (the checkpoint policy), metrics.csv and events.jsonl, and one selection file (and
+ * {@code selection} event) per selection epoch. Every method does blocking file I/O: the
+ * coordinator calls them on the blocking dispatcher.
  */
 final class RunRecorder {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RunRecorder.class);
@@ -136,6 +136,22 @@ final class RunRecorder {
     }
     spec.log()
         .write(String.format(Locale.ROOT, "selection/epoch-%03d.csv", epoch + 1), sb.toString());
+    // the subset's make-up, for the dashboard (the file above holds the detail)
+    int[] perLabel = new int[spec.classes()];
+    for (Sample smp : spec.train()) {
+      if (chosen[smp.index()]) {
+        perLabel[smp.label()]++;
+      }
+    }
+    Map<String, Object> perClass = new java.util.LinkedHashMap<>();
+    for (int c = 0; c < perLabel.length; c++) {
+      perClass.put(spec.classNames().get(c), perLabel[c]);
+    }
+    Map<String, Object> event = new java.util.LinkedHashMap<>();
+    event.put("epoch", epoch + 1);
+    event.put("size", sel.selected().length);
+    event.put("per_class", perClass);
+    spec.log().event("selection", event);
   }
 
   /** The epoch's metrics row, its event and its log line. */
