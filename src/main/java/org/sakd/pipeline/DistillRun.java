@@ -303,8 +303,8 @@ public final class DistillRun {
                           result.complete(
                               new EpochCoordinator.RunResult(
                                   List.of(),
-                                  new SettingsException(
-                                      "cluster.trainers", s.cluster().trainers(), m.message())));
+                                  new IllegalArgumentException(
+                                      "cluster.trainers: " + m.message())));
                           return Behaviors.stopped();
                         })
                     .onMessage(
@@ -371,8 +371,8 @@ public final class DistillRun {
           stopped.join(); // the guardian's PostStop comes after its children's
         }
       }
-      if (r.failure() instanceof SettingsException bad) {
-        throw bad;
+      if (r.failure() instanceof IllegalArgumentException bad) {
+        throw bad; // bad input (e.g. trainer nodes that never came): exit code 2
       }
       if (r.failure() != null) {
         throw new IllegalStateException(

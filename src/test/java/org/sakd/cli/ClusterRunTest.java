@@ -1,0 +1,240 @@
+package org.sakd.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Cluster runs for real: {@code scripts/launch-cluster} starts a coordinator and two trainer JVMs
+ * on loopback ports. The run equals one JVM with two replicas ({@code train.devices=[cpu,cpu]}) bit
+ * for bit; a trainer killed with SIGKILL mid-run is survived; a node that differs is refused and a
+ * missing one is named. The child JVMs run the command line from the test class path.
+ */
+class ClusterRunTest {
+  @TempDir Path dir;
+
+  private Path layout;
+  private Path sakd;
+  private int coordinatorPort;
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** Tiny data, a 1-epoch teacher, a layout file with free ports, the command for child JVMs. */
+  @BeforeEach
+  void setUp() throws Exception {
+    List<String> set =
+        List.of(
+            "data.clip.frames=4",
+            "model.teacher=r3d-micro",
+            "model.student=r3d-micro",
+            "train.epochs=1",
+            "run.name=teacher");
+    assertEquals(0, TinySet.run(dir, List.of(), "generate"));
+    assertEquals(0, TinySet.run(dir, set, "train-teacher"));
+    coordinatorPort = freePort();
+    layout = dir.resolve("cluster.conf");
+    StringBuilder conf = new StringBuilder();
+    for (String a : TinySet.args(dir)) {
+      if (!a.equals("--set")) {
+        conf.append(a).append('\n');
+      }
+    }
+    conf.append("data.clip.frames = 4\n")
+        .append("model.teacher = r3d-micro\nmodel.student = r3d-micro\n")
+        .append("model.teacher-checkpoint = \"")
+        .append(dir.resolve("runs/teacher/checkpoints/best.ckpt"))
+        .append("\"\n")
+        .append("sakd.ratio = 0.5\ntrain.compute-threads = 1\ndata.decoders = 1\n")
+        .append("cluster.coordinator = \"127.0.0.1:")
+        .append(coordinatorPort)
+        .append("\"\n")
+        .append("cluster.trainers = [\"127.0.0.1:")
+        .append(freePort())
+        .append("/cpu\", \"127.0.0.1:")
+        .append(freePort())
+        .append("/cpu\"]\n")
+        .append("cluster.join-timeout-seconds = 60\n");
+    Files.writeString(layout, conf);
+    sakd = dir.resolve("sakd");
+    Files.writeString(
+        sakd,
+        "#!/bin/sh\nexec '"
+            + Path.of(System.getProperty("java.home"), "bin", "java")
+            + "' -Xmx1g --add-modules jdk.incubator.vector -Dai.djl.offline=true -cp '"
+            + System.getProperty("java.class.path")
+            + "' org.sakd.cli.Main \"$@\"\n");
+    Files.setPosixFilePermissions(sakd, PosixFilePermissions.fromString("rwxr-xr-x"));
+  }
+
+  private Process launch(Path out, String... more) throws IOException {
+    List<String> cmd =
+        new ArrayList<>(List.of(Path.of("scripts/launch-cluster").toString(), layout.toString()));
+    cmd.addAll(List.of(more));
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
+    pb.environment().put("SAKD_CMD", sakd.toString());
+    pb.environment().put("SAKD_PROGRESS", "off");
+    return pb.start();
+  }
+
+  private static int waitFor(Process p, Path out) throws Exception {
+    if (!p.waitFor(300, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("launch-cluster did not end: " + Files.readString(out));
+    }
+    return p.exitValue();
+  }
+
+  /** metrics.csv without the columns that are times or memory. */
+  private List<String> computed(String run) throws IOException {
+    List<String> out = new ArrayList<>();
+    for (String line : Files.readAllLines(dir.resolve("runs/" + run + "/metrics.csv"))) {
+      String[] c = line.split(",", -1);
+      out.add(String.join(",", c[0], c[1], c[2], c[3], c[4], c[7], c[8], c[9]));
+    }
+    return out;
+  }
+
+  @Test
+  void twoTrainerJvmsComputeWhatOneJvmWithTwoReplicasComputes() throws Exception {
+    // random clip sampling: the teacher's outputs are computed per step, not cached from the
+    // first batch a clip met (whose composition can change a convolution's last bits)
+    Path out = dir.resolve("launch.log");
+    Process p =
+        launch(
+            out,
+            "--set",
+            "run.name=cluster",
+            "--set",
+            "train.epochs=3",
+            "--set",
+            "data.train-sampling=random");
+    int rc = waitFor(p, out);
+    assertEquals(0, rc, Files.readString(out));
+    assertEquals(
+        0,
+        Main.execute(
+            "distill",
+            "-c",
+            layout.toString(),
+            "--set",
+            "run.name=one-jvm",
+            "--set",
+            "train.epochs=3",
+            "--set",
+            "data.train-sampling=random",
+            "--set",
+            "train.devices=[cpu,cpu]"));
+    List<String> cluster = computed("cluster");
+    assertEquals(4, cluster.size(), "a header and 3 epochs: " + cluster);
+    assertEquals(computed("one-jvm"), cluster);
+    for (int e = 1; e <= 3; e++) {
+      String sel = String.format("selection/epoch-%03d.csv", e);
+      assertEquals(
+          Files.readString(dir.resolve("runs/one-jvm/" + sel)),
+          Files.readString(dir.resolve("runs/cluster/" + sel)),
+          sel);
+    }
+    String events = Files.readString(dir.resolve("runs/cluster/events.jsonl"));
+    assertTrue(events.contains("\"type\":\"cluster\""), events);
+    assertTrue(
+        Files.readString(dir.resolve("runs/cluster-nodes/trainer-1.log"))
+            .contains("joined the run as rank"),
+        "trainer 1 took part");
+  }
+
+  @Test
+  void aTrainerKilledMidRunIsSurvived() throws Exception {
+    Path out = dir.resolve("launch.log");
+    Process p = launch(out, "--set", "run.name=lossy", "--set", "train.epochs=30");
+    Path coordinatorLog = dir.resolve("runs/lossy-nodes/coordinator.log");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+    while (System.nanoTime() < deadline
+        && p.isAlive()
+        && !(Files.exists(coordinatorLog)
+            && Files.readString(coordinatorLog).contains("epoch 3/30"))) {
+      Thread.sleep(100);
+    }
+    Matcher m = Pattern.compile("trainer 1 at \\S+ \\(pid (\\d+)").matcher(Files.readString(out));
+    assertTrue(p.isAlive() && m.find(), "the run ended before the kill: " + Files.readString(out));
+    long killedAt = System.currentTimeMillis();
+    // the node's process group: its JVM with it
+    new ProcessBuilder("kill", "-KILL", "--", "-" + m.group(1)).start().waitFor();
+    int rc = waitFor(p, out);
+    assertEquals(0, rc, Files.readString(out));
+    List<String> rows = computed("lossy");
+    assertEquals(31, rows.size(), "every epoch trained: " + rows);
+    String events = Files.readString(dir.resolve("runs/lossy/events.jsonl"));
+    assertTrue(events.contains("\"type\":\"trainer-lost\""), events);
+    assertTrue(events.contains("\"type\":\"resume\""), events);
+    Matcher lost =
+        Pattern.compile("\"time\":\"([^\"]+)\",\"type\":\"trainer-lost\"").matcher(events);
+    assertTrue(lost.find());
+    System.out.printf(
+        "trainer lost noticed %.1f s after SIGKILL%n",
+        (java.time.Instant.parse(lost.group(1)).toEpochMilli() - killedAt) / 1000.0);
+  }
+
+  @Test
+  void aNodeThatDiffersIsRefusedAndAMissingOneIsNamed() throws Exception {
+    List<String> other =
+        List.of(
+            sakd.toString(),
+            "node",
+            "-c",
+            layout.toString(),
+            "--role",
+            "trainer",
+            "--index",
+            "0",
+            "--set",
+            "model.student=r3d-tiny",
+            "--set",
+            "run.name=refused");
+    Path trainerOut = dir.resolve("trainer.log");
+    Process trainer =
+        new ProcessBuilder(other)
+            .redirectErrorStream(true)
+            .redirectOutput(trainerOut.toFile())
+            .start();
+    int coordinator =
+        Main.execute(
+            "node",
+            "-c",
+            layout.toString(),
+            "--role",
+            "coordinator",
+            "--set",
+            "run.name=refused",
+            "--set",
+            "cluster.join-timeout-seconds=25");
+    assertEquals(2, coordinator, "the coordinator names who is missing with exit code 2");
+    assertTrue(trainer.waitFor(60, TimeUnit.SECONDS), "the refused node ends");
+    String said = Files.readString(trainerOut);
+    assertEquals(2, trainer.exitValue(), said);
+    assertTrue(
+        said.contains("refused this node: model differs: the node has r3d-tiny"),
+        "the refusal names the difference: " + said);
+    String events = Files.readString(dir.resolve("runs/refused/events.jsonl"));
+    assertTrue(events.contains("0 of 2 trainer nodes joined within 25 s"), events);
+    assertTrue(events.contains("missing: 127.0.0.1:"), events);
+  }
+}
