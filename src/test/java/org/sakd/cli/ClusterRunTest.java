@@ -155,6 +155,10 @@ class ClusterRunTest {
     }
     String events = Files.readString(dir.resolve("runs/cluster/events.jsonl"));
     assertTrue(events.contains("\"type\":\"cluster\""), events);
+    String nodes = Files.readString(dir.resolve("runs/cluster/cluster.json"));
+    assertTrue(
+        nodes.contains("\"rank\":1") && nodes.contains("\"allreduce_share_of_step\":0."), nodes);
+    assertTrue(nodes.contains("\"faults\":[]"), nodes);
     assertTrue(
         Files.readString(dir.resolve("runs/cluster-nodes/trainer-1.log"))
             .contains("joined the run as rank"),
@@ -188,6 +192,8 @@ class ClusterRunTest {
     Matcher lost =
         Pattern.compile("\"time\":\"([^\"]+)\",\"type\":\"trainer-lost\"").matcher(events);
     assertTrue(lost.find());
+    String nodes = Files.readString(dir.resolve("runs/lossy/cluster.json"));
+    assertTrue(nodes.contains("\"attempts\":2") && nodes.contains("is unreachable"), nodes);
     System.out.printf(
         "trainer lost noticed %.1f s after SIGKILL%n",
         (java.time.Instant.parse(lost.group(1)).toEpochMilli() - killedAt) / 1000.0);
