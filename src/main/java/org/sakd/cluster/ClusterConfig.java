@@ -69,8 +69,11 @@ public final class ClusterConfig {
                 // the ring keeps a few chunks in flight per link and blob senders should too; the
                 // queue bounds what a careless sender can park in Artery (256 x 1 MiB)
                 "pekko.remote.artery.advanced.outbound-large-message-queue-size = 256",
-                // the largest size seen of each message type above 512 KiB is logged (INFO, logger
-                // org.apache.pekko.remote.artery.LoggingRemoteInstrument)
+                // the largest size seen of each message type above 512 KiB is logged ("Payload
+                // size for [type] is [n] bytes", INFO, logger
+                // org.apache.pekko.remote.artery.LoggingRemoteInstrument: our logback.xml keeps
+                // Pekko at WARN, raise that logger to see them); a message over a lane's frame
+                // size is dropped with an ERROR naming its type, whatever this says
                 "pekko.remote.artery.log-frame-size-exceeding = 512 KiB",
                 // Failure detector: libtorch's compute threads and 40 MB gradient arrays on a
                 // 2-core machine can hold off heartbeats (sent every 1 s) for seconds; the default
