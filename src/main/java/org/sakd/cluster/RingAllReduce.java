@@ -92,7 +92,9 @@ public final class RingAllReduce extends AbstractBehavior<Object> {
 
   /**
    * All-reduce {@code contribution} (this member's weighted gradient; every member gives the same
-   * length) for {@code step}; the array is copied.
+   * length) for {@code step}. The array is copied when the step starts: do not change it before the
+   * answer. A member whose length differs from its peers' logs an error and its step stays
+   * unanswered (as does a step whose ring lost a member): ask with a timeout.
    */
   public record Reduce(long step, float[] contribution, ActorRef<Reduced> replyTo)
       implements Command {
@@ -191,11 +193,24 @@ public final class RingAllReduce extends AbstractBehavior<Object> {
     return newReceiveBuilder()
         .onMessage(Join.class, this::onJoin)
         .onMessage(Reduce.class, this::onReduce)
-        .onMessage(RingMembership.class, m -> onJoin(join(m, resolver)))
+        .onMessage(RingMembership.class, this::onMembership)
         .onMessage(GradientChunk.class, this::onChunk)
         .onMessage(ChunkCredit.class, this::onCredit)
         .onAnyMessage(this::onUnknown)
         .build();
+  }
+
+  private Behavior<Object> onMembership(RingMembership m) {
+    Join j;
+    try {
+      j = join(m, resolver);
+    } catch (RuntimeException e) {
+      getContext()
+          .getLog()
+          .error("ring {}: RingMembership {} ignored: {}", ringId, m, e.getMessage());
+      return this;
+    }
+    return onJoin(j);
   }
 
   private Behavior<Object> onJoin(Join j) {
@@ -228,7 +243,11 @@ public final class RingAllReduce extends AbstractBehavior<Object> {
       for (Reduce r : waiting) {
         getContext()
             .getLog()
-            .warn("ring: step {} not started: asked of ring {}, now ring {}", r.step(), ringId, j);
+            .warn(
+                "ring: step {} not started: asked of ring {}, now ring {}",
+                r.step(),
+                ringId,
+                j.ringId());
       }
       waiting.clear();
     }
