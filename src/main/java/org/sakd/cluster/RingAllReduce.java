@@ -35,12 +35,13 @@ import org.sakd.train.GradientAverage;
  * exactly the same bits in one JVM.
  *
  * <p>Flow control: each member sends only to its right neighbour and keeps at most {@code window}
- * chunks without a {@link ChunkCredit} on that link; the rest wait in this actor as descriptors (no
- * bytes) until credits return, so Artery's outbound queue never holds more than the window. A
- * receiver returns a credit once it has consumed a chunk; chunks of a step it has not started (its
- * caller is slower) wait here without a credit, which stops the sender at its window. The send
- * buffers are a pool of {@code window} arrays reused once their credit returns (the receiver has
- * then read or deserialized the chunk).
+ * chunks without a {@link ChunkCredit} on that link (credits go to the member's {@link #CREDITS}
+ * child, off the large-message lane); the rest wait in this actor as descriptors (no bytes) until
+ * credits return, so Artery's outbound queue never holds more than the window. A receiver returns a
+ * credit once it has consumed a chunk; chunks of a step it has not started (its caller is slower)
+ * wait here without a credit, which stops the sender at its window. The send buffers are a pool of
+ * {@code window} arrays reused once their credit returns (the receiver has then read or
+ * deserialized the chunk).
  *
  * <p>Protocol. Local: {@link Join} sets the ring, {@link Reduce} asks for one all-reduce and is
  * answered by {@link Reduced}. Contributions come already weighted by the caller ({@link
@@ -66,6 +67,13 @@ public final class RingAllReduce extends AbstractBehavior<Object> {
 
   /** Floats per chunk: 1 KiB below the large lane's 1 MiB frame, room for the envelope. */
   public static final int MAX_CHUNK_FLOATS = (ClusterConfig.MAX_LARGE_FRAME_BYTES - 1024) / 4;
+
+  /**
+   * The name of the child that receives this member's credits and hands them to it: {@code <ring
+   * path>/credits} is not on the large-message lane, so a credit does not queue behind the 1 MiB
+   * chunks going the same way.
+   */
+  public static final String CREDITS = "credits";
 
   /** Chunks in flight per link: 4 MiB, enough to keep a loopback or LAN link busy. */
   public static final int DEFAULT_WINDOW = 4;
@@ -118,6 +126,10 @@ public final class RingAllReduce extends AbstractBehavior<Object> {
   // the ring
   private long ringId = -1;
   private List<ActorRef<Object>> members = List.of();
+
+  /** Member i's {@link #CREDITS} child: credits to it travel on the ordinary lane. */
+  private List<ActorRef<ChunkCredit>> creditRefs = List.of();
+
   private int rank;
 
   // the link to the right neighbour
@@ -139,6 +151,17 @@ public final class RingAllReduce extends AbstractBehavior<Object> {
     this.chunkFloats = chunkFloats;
     this.window = window;
     this.resolver = ActorRefResolver.get(ctx.getSystem());
+    ActorRef<Object> self = ctx.getSelf();
+    ctx.spawn(
+        Behaviors.receive(ChunkCredit.class)
+            .onMessage(
+                ChunkCredit.class,
+                k -> {
+                  self.tell(k);
+                  return Behaviors.same();
+                })
+            .build(),
+        CREDITS);
   }
 
   /** A member with 1 MiB chunks and {@link #DEFAULT_WINDOW} chunks in flight. */
@@ -255,6 +278,15 @@ public final class RingAllReduce extends AbstractBehavior<Object> {
     sum = null;
     ringId = j.ringId();
     members = List.copyOf(refs);
+    List<ActorRef<ChunkCredit>> credits = new ArrayList<>();
+    for (ActorRef<Object> m : members) {
+      // the member's address and path without its uid, one level down
+      String path = resolver.toSerializationFormat(m);
+      int uid = path.indexOf('#');
+      credits.add(
+          resolver.resolveActorRef((uid < 0 ? path : path.substring(0, uid)) + "/" + CREDITS));
+    }
+    creditRefs = List.copyOf(credits);
     rank = j.rank();
     inFlight = 0;
     outbox.clear();
@@ -428,7 +460,7 @@ public final class RingAllReduce extends AbstractBehavior<Object> {
       getContext().getLog().error("ring {}: chunk from unknown rank {}", ringId, from);
       return;
     }
-    members
+    creditRefs
         .get(from)
         .tell(ChunkCredit.newBuilder().setRingId(ringId).setCredits(1).setFromRank(rank).build());
   }
