@@ -35,8 +35,8 @@ import org.sakd.train.SgdOptimizer;
  * JVMs (this one and a child it starts with the same class path), with {@code --jvms 1} two actor
  * systems in this JVM. Times the all-reduce of a 10-million-float gradient and of the demo
  * student's gradient, and one training step of the demo student (r3d-micro, batch 6 of 3×8×56×56,
- * one compute thread) for scale. Usage: [--json] [--jvms 1|2] [--floats N] [--reps N] [--window N].
- * The child runs this class with {@code --member seed-host:port}.
+ * one compute thread) for scale. Usage: [--json] [--jvms 1|2] [--floats N] [--reps N] [--window N]
+ * [--chunk-floats N]. The child runs this class with {@code --member seed-host:port}.
  */
 public final class ClusterBenchmark {
   private ClusterBenchmark() {}
@@ -44,7 +44,7 @@ public final class ClusterBenchmark {
   private static final Duration ASK = Duration.ofMinutes(5);
 
   /** The run's shape, the same in both JVMs (the child gets it on its command line). */
-  private record Plan(int floats, int studentFloats, int reps, int window) {
+  private record Plan(int floats, int studentFloats, int reps, int window, int chunkFloats) {
     int studentReps() {
       return Math.max(reps, 10);
     }
@@ -55,6 +55,7 @@ public final class ClusterBenchmark {
     int floats = 10_000_000;
     int reps = 5;
     int window = RingAllReduce.DEFAULT_WINDOW;
+    int chunkFloats = RingAllReduce.MAX_CHUNK_FLOATS;
     int jvms = 2;
     int studentFloats = -1;
     String member = null;
@@ -64,6 +65,7 @@ public final class ClusterBenchmark {
         case "--reps" -> reps = Integer.parseInt(args[i + 1]);
         case "--window" -> window = Integer.parseInt(args[i + 1]);
         case "--jvms" -> jvms = Integer.parseInt(args[i + 1]);
+        case "--chunk-floats" -> chunkFloats = Integer.parseInt(args[i + 1]);
         case "--student-floats" -> studentFloats = Integer.parseInt(args[i + 1]);
         case "--member" -> member = args[i + 1];
         default -> {}
@@ -73,7 +75,7 @@ public final class ClusterBenchmark {
       throw new IllegalArgumentException("--jvms " + jvms + ": 1 or 2");
     }
     if (member != null) {
-      runMember(member, new Plan(floats, studentFloats, reps, window));
+      runMember(member, new Plan(floats, studentFloats, reps, window, chunkFloats));
       return;
     }
     // one compute thread, as the project's training-rate figures; set before the engine starts
@@ -86,18 +88,18 @@ public final class ClusterBenchmark {
     double[] step = new double[1];
     studentFloats = trainingStep(model, batch, step);
     double stepMs = step[0];
-    Plan plan = new Plan(floats, studentFloats, reps, window);
+    Plan plan = new Plan(floats, studentFloats, reps, window, chunkFloats);
 
     List<ActorSystem<Void>> systems = new ArrayList<>();
     Process child = null;
     try {
       List<ActorRef<RingAllReduce.Command>> rings = new ArrayList<>();
-      systems.add(startNode(List.of(), window, rings));
+      systems.add(startNode(List.of(), plan, rings));
       Address seed = Cluster.get(systems.get(0)).selfMember().address();
       Cluster.get(systems.get(0)).manager().tell(Join.create(seed));
       String seedHostPort = seed.getHost().get() + ":" + seed.getPort().get();
       if (jvms == 1) {
-        systems.add(startNode(List.of(seedHostPort), window, rings));
+        systems.add(startNode(List.of(seedHostPort), plan, rings));
       } else {
         child = startChild(seedHostPort, plan);
       }
@@ -144,7 +146,7 @@ public final class ClusterBenchmark {
       System.out.println(
           String.format(
               Locale.ROOT,
-              "{\"transport\":\"%s\",\"jvms\":%d,\"members\":2,\"window\":%d,\"floats\":%d,"
+              "{\"transport\":\"%s\",\"jvms\":%d,\"members\":2,\"window\":%d,\"chunk_floats\":%d,\"floats\":%d,"
                   + "\"reps\":%d,\"allreduce_ms_median\":%.1f,\"allreduce_ms_min\":%.1f,"
                   + "\"allreduce_ms_max\":%.1f,\"mb_per_s\":%.1f,\"student\":\"%s\","
                   + "\"student_floats\":%d,\"student_allreduce_ms\":%.2f,\"step_ms\":%.1f,"
@@ -152,6 +154,7 @@ public final class ClusterBenchmark {
               transport,
               jvms,
               plan.window(),
+              plan.chunkFloats(),
               plan.floats(),
               plan.reps(),
               bigMs,
@@ -166,7 +169,7 @@ public final class ClusterBenchmark {
     } else {
       System.out.printf(
           Locale.ROOT,
-          "ring all-reduce, %s, window %d chunks of 1 MiB%n"
+          "ring all-reduce, %s, window %d chunks of %,d floats%n"
               + "  %,d floats (%.1f MB): median %.1f ms (min %.1f, max %.1f over %d), %.1f MB/s"
               + " of gradient%n"
               + "  %s gradient, %,d floats: median %.2f ms (over %d)%n"
@@ -174,6 +177,7 @@ public final class ClusterBenchmark {
               + " its all-reduce would add %.1f%% to it%n",
           transport,
           plan.window(),
+          plan.chunkFloats(),
           plan.floats(),
           plan.floats() * 4 / 1e6,
           bigMs,
@@ -225,8 +229,7 @@ public final class ClusterBenchmark {
 
   /** A node with a ring actor named {@link RingAllReduce#NAME}, added to {@code rings}. */
   private static ActorSystem<Void> startNode(
-      List<String> seeds, int window, List<ActorRef<RingAllReduce.Command>> rings)
-      throws Exception {
+      List<String> seeds, Plan plan, List<ActorRef<RingAllReduce.Command>> rings) throws Exception {
     CompletableFuture<ActorRef<RingAllReduce.Command>> ref = new CompletableFuture<>();
     ActorSystem<Void> s =
         ActorSystem.create(
@@ -234,7 +237,7 @@ public final class ClusterBenchmark {
                 ctx -> {
                   ref.complete(
                       ctx.spawn(
-                          RingAllReduce.create(RingAllReduce.MAX_CHUNK_FLOATS, window),
+                          RingAllReduce.create(plan.chunkFloats(), plan.window()),
                           RingAllReduce.NAME));
                   return Behaviors.empty();
                 }),
@@ -264,7 +267,9 @@ public final class ClusterBenchmark {
             "--reps",
             Integer.toString(plan.reps()),
             "--window",
-            Integer.toString(plan.window()));
+            Integer.toString(plan.window()),
+            "--chunk-floats",
+            Integer.toString(plan.chunkFloats()));
     // the child's stdout carries nothing; its errors go to this process's stderr
     return new ProcessBuilder(cmd)
         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
@@ -323,7 +328,7 @@ public final class ClusterBenchmark {
   /** The child JVM: one node, ring member 1, the same steps as the lead with the other part. */
   private static void runMember(String seed, Plan plan) throws Exception {
     List<ActorRef<RingAllReduce.Command>> rings = new ArrayList<>();
-    ActorSystem<Void> s = startNode(List.of(seed), plan.window(), rings);
+    ActorSystem<Void> s = startNode(List.of(seed), plan, rings);
     try {
       long step = 0;
       for (int[] size :

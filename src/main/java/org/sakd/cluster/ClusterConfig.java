@@ -31,8 +31,9 @@ public final class ClusterConfig {
    * queue in front of heartbeats and small messages on the ordinary lane (whose frames stay at the
    * 256 KiB default). Spawn the ring actor under the name {@link RingAllReduce#NAME} ("ring") and a
    * blob receiver under {@link Blobs#RECEIVER_NAME} ("blobs"), as a child of the user guardian or
-   * one or two levels below it. Artery's patterns match whole path elements ("*" = any one name).
-   * To add paths, append to this list in {@link NodeSpec#overrides} (HOCON lists replace).
+   * one or two levels below it. Artery's patterns match whole path elements ("*" = any one name),
+   * so the ring's {@code credits} child ({@code /user/ring/credits}) stays on the ordinary lane. To
+   * add paths, append to this list in {@link NodeSpec#overrides} (HOCON lists replace).
    */
   public static final List<String> LARGE_MESSAGE_DESTINATIONS =
       List.of(
