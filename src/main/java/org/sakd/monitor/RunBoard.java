@@ -51,6 +51,7 @@ public final class RunBoard {
   private double meanAlpha = Double.NaN;
   private int subsetSize = -1;
   private Map<String, Object> perClass = Map.of();
+  private final List<Node> trainers = new ArrayList<>();
 
   public RunBoard(RunInfo info) {
     this.info = info;
@@ -102,6 +103,21 @@ public final class RunBoard {
             Map<String, Object> counts = new LinkedHashMap<>();
             m.forEach((k, v) -> counts.put(String.valueOf(k), v));
             perClass = counts;
+          }
+        }
+        case "cluster" -> {
+          // a cluster run's trainer nodes, as the coordinator admitted them
+          if (e.get("trainers") instanceof List<?> list) {
+            trainers.clear();
+            for (Object o : list) {
+              if (o instanceof Map<?, ?> t) {
+                trainers.add(
+                    new Node(
+                        String.valueOf(t.get("address")),
+                        "trainer (rank " + t.get("rank") + ")",
+                        List.of(String.valueOf(t.get("device")))));
+              }
+            }
           }
         }
         default -> {}
@@ -178,7 +194,9 @@ public final class RunBoard {
     m.put("ended", ended);
     m.put("events", events.size());
     List<Map<String, Object>> nodes = new ArrayList<>();
-    for (Node n : info.nodes()) {
+    List<Node> all = new ArrayList<>(info.nodes());
+    all.addAll(trainers);
+    for (Node n : all) {
       Map<String, Object> node = new LinkedHashMap<>();
       node.put("name", n.name());
       node.put("role", n.role());

@@ -76,13 +76,13 @@ public final class ClusterRun {
                   .setCoordinator(resolver.toSerializationFormat(proxy))
                   .build());
     }
-    log.event(
-        "cluster",
-        Map.of(
-            "trainers",
-            members.stream().map(m -> m.index() + "@" + m.node()).toList(),
-            "ring",
-            members.size()));
+    List<Map<String, Object>> trainers = new ArrayList<>();
+    for (int rank = 0; rank < members.size(); rank++) {
+      TrainerRoster.Member m = members.get(rank);
+      trainers.add(
+          Map.of("rank", rank, "address", m.node(), "device", Settings.Cluster.device(m.entry())));
+    }
+    log.event("cluster", Map.of("trainers", trainers, "ring", members.size()));
     return proxies;
   }
 

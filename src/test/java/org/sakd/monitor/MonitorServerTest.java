@@ -134,6 +134,27 @@ class MonitorServerTest {
   }
 
   @Test
+  void aClusterRunsTrainerNodesJoinTheNodeList() throws Exception {
+    // a cluster run's admitted trainer nodes join the list
+    log.event(
+        "cluster",
+        Map.of(
+            "trainers",
+            List.of(Map.of("rank", 0, "address", "pekko://sakd@127.0.0.1:25521", "device", "gpu1")),
+            "ring",
+            1));
+    JsonObject trainer =
+        JsonParser.parseString(get("api/state"))
+            .getAsJsonObject()
+            .getAsJsonArray("nodes")
+            .get(1)
+            .getAsJsonObject();
+    assertEquals("trainer (rank 0)", trainer.get("role").getAsString());
+    assertEquals("pekko://sakd@127.0.0.1:25521", trainer.get("name").getAsString());
+    assertEquals("gpu1", trainer.getAsJsonArray("devices").get(0).getAsString());
+  }
+
+  @Test
   void stateMetricsAndEventsShowWhatTheRunLogged() throws Exception {
     Map<String, Object> sel = new LinkedHashMap<>();
     sel.put("epoch", 1);
