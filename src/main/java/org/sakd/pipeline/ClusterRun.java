@@ -62,8 +62,15 @@ public final class ClusterRun {
       TrainerRoster.Member m = members.get(rank);
       ActorRef<Object> proxy =
           ctx.spawn(
-              RemoteTrainer.create(
-                  m.trainer(), rank, m.node(), stats, stats.admitted(m.node(), m.entry(), rank)),
+              // a lost node is reported by the run in one line, not by the supervisor's stack trace
+              Behaviors.supervise(
+                      RemoteTrainer.create(
+                          m.trainer(),
+                          rank,
+                          m.node(),
+                          stats,
+                          stats.admitted(m.node(), m.entry(), rank)))
+                  .onFailure(SupervisorStrategy.stop().withLoggingEnabled(false)),
               "trainer-node-" + m.index());
       ctx.watch(proxy);
       proxies.add(proxy.narrow());
