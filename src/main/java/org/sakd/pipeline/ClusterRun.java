@@ -186,8 +186,20 @@ public final class ClusterRun {
             Settings.Cluster.port(entry),
             seeds,
             List.of(role),
-            null,
+            tls(s.cluster().tls()),
             "pekko.cluster.log-info = off"));
+  }
+
+  /** cluster.tls as Artery's tls-tcp settings, or null (plain tcp) when not enabled. */
+  static NodeSpec.Tls tls(Settings.Cluster.Tls t) {
+    return t.enabled()
+        ? new NodeSpec.Tls(
+            t.keyStore(),
+            t.keyStorePassword(),
+            t.keyPassword(),
+            t.trustStore(),
+            t.trustStorePassword())
+        : null;
   }
 
   /** What a trainer node needs: the run's settings and data, the teacher, the student's start. */
