@@ -76,7 +76,9 @@ public final class ClusterRun {
             "trainers",
             members.stream().map(m -> m.index() + "@" + m.node()).toList(),
             "ring",
-            members.size()));
+            members.size(),
+            "transport",
+            ctx.getSystem().settings().config().getString("pekko.remote.artery.transport")));
     return proxies;
   }
 
