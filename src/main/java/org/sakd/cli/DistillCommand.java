@@ -1,6 +1,7 @@
 package org.sakd.cli;
 
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.sakd.checkpoint.RunFolder;
 import org.sakd.config.Settings;
@@ -46,9 +47,26 @@ final class DistillCommand implements Callable<Integer> {
       if (resume) {
         Jobs.checkResume(s, index, s.model().student(), Jobs.DISTILL_KEYS);
       }
-      var result =
-          Jobs.distill(
-              s, index, ClipSources.forIndex(index, DataSetup.clipSpec(s)), s.run().name(), resume);
+      Map.Entry<org.sakd.monitor.SummaryRow, List<org.sakd.train.EpochRecord>> result;
+      if (LocalCluster.applies(s)) {
+        try (LocalCluster local = LocalCluster.start(s)) {
+          result =
+              Jobs.distill(
+                  local.settings(),
+                  index,
+                  ClipSources.forIndex(index, DataSetup.clipSpec(s)),
+                  s.run().name(),
+                  resume);
+        }
+      } else {
+        result =
+            Jobs.distill(
+                s,
+                index,
+                ClipSources.forIndex(index, DataSetup.clipSpec(s)),
+                s.run().name(),
+                resume);
+      }
       RunLog log = new RunLog(s.run().runDir());
       log.write("summary.json", Summary.json(List.of(result.getKey())));
       log.write("summary.md", Summary.markdown(s.run().name(), List.of(result.getKey())));

@@ -31,8 +31,9 @@ public final class ClusterConfig {
    * queue in front of heartbeats and small messages on the ordinary lane (whose frames stay at the
    * 256 KiB default). Spawn the ring actor under the name {@link RingAllReduce#NAME} ("ring") and a
    * blob receiver under {@link Blobs#RECEIVER_NAME} ("blobs"), as a child of the user guardian or
-   * one or two levels below it. Artery's patterns match whole path elements ("*" = any one name).
-   * To add paths, append to this list in {@link NodeSpec#overrides} (HOCON lists replace).
+   * one or two levels below it. Artery's patterns match whole path elements ("*" = any one name),
+   * so the ring's {@code credits} child ({@code /user/ring/credits}) stays on the ordinary lane. To
+   * add paths, append to this list in {@link NodeSpec#overrides} (HOCON lists replace).
    */
   public static final List<String> LARGE_MESSAGE_DESTINATIONS =
       List.of(
@@ -69,8 +70,11 @@ public final class ClusterConfig {
                 // the ring keeps a few chunks in flight per link and blob senders should too; the
                 // queue bounds what a careless sender can park in Artery (256 x 1 MiB)
                 "pekko.remote.artery.advanced.outbound-large-message-queue-size = 256",
-                // the largest size seen of each message type above 512 KiB is logged (INFO, logger
-                // org.apache.pekko.remote.artery.LoggingRemoteInstrument)
+                // the largest size seen of each message type above 512 KiB is logged ("Payload
+                // size for [type] is [n] bytes", INFO, logger
+                // org.apache.pekko.remote.artery.LoggingRemoteInstrument: our logback.xml keeps
+                // Pekko at WARN, raise that logger to see them); a message over a lane's frame
+                // size is dropped with an ERROR naming its type, whatever this says
                 "pekko.remote.artery.log-frame-size-exceeding = 512 KiB",
                 // Failure detector: libtorch's compute threads and 40 MB gradient arrays on a
                 // 2-core machine can hold off heartbeats (sent every 1 s) for seconds; the default

@@ -35,12 +35,13 @@ import org.sakd.train.GradientAverage;
  * exactly the same bits in one JVM.
  *
  * <p>Flow control: each member sends only to its right neighbour and keeps at most {@code window}
- * chunks without a {@link ChunkCredit} on that link; the rest wait in this actor as descriptors (no
- * bytes) until credits return, so Artery's outbound queue never holds more than the window. A
- * receiver returns a credit once it has consumed a chunk; chunks of a step it has not started (its
- * caller is slower) wait here without a credit, which stops the sender at its window. The send
- * buffers are a pool of {@code window} arrays reused once their credit returns (the receiver has
- * then read or deserialized the chunk).
+ * chunks without a {@link ChunkCredit} on that link (credits go to the member's {@link #CREDITS}
+ * child, off the large-message lane); the rest wait in this actor as descriptors (no bytes) until
+ * credits return, so Artery's outbound queue never holds more than the window. A receiver returns a
+ * credit once it has consumed a chunk; chunks of a step it has not started (its caller is slower)
+ * wait here without a credit, which stops the sender at its window. The send buffers are a pool of
+ * {@code window} arrays reused once their credit returns (the receiver has then read or
+ * deserialized the chunk).
  *
  * <p>Protocol. Local: {@link Join} sets the ring, {@link Reduce} asks for one all-reduce and is
  * answered by {@link Reduced}. Contributions come already weighted by the caller ({@link
@@ -67,6 +68,13 @@ public final class RingAllReduce extends AbstractBehavior<Object> {
   /** Floats per chunk: 1 KiB below the large lane's 1 MiB frame, room for the envelope. */
   public static final int MAX_CHUNK_FLOATS = (ClusterConfig.MAX_LARGE_FRAME_BYTES - 1024) / 4;
 
+  /**
+   * The name of the child that receives this member's credits and hands them to it: {@code <ring
+   * path>/credits} is not on the large-message lane, so a credit does not queue behind the 1 MiB
+   * chunks going the same way.
+   */
+  public static final String CREDITS = "credits";
+
   /** Chunks in flight per link: 4 MiB, enough to keep a loopback or LAN link busy. */
   public static final int DEFAULT_WINDOW = 4;
 
@@ -92,7 +100,9 @@ public final class RingAllReduce extends AbstractBehavior<Object> {
 
   /**
    * All-reduce {@code contribution} (this member's weighted gradient; every member gives the same
-   * length) for {@code step}; the array is copied.
+   * length) for {@code step}. The array is copied when the step starts: do not change it before the
+   * answer. A member whose length differs from its peers' logs an error and its step stays
+   * unanswered (as does a step whose ring lost a member): ask with a timeout.
    */
   public record Reduce(long step, float[] contribution, ActorRef<Reduced> replyTo)
       implements Command {
@@ -116,6 +126,10 @@ public final class RingAllReduce extends AbstractBehavior<Object> {
   // the ring
   private long ringId = -1;
   private List<ActorRef<Object>> members = List.of();
+
+  /** Member i's {@link #CREDITS} child: credits to it travel on the ordinary lane. */
+  private List<ActorRef<ChunkCredit>> creditRefs = List.of();
+
   private int rank;
 
   // the link to the right neighbour
@@ -137,6 +151,17 @@ public final class RingAllReduce extends AbstractBehavior<Object> {
     this.chunkFloats = chunkFloats;
     this.window = window;
     this.resolver = ActorRefResolver.get(ctx.getSystem());
+    ActorRef<Object> self = ctx.getSelf();
+    ctx.spawn(
+        Behaviors.receive(ChunkCredit.class)
+            .onMessage(
+                ChunkCredit.class,
+                k -> {
+                  self.tell(k);
+                  return Behaviors.same();
+                })
+            .build(),
+        CREDITS);
   }
 
   /** A member with 1 MiB chunks and {@link #DEFAULT_WINDOW} chunks in flight. */
@@ -191,11 +216,24 @@ public final class RingAllReduce extends AbstractBehavior<Object> {
     return newReceiveBuilder()
         .onMessage(Join.class, this::onJoin)
         .onMessage(Reduce.class, this::onReduce)
-        .onMessage(RingMembership.class, m -> onJoin(join(m, resolver)))
+        .onMessage(RingMembership.class, this::onMembership)
         .onMessage(GradientChunk.class, this::onChunk)
         .onMessage(ChunkCredit.class, this::onCredit)
         .onAnyMessage(this::onUnknown)
         .build();
+  }
+
+  private Behavior<Object> onMembership(RingMembership m) {
+    Join j;
+    try {
+      j = join(m, resolver);
+    } catch (RuntimeException e) {
+      getContext()
+          .getLog()
+          .error("ring {}: RingMembership {} ignored: {}", ringId, m, e.getMessage());
+      return this;
+    }
+    return onJoin(j);
   }
 
   private Behavior<Object> onJoin(Join j) {
@@ -228,7 +266,11 @@ public final class RingAllReduce extends AbstractBehavior<Object> {
       for (Reduce r : waiting) {
         getContext()
             .getLog()
-            .warn("ring: step {} not started: asked of ring {}, now ring {}", r.step(), ringId, j);
+            .warn(
+                "ring: step {} not started: asked of ring {}, now ring {}",
+                r.step(),
+                ringId,
+                j.ringId());
       }
       waiting.clear();
     }
@@ -236,6 +278,15 @@ public final class RingAllReduce extends AbstractBehavior<Object> {
     sum = null;
     ringId = j.ringId();
     members = List.copyOf(refs);
+    List<ActorRef<ChunkCredit>> credits = new ArrayList<>();
+    for (ActorRef<Object> m : members) {
+      // the member's address and path without its uid, one level down
+      String path = resolver.toSerializationFormat(m);
+      int uid = path.indexOf('#');
+      credits.add(
+          resolver.resolveActorRef((uid < 0 ? path : path.substring(0, uid)) + "/" + CREDITS));
+    }
+    creditRefs = List.copyOf(credits);
     rank = j.rank();
     inFlight = 0;
     outbox.clear();
@@ -409,7 +460,7 @@ public final class RingAllReduce extends AbstractBehavior<Object> {
       getContext().getLog().error("ring {}: chunk from unknown rank {}", ringId, from);
       return;
     }
-    members
+    creditRefs
         .get(from)
         .tell(ChunkCredit.newBuilder().setRingId(ringId).setCredits(1).setFromRank(rank).build());
   }

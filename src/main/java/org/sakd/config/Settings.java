@@ -182,7 +182,8 @@ public record Settings(
       double stepGamma,
       List<String> devices,
       int checkpointEvery,
-      int computeThreads) {}
+      int computeThreads,
+      boolean jvmPerDevice) {}
 
   public record Eval(int batchSize, int views) {}
 
@@ -367,7 +368,9 @@ public record Settings(
             r.doubleIn("train.step-gamma", 0, 1, true),
             devices(r),
             r.intIn("train.checkpoint-every", 1, 100000),
-            r.intIn("train.compute-threads", 0, 4096));
+            r.intIn("train.compute-threads", 0, 4096),
+            r.oneOf("train.replicas-in", Set.of("jvm-per-device", "one-jvm"))
+                .equals("jvm-per-device"));
     Pipeline pipeline = new Pipeline(r.intIn("pipeline.buffer", 0, 1 << 20));
     Eval eval = new Eval(r.intIn("eval.batch-size", 1, 65536), r.intIn("eval.views", 1, 30));
     Distill distill =

@@ -48,7 +48,10 @@ public final class ClusterRun {
    * rank, the ring's members and its proxy; returns the proxies in rank order.
    */
   static List<ActorRef<TrainerActor.Command>> admit(
-      ActorContext<Object> ctx, List<TrainerRoster.Member> members, RunLog log) {
+      ActorContext<Object> ctx,
+      List<TrainerRoster.Member> members,
+      RunLog log,
+      ClusterStats stats) {
     ActorRefResolver resolver = ActorRefResolver.get(ctx.getSystem());
     List<ActorRef<TrainerActor.Command>> proxies = new ArrayList<>();
     List<String> ring = members.stream().map(TrainerRoster.Member::ring).toList();
@@ -58,7 +61,10 @@ public final class ClusterRun {
     for (int rank = 0; rank < members.size(); rank++) {
       TrainerRoster.Member m = members.get(rank);
       ActorRef<Object> proxy =
-          ctx.spawn(RemoteTrainer.create(m.trainer(), rank, m.node()), "trainer-node-" + m.index());
+          ctx.spawn(
+              RemoteTrainer.create(
+                  m.trainer(), rank, m.node(), stats, stats.admitted(m.node(), m.entry(), rank)),
+              "trainer-node-" + m.index());
       ctx.watch(proxy);
       proxies.add(proxy.narrow());
       m.trainer()
@@ -96,16 +102,19 @@ public final class ClusterRun {
             Behaviors.empty(),
             ClusterConfig.SYSTEM_NAME,
             coordinatorConfig(s).withFallback(DistillRun.actorConfig(s)));
+    ClusterStats stats = new ClusterStats(s.cluster().coordinator());
     try {
       DistillRun.Inputs run = in;
       while (true) {
         try {
-          return DistillRun.attempt(run, model, system);
+          stats.attempt();
+          return DistillRun.attempt(run, model, system, stats);
         } catch (IllegalStateException e) {
           TrainerLostException lost = TrainerLostException.in(e);
           if (lost == null) {
             throw e;
           }
+          stats.fault(lost.node(), lost.getMessage());
           List<String> left = new ArrayList<>();
           for (String t : run.settings().cluster().trainers()) {
             if (!t.equals(lost.node()) && !t.startsWith(lost.node() + "/")) {
@@ -142,6 +151,7 @@ public final class ClusterRun {
         }
       }
     } finally {
+      new RunLog(in.runDir()).write("cluster.json", org.sakd.monitor.Json.write(stats.toMap()));
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().join();
     }

@@ -99,7 +99,7 @@ public final class DistillRun {
     if (in.settings().cluster().enabled() && in.teacherModel() != null) {
       return ClusterRun.coordinate(in, model);
     }
-    return attempt(in, model, null);
+    return attempt(in, model, null, null);
   }
 
   /**
@@ -107,7 +107,7 @@ public final class DistillRun {
    * coordinator's, which outlives the attempts of a run that loses trainers), as one top-level
    * actor in it that stops, with everything it spawned, when the attempt ends.
    */
-  static Outcome attempt(Inputs in, String model, ActorSystem<Void> shared) {
+  static Outcome attempt(Inputs in, String model, ActorSystem<Void> shared, ClusterStats stats) {
     Settings s = in.settings();
     boolean supervised = in.teacherModel() == null;
     RunLog log = new RunLog(in.runDir());
@@ -279,7 +279,7 @@ public final class DistillRun {
                     .onMessage(
                         TrainerRoster.Joined.class,
                         j -> {
-                          var proxies = ClusterRun.admit(ctx, j.members(), log);
+                          var proxies = ClusterRun.admit(ctx, j.members(), log, stats);
                           j.members().forEach(m -> nodes.add(m.trainer()));
                           var stages =
                               new Stages(

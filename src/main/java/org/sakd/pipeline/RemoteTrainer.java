@@ -38,9 +38,19 @@ public final class RemoteTrainer extends AbstractBehavior<Object> {
   private final Map<Long, ActorRef<TrainerActor.State>> states = new HashMap<>();
   private final Map<Long, StateParts.Assembly> assemblies = new HashMap<>();
   private long nextTransfer = 1;
+  private final ClusterStats stats;
+  private final int statsHandle;
 
-  private RemoteTrainer(ActorContext<Object> ctx, ActorRef<Object> node, int rank, String name) {
+  private RemoteTrainer(
+      ActorContext<Object> ctx,
+      ActorRef<Object> node,
+      int rank,
+      String name,
+      ClusterStats stats,
+      int statsHandle) {
     super(ctx);
+    this.stats = stats;
+    this.statsHandle = statsHandle;
     this.node = node;
     this.rank = rank;
     this.name = name;
@@ -50,9 +60,13 @@ public final class RemoteTrainer extends AbstractBehavior<Object> {
         .tell(Subscribe.create(ctx.getSelf().narrow(), ClusterEvent.UnreachableMember.class));
   }
 
-  /** A proxy of the trainer node actor {@code node} at ring rank {@code rank}, named for errors. */
-  public static Behavior<Object> create(ActorRef<Object> node, int rank, String name) {
-    return Behaviors.setup(ctx -> new RemoteTrainer(ctx, node, rank, name));
+  /**
+   * A proxy of the trainer node actor {@code node} at ring rank {@code rank}, named for errors; its
+   * steps' seconds go to {@code stats} under {@code statsHandle}.
+   */
+  public static Behavior<Object> create(
+      ActorRef<Object> node, int rank, String name, ClusterStats stats, int statsHandle) {
+    return Behaviors.setup(ctx -> new RemoteTrainer(ctx, node, rank, name, stats, statsHandle));
   }
 
   @Override
@@ -119,6 +133,7 @@ public final class RemoteTrainer extends AbstractBehavior<Object> {
       throw new IllegalStateException(
           "trainer node " + name + " answered step " + m.getStep() + " that nobody asked for");
     }
+    stats.step(statsHandle, m.getStepSeconds(), m.getReduceSeconds());
     to.tell(new TrainerActor.Trained(m.getStep(), rank, m.getLoss(), m.getSamples()));
     return this;
   }

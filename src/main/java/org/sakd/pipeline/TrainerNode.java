@@ -78,6 +78,9 @@ public final class TrainerNode extends AbstractBehavior<Object> {
   private int ranks;
   private boolean headSet;
   private long admission;
+  // one step at a time per node (the run steps with mapAsync(1)): when it began, when it waited
+  private long stepStarted;
+  private long reduceStarted;
   private List<ActorRef<Object>> listed = List.of();
   private final java.util.Set<ActorRef<Object>> gone = new java.util.HashSet<>();
   private final int waitSeconds;
@@ -247,6 +250,7 @@ public final class TrainerNode extends AbstractBehavior<Object> {
 
   private Behavior<Object> onTrainSamples(TrainSamples m) {
     long a = admission;
+    stepStarted = System.nanoTime();
     List<CompletableFuture<DecoderActor.Decoded>> clips = new ArrayList<>();
     for (int i = 0; i < m.getSamplesCount(); i++) {
       Sample smp = train.get(m.getSamples(i));
@@ -339,6 +343,7 @@ public final class TrainerNode extends AbstractBehavior<Object> {
               b.size(),
               m.getBatch());
       int samples = b.size();
+      reduceStarted = System.nanoTime();
       getContext()
           .pipeToSelf(
               ring.reduce(m.getStep(), grad),
@@ -368,6 +373,8 @@ public final class TrainerNode extends AbstractBehavior<Object> {
             .setRank(rank)
             .setLoss(r.loss())
             .setSamples(r.samples())
+            .setStepSeconds((System.nanoTime() - stepStarted) / 1e9)
+            .setReduceSeconds((System.nanoTime() - reduceStarted) / 1e9)
             .build());
     return this;
   }

@@ -33,7 +33,8 @@ public final class TrainerRoster extends AbstractBehavior<Object> {
   /**
    * A trainer node taken into the run: its entry, its actor, its all-reduce actor (as a string).
    */
-  public record Member(int index, ActorRef<Object> trainer, String ring, String node) {}
+  public record Member(
+      int index, ActorRef<Object> trainer, String ring, String node, String entry) {}
 
   public record Joined(List<Member> members) {}
 
@@ -112,7 +113,9 @@ public final class TrainerRoster extends AbstractBehavior<Object> {
       trainer.tell(TrainerWelcome.newBuilder().setRefused(true).setReason(why).build());
       return this;
     }
-    joined.put(h.getIndex(), new Member(h.getIndex(), trainer, h.getRing(), h.getNode()));
+    joined.put(
+        h.getIndex(),
+        new Member(h.getIndex(), trainer, h.getRing(), h.getNode(), entries.get(h.getIndex())));
     getContext()
         .getLog()
         .info(

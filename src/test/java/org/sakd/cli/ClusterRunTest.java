@@ -115,6 +115,8 @@ class ClusterRunTest {
 
   @Test
   void twoTrainerJvmsComputeWhatOneJvmWithTwoReplicasComputes() throws Exception {
+    // the same run three ways: launch-cluster's layout, one JVM with two replicas, and distill
+    // with two devices (a trainer JVM per device)
     // random clip sampling: the teacher's outputs are computed per step, not cached from the
     // first batch a clip met (whose composition can change a convolution's last bits)
     Path out = dir.resolve("launch.log");
@@ -142,10 +144,29 @@ class ClusterRunTest {
             "--set",
             "data.train-sampling=random",
             "--set",
+            "train.devices=[cpu,cpu]",
+            "--set",
+            "train.replicas-in=one-jvm"));
+    // distill with two devices: one trainer JVM per device, through the same cluster code
+    assertEquals(
+        0,
+        Main.execute(
+            "distill",
+            "-c",
+            layout.toString(),
+            "--set",
+            "run.name=per-device",
+            "--set",
+            "train.epochs=3",
+            "--set",
+            "data.train-sampling=random",
+            "--set",
             "train.devices=[cpu,cpu]"));
+    assertTrue(Files.exists(dir.resolve("runs/per-device-nodes/trainer-1.log")));
     List<String> cluster = computed("cluster");
     assertEquals(4, cluster.size(), "a header and 3 epochs: " + cluster);
     assertEquals(computed("one-jvm"), cluster);
+    assertEquals(computed("per-device"), cluster);
     for (int e = 1; e <= 3; e++) {
       String sel = String.format("selection/epoch-%03d.csv", e);
       assertEquals(
@@ -155,6 +176,10 @@ class ClusterRunTest {
     }
     String events = Files.readString(dir.resolve("runs/cluster/events.jsonl"));
     assertTrue(events.contains("\"type\":\"cluster\""), events);
+    String nodes = Files.readString(dir.resolve("runs/cluster/cluster.json"));
+    assertTrue(
+        nodes.contains("\"rank\":1") && nodes.contains("\"allreduce_share_of_step\":0."), nodes);
+    assertTrue(nodes.contains("\"faults\":[]"), nodes);
     assertTrue(
         Files.readString(dir.resolve("runs/cluster-nodes/trainer-1.log"))
             .contains("joined the run as rank"),
@@ -188,6 +213,8 @@ class ClusterRunTest {
     Matcher lost =
         Pattern.compile("\"time\":\"([^\"]+)\",\"type\":\"trainer-lost\"").matcher(events);
     assertTrue(lost.find());
+    String nodes = Files.readString(dir.resolve("runs/lossy/cluster.json"));
+    assertTrue(nodes.contains("\"attempts\":2") && nodes.contains("is unreachable"), nodes);
     System.out.printf(
         "trainer lost noticed %.1f s after SIGKILL%n",
         (java.time.Instant.parse(lost.group(1)).toEpochMilli() - killedAt) / 1000.0);

@@ -25,14 +25,20 @@ final class LoopbackCluster implements AutoCloseable {
 
   /** {@code size} nodes, each with {@code extra} HOCON over {@link ClusterConfig#system}. */
   static LoopbackCluster start(int size, String extra) throws InterruptedException {
+    return start(size, extra, null);
+  }
+
+  /** The same, every node with {@code tls} (null: plain TCP). */
+  static LoopbackCluster start(int size, String extra, NodeSpec.Tls tls)
+      throws InterruptedException {
     LoopbackCluster c = new LoopbackCluster();
     try {
-      ActorTestKit first = c.add(NodeSpec.loopback(0, List.of()).withOverrides(extra));
+      ActorTestKit first = c.add(NodeSpec.loopback(0, List.of()).withOverrides(extra).withTls(tls));
       Address seed = Cluster.get(first.system()).selfMember().address();
       Cluster.get(first.system()).manager().tell(Join.create(seed));
       String seedHostPort = seed.getHost().get() + ":" + seed.getPort().get();
       for (int i = 1; i < size; i++) {
-        c.add(NodeSpec.loopback(0, List.of(seedHostPort)).withOverrides(extra));
+        c.add(NodeSpec.loopback(0, List.of(seedHostPort)).withOverrides(extra).withTls(tls));
       }
       c.awaitUp(size);
       return c;

@@ -199,7 +199,7 @@ class RingAllReduceTest {
   }
 
   @Test
-  void staleRingIdsAreIgnoredAndARebuiltRingWorks() throws Exception {
+  void staleRingIdsAndStrayMessagesAreIgnoredAndARebuiltRingWorks() throws Exception {
     cluster = LoopbackCluster.start(2, "");
     var rings = spawnRing(64, 2);
     join(rings, 1);
@@ -232,6 +232,11 @@ class RingAllReduceTest {
             .setPayload(ByteString.copyFrom(b.array(), 0, 150 * 4))
             .build();
     cluster.ref(1, rings.get(1), 0).<Object>unsafeUpcast().tell(stale);
+    // a message of no ring protocol is logged with its type and dropped
+    cluster
+        .ref(1, rings.get(1), 0)
+        .<Object>unsafeUpcast()
+        .tell(org.sakd.proto.BlobChunk.newBuilder().setTransferId("lost").build());
     // a stale Join does not take the ring back either
     rings.get(1).tell(new RingAllReduce.Join(1, List.of(rings.get(1)), 0));
     checkSteps(rings, 7, 2, 300, 6);
