@@ -492,7 +492,7 @@ public record Settings(
   }
 
   /** The keys of cluster.tls whose values {@link #render()} masks. */
-  static final List<String> SECRET_KEYS =
+  public static final List<String> SECRET_KEYS =
       List.of(
           "cluster.tls.key-store-password",
           "cluster.tls.key-password",
