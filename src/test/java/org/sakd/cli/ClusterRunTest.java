@@ -221,6 +221,49 @@ class ClusterRunTest {
   }
 
   @Test
+  void aCoordinatorKilledMidRunContinuesFromItsLastCheckpointWithResume() throws Exception {
+    Path out = dir.resolve("launch.log");
+    Process p = launch(out, "--set", "run.name=headless", "--set", "train.epochs=20");
+    Path coordinatorLog = dir.resolve("runs/headless-nodes/coordinator.log");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+    while (System.nanoTime() < deadline
+        && p.isAlive()
+        && !(Files.exists(coordinatorLog)
+            && Files.readString(coordinatorLog).contains("epoch 4/20"))) {
+      Thread.sleep(100);
+    }
+    Matcher m = Pattern.compile("coordinator at \\S+ \\(pid (\\d+)").matcher(Files.readString(out));
+    assertTrue(p.isAlive() && m.find(), "the run ended before the kill: " + Files.readString(out));
+    new ProcessBuilder("kill", "-KILL", "--", "-" + m.group(1)).start().waitFor();
+    assertEquals(137, waitFor(p, out), "launch-cluster ends with the coordinator's code");
+    int done =
+        org.sakd.checkpoint.CheckpointStore.read(
+                    dir.resolve(
+                        "runs/headless/checkpoints/" + org.sakd.checkpoint.CheckpointStore.LAST))
+                .getEpoch()
+            + 1;
+    assertTrue(done >= 4 && done < 20, "killed after epoch " + done);
+    Path again = dir.resolve("resume.log");
+    int rc =
+        waitFor(
+            launch(again, "--set", "run.name=headless", "--set", "train.epochs=20", "--resume"),
+            again);
+    assertEquals(0, rc, Files.readString(again));
+    List<String> epochs = new ArrayList<>();
+    for (String row : computed("headless").subList(1, 21)) {
+      epochs.add(row.split(",")[1]);
+    }
+    assertEquals(
+        java.util.stream.IntStream.rangeClosed(1, 20).mapToObj(Integer::toString).toList(),
+        epochs,
+        "every epoch once");
+    String events = Files.readString(dir.resolve("runs/headless/events.jsonl"));
+    assertTrue(events.contains("\"type\":\"resume\",\"after_epoch\":" + (done - 1)), events);
+    assertTrue(
+        Files.readString(again).contains("epoch " + (done + 1) + "/20"), Files.readString(again));
+  }
+
+  @Test
   void aNodeThatDiffersIsRefusedAndAMissingOneIsNamed() throws Exception {
     List<String> other =
         List.of(
