@@ -4,11 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -31,57 +28,25 @@ class ClusterRunTest {
   private Path sakd;
   private int coordinatorPort;
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
-
   /** Tiny data, a 1-epoch teacher, a layout file with free ports, the command for child JVMs. */
   @BeforeEach
   void setUp() throws Exception {
-    List<String> set =
-        List.of(
-            "data.clip.frames=4",
-            "model.teacher=r3d-micro",
-            "model.student=r3d-micro",
-            "train.epochs=1",
-            "run.name=teacher");
-    assertEquals(0, TinySet.run(dir, List.of(), "generate"));
-    assertEquals(0, TinySet.run(dir, set, "train-teacher"));
-    coordinatorPort = freePort();
+    TinyCluster.prepare(dir);
+    coordinatorPort = TinyCluster.freePort();
     layout = dir.resolve("cluster.conf");
-    StringBuilder conf = new StringBuilder();
-    for (String a : TinySet.args(dir)) {
-      if (!a.equals("--set")) {
-        conf.append(a).append('\n');
-      }
-    }
-    conf.append("data.clip.frames = 4\n")
-        .append("model.teacher = r3d-micro\nmodel.student = r3d-micro\n")
-        .append("model.teacher-checkpoint = \"")
-        .append(dir.resolve("runs/teacher/checkpoints/best.ckpt"))
-        .append("\"\n")
-        .append("sakd.ratio = 0.5\ntrain.compute-threads = 1\ndata.decoders = 1\n")
-        .append("cluster.coordinator = \"127.0.0.1:")
-        .append(coordinatorPort)
-        .append("\"\n")
-        .append("cluster.trainers = [\"127.0.0.1:")
-        .append(freePort())
-        .append("/cpu\", \"127.0.0.1:")
-        .append(freePort())
-        .append("/cpu\"]\n")
-        .append("cluster.join-timeout-seconds = 60\n");
+    StringBuilder conf =
+        TinyCluster.runLines(dir)
+            .append("cluster.coordinator = \"127.0.0.1:")
+            .append(coordinatorPort)
+            .append("\"\n")
+            .append("cluster.trainers = [\"127.0.0.1:")
+            .append(TinyCluster.freePort())
+            .append("/cpu\", \"127.0.0.1:")
+            .append(TinyCluster.freePort())
+            .append("/cpu\"]\n")
+            .append("cluster.join-timeout-seconds = 60\n");
     Files.writeString(layout, conf);
-    sakd = dir.resolve("sakd");
-    Files.writeString(
-        sakd,
-        "#!/bin/sh\nexec '"
-            + Path.of(System.getProperty("java.home"), "bin", "java")
-            + "' -Xmx1g --add-modules jdk.incubator.vector -Dai.djl.offline=true -cp '"
-            + System.getProperty("java.class.path")
-            + "' org.sakd.cli.Main \"$@\"\n");
-    Files.setPosixFilePermissions(sakd, PosixFilePermissions.fromString("rwxr-xr-x"));
+    sakd = TinyCluster.sakdCommand(dir);
   }
 
   private Process launch(Path out, String... more) throws IOException {
@@ -96,11 +61,7 @@ class ClusterRunTest {
   }
 
   private static int waitFor(Process p, Path out) throws Exception {
-    if (!p.waitFor(300, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("launch-cluster did not end: " + Files.readString(out));
-    }
-    return p.exitValue();
+    return TinyCluster.waitFor(p, out, 300);
   }
 
   /** metrics.csv without the columns that are times or memory. */
