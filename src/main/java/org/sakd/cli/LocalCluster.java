@@ -58,7 +58,16 @@ final class LocalCluster implements AutoCloseable {
     try {
       Files.createDirectories(logs);
       Path conf = logs.resolve("run.conf");
-      Files.writeString(conf, cs.render());
+      // run.conf shows the cluster.tls passwords as "***" (render()); the trainer JVMs get them
+      // through their environment, so they never land in a file
+      StringBuilder text = new StringBuilder(cs.render()).append('\n');
+      Map<String, String> secrets = new java.util.HashMap<>();
+      for (String k : Settings.SECRET_KEYS) {
+        String var = "SAKD_" + k.replace("cluster.tls.", "TLS_").replace('-', '_').toUpperCase();
+        text.append(k).append(" = ${?").append(var).append("}\n");
+        secrets.put(var, cs.raw().getString(k));
+      }
+      Files.writeString(conf, text);
       List<String> jvm = new ArrayList<>();
       jvm.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -71,8 +80,10 @@ final class LocalCluster implements AutoCloseable {
         List<String> cmd = new ArrayList<>(jvm);
         cmd.addAll(List.of("node", "-c", conf.toString(), "--role", "trainer", "--index", "" + i));
         Path log = logs.resolve("trainer-" + i + ".log");
-        c.trainers.add(
-            new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start());
+        ProcessBuilder pb =
+            new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(secrets);
+        c.trainers.add(pb.start());
         System.err.println(
             "trainer JVM " + i + " on " + s.train().devices().get(i) + " (log " + log + ")");
       }

@@ -56,7 +56,33 @@ public record Settings(
       String coordinator,
       List<String> trainers,
       int minTrainers,
-      int joinTimeoutSeconds) {
+      int joinTimeoutSeconds,
+      Tls tls) {
+
+    /**
+     * {@code cluster.tls}: Artery over TLS with this node's key and the certificates it trusts
+     * (mutual). Validated only when enabled: both store files exist and their passwords open them.
+     */
+    public record Tls(
+        boolean enabled,
+        Path keyStore,
+        String keyStorePassword,
+        String keyPassword,
+        Path trustStore,
+        String trustStorePassword) {
+
+      @Override
+      public String toString() {
+        // passwords stay out of logs
+        return "Tls[enabled="
+            + enabled
+            + ", keyStore="
+            + keyStore
+            + ", trustStore="
+            + trustStore
+            + "]";
+      }
+    }
 
     /** The host of a "host:port" or "host:port/device" entry. */
     public static String host(String entry) {
@@ -461,7 +487,70 @@ public record Settings(
         coordinator,
         trainers,
         min,
-        r.intIn("cluster.join-timeout-seconds", 1, 86400));
+        r.intIn("cluster.join-timeout-seconds", 1, 86400),
+        tls(r));
+  }
+
+  /** The keys of cluster.tls whose values {@link #render()} masks. */
+  public static final List<String> SECRET_KEYS =
+      List.of(
+          "cluster.tls.key-store-password",
+          "cluster.tls.key-password",
+          "cluster.tls.trust-store-password");
+
+  private static Cluster.Tls tls(ConfigReader r) {
+    boolean enabled = r.bool("cluster.tls.enabled");
+    String storePassword = r.string("cluster.tls.key-store-password");
+    String keyPassword = r.string("cluster.tls.key-password");
+    String trustPassword = r.string("cluster.tls.trust-store-password");
+    Path keyStore = Path.of(r.string("cluster.tls.key-store"));
+    Path trustStore = Path.of(r.string("cluster.tls.trust-store"));
+    if (enabled) {
+      openStore(r, "cluster.tls.key-store", "cluster.tls.key-store-password", storePassword);
+      openStore(r, "cluster.tls.trust-store", "cluster.tls.trust-store-password", trustPassword);
+    }
+    return new Cluster.Tls(
+        enabled,
+        keyStore,
+        storePassword,
+        keyPassword.isEmpty() ? storePassword : keyPassword,
+        trustStore,
+        trustPassword);
+  }
+
+  /**
+   * Fails naming {@code key} unless its file is a key store (PKCS12 or JKS) that {@code password}
+   * opens; the password itself is never part of the message.
+   */
+  private static void openStore(ConfigReader r, String key, String passwordKey, String password) {
+    String file = r.string(key);
+    if (file.isBlank()) {
+      throw new SettingsException(
+          key,
+          "\"\"",
+          "a key store file when cluster.tls.enabled = true (scripts/make-cluster-keys)");
+    }
+    Path p = Path.of(file);
+    if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+      throw new SettingsException(
+          key, file, "a readable key store file (scripts/make-cluster-keys DIR makes one)");
+    }
+    try {
+      java.security.KeyStore.getInstance(p.toFile(), password.toCharArray());
+    } catch (java.io.IOException e) {
+      throw new SettingsException(
+          key,
+          file,
+          "a key store that "
+              + passwordKey
+              + " opens ("
+              + (e.getCause() instanceof java.security.UnrecoverableKeyException
+                  ? "wrong password"
+                  : e.getMessage())
+              + ")");
+    } catch (java.security.GeneralSecurityException e) {
+      throw new SettingsException(key, file, "a PKCS12 or JKS key store (" + e.getMessage() + ")");
+    }
   }
 
   private static List<String> devices(ConfigReader r) {
@@ -509,9 +598,19 @@ public record Settings(
     return out;
   }
 
-  /** The resolved configuration as HOCON text, written into runs/<name>/config.conf. */
+  /**
+   * The resolved configuration as HOCON text, written into runs/<name>/config.conf and into every
+   * checkpoint; the cluster.tls passwords show as "***".
+   */
   public String render() {
-    return raw.root()
+    Config shown = raw;
+    for (String k : SECRET_KEYS) {
+      if (shown.hasPath(k) && !shown.getString(k).isEmpty()) {
+        shown = shown.withValue(k, com.typesafe.config.ConfigValueFactory.fromAnyRef("***"));
+      }
+    }
+    return shown
+        .root()
         .render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
   }
 

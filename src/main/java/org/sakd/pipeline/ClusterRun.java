@@ -86,10 +86,21 @@ public final class ClusterRun {
     List<Map<String, Object>> trainers = new ArrayList<>();
     for (int rank = 0; rank < members.size(); rank++) {
       TrainerRoster.Member m = members.get(rank);
-      trainers.add(
-          Map.of("rank", rank, "address", m.node(), "device", Settings.Cluster.device(m.entry())));
+      Map<String, Object> t = new java.util.LinkedHashMap<>();
+      t.put("rank", rank);
+      t.put("address", m.node());
+      t.put("device", Settings.Cluster.device(m.entry()));
+      trainers.add(t);
     }
-    log.event("cluster", Map.of("trainers", trainers, "ring", members.size()));
+    log.event(
+        "cluster",
+        Map.of(
+            "trainers",
+            trainers,
+            "ring",
+            members.size(),
+            "transport",
+            ctx.getSystem().settings().config().getString("pekko.remote.artery.transport")));
     return proxies;
   }
 
@@ -203,8 +214,20 @@ public final class ClusterRun {
             Settings.Cluster.port(entry),
             seeds,
             List.of(role),
-            null,
+            tls(s.cluster().tls()),
             "pekko.cluster.log-info = off"));
+  }
+
+  /** cluster.tls as Artery's tls-tcp settings, or null (plain tcp) when not enabled. */
+  static NodeSpec.Tls tls(Settings.Cluster.Tls t) {
+    return t.enabled()
+        ? new NodeSpec.Tls(
+            t.keyStore(),
+            t.keyStorePassword(),
+            t.keyPassword(),
+            t.trustStore(),
+            t.trustStorePassword())
+        : null;
   }
 
   /** What a trainer node needs: the run's settings and data, the teacher, the student's start. */

@@ -4,11 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -31,57 +28,25 @@ class ClusterRunTest {
   private Path sakd;
   private int coordinatorPort;
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
-
   /** Tiny data, a 1-epoch teacher, a layout file with free ports, the command for child JVMs. */
   @BeforeEach
   void setUp() throws Exception {
-    List<String> set =
-        List.of(
-            "data.clip.frames=4",
-            "model.teacher=r3d-micro",
-            "model.student=r3d-micro",
-            "train.epochs=1",
-            "run.name=teacher");
-    assertEquals(0, TinySet.run(dir, List.of(), "generate"));
-    assertEquals(0, TinySet.run(dir, set, "train-teacher"));
-    coordinatorPort = freePort();
+    TinyCluster.prepare(dir);
+    coordinatorPort = TinyCluster.freePort();
     layout = dir.resolve("cluster.conf");
-    StringBuilder conf = new StringBuilder();
-    for (String a : TinySet.args(dir)) {
-      if (!a.equals("--set")) {
-        conf.append(a).append('\n');
-      }
-    }
-    conf.append("data.clip.frames = 4\n")
-        .append("model.teacher = r3d-micro\nmodel.student = r3d-micro\n")
-        .append("model.teacher-checkpoint = \"")
-        .append(dir.resolve("runs/teacher/checkpoints/best.ckpt"))
-        .append("\"\n")
-        .append("sakd.ratio = 0.5\ntrain.compute-threads = 1\ndata.decoders = 1\n")
-        .append("cluster.coordinator = \"127.0.0.1:")
-        .append(coordinatorPort)
-        .append("\"\n")
-        .append("cluster.trainers = [\"127.0.0.1:")
-        .append(freePort())
-        .append("/cpu\", \"127.0.0.1:")
-        .append(freePort())
-        .append("/cpu\"]\n")
-        .append("cluster.join-timeout-seconds = 60\n");
+    StringBuilder conf =
+        TinyCluster.runLines(dir)
+            .append("cluster.coordinator = \"127.0.0.1:")
+            .append(coordinatorPort)
+            .append("\"\n")
+            .append("cluster.trainers = [\"127.0.0.1:")
+            .append(TinyCluster.freePort())
+            .append("/cpu\", \"127.0.0.1:")
+            .append(TinyCluster.freePort())
+            .append("/cpu\"]\n")
+            .append("cluster.join-timeout-seconds = 60\n");
     Files.writeString(layout, conf);
-    sakd = dir.resolve("sakd");
-    Files.writeString(
-        sakd,
-        "#!/bin/sh\nexec '"
-            + Path.of(System.getProperty("java.home"), "bin", "java")
-            + "' -Xmx1g --add-modules jdk.incubator.vector -Dai.djl.offline=true -cp '"
-            + System.getProperty("java.class.path")
-            + "' org.sakd.cli.Main \"$@\"\n");
-    Files.setPosixFilePermissions(sakd, PosixFilePermissions.fromString("rwxr-xr-x"));
+    sakd = TinyCluster.sakdCommand(dir);
   }
 
   private Process launch(Path out, String... more) throws IOException {
@@ -96,11 +61,7 @@ class ClusterRunTest {
   }
 
   private static int waitFor(Process p, Path out) throws Exception {
-    if (!p.waitFor(300, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("launch-cluster did not end: " + Files.readString(out));
-    }
-    return p.exitValue();
+    return TinyCluster.waitFor(p, out, 300);
   }
 
   /** metrics.csv without the columns that are times or memory. */
@@ -218,6 +179,49 @@ class ClusterRunTest {
     System.out.printf(
         "trainer lost noticed %.1f s after SIGKILL%n",
         (java.time.Instant.parse(lost.group(1)).toEpochMilli() - killedAt) / 1000.0);
+  }
+
+  @Test
+  void aCoordinatorKilledMidRunContinuesFromItsLastCheckpointWithResume() throws Exception {
+    Path out = dir.resolve("launch.log");
+    Process p = launch(out, "--set", "run.name=headless", "--set", "train.epochs=20");
+    Path coordinatorLog = dir.resolve("runs/headless-nodes/coordinator.log");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+    while (System.nanoTime() < deadline
+        && p.isAlive()
+        && !(Files.exists(coordinatorLog)
+            && Files.readString(coordinatorLog).contains("epoch 4/20"))) {
+      Thread.sleep(100);
+    }
+    Matcher m = Pattern.compile("coordinator at \\S+ \\(pid (\\d+)").matcher(Files.readString(out));
+    assertTrue(p.isAlive() && m.find(), "the run ended before the kill: " + Files.readString(out));
+    new ProcessBuilder("kill", "-KILL", "--", "-" + m.group(1)).start().waitFor();
+    assertEquals(137, waitFor(p, out), "launch-cluster ends with the coordinator's code");
+    int done =
+        org.sakd.checkpoint.CheckpointStore.read(
+                    dir.resolve(
+                        "runs/headless/checkpoints/" + org.sakd.checkpoint.CheckpointStore.LAST))
+                .getEpoch()
+            + 1;
+    assertTrue(done >= 4 && done < 20, "killed after epoch " + done);
+    Path again = dir.resolve("resume.log");
+    int rc =
+        waitFor(
+            launch(again, "--set", "run.name=headless", "--set", "train.epochs=20", "--resume"),
+            again);
+    assertEquals(0, rc, Files.readString(again));
+    List<String> epochs = new ArrayList<>();
+    for (String row : computed("headless").subList(1, 21)) {
+      epochs.add(row.split(",")[1]);
+    }
+    assertEquals(
+        java.util.stream.IntStream.rangeClosed(1, 20).mapToObj(Integer::toString).toList(),
+        epochs,
+        "every epoch once");
+    String events = Files.readString(dir.resolve("runs/headless/events.jsonl"));
+    assertTrue(events.contains("\"type\":\"resume\",\"after_epoch\":" + (done - 1)), events);
+    assertTrue(
+        Files.readString(again).contains("epoch " + (done + 1) + "/20"), Files.readString(again));
   }
 
   @Test

@@ -195,4 +195,64 @@ class SettingsTest {
         org.sakd.sakd.SelectorKind.DPP_GREEDY,
         Settings.load(null, List.of("sakd.selector=dpp")).sakd().selector());
   }
+
+  /** A PKCS12 key store with one self-signed key, made by scripts/make-cluster-keys. */
+  private static Path clusterKeys(Path dir, String password) throws Exception {
+    ProcessBuilder pb =
+        new ProcessBuilder("scripts/make-cluster-keys", dir.toString()).redirectErrorStream(true);
+    pb.environment().put("SAKD_TLS_PASSWORD", password);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertEquals(0, p.waitFor(), out);
+    assertTrue(!out.contains(password), "make-cluster-keys prints no password: " + out);
+    return dir;
+  }
+
+  @Test
+  void tlsStoresAreCheckedWhenEnabledAndTheErrorNamesTheKey(@TempDir Path dir) throws Exception {
+    // not enabled: nothing is checked
+    assertEquals(false, Settings.load(null, List.of()).cluster().tls().enabled());
+    var e =
+        assertThrows(
+            SettingsException.class,
+            () -> Settings.load(null, List.of("cluster.tls.enabled=true")));
+    assertEquals("cluster.tls.key-store", e.key(), e.getMessage());
+    e =
+        assertThrows(
+            SettingsException.class,
+            () ->
+                Settings.load(
+                    null,
+                    List.of(
+                        "cluster.tls.enabled=true",
+                        "cluster.tls.key-store=\"" + dir.resolve("none.p12") + "\"")));
+    assertEquals("cluster.tls.key-store", e.key(), e.getMessage());
+    assertTrue(e.getMessage().contains("none.p12"), e.getMessage());
+    Path keys = clusterKeys(dir.resolve("keys"), "right-one");
+    List<String> tls =
+        List.of(
+            "cluster.tls.enabled=true",
+            "cluster.tls.key-store=\"" + keys.resolve("node.p12") + "\"",
+            "cluster.tls.trust-store=\"" + keys.resolve("trust.p12") + "\"",
+            "cluster.tls.trust-store-password=right-one");
+    List<String> wrong = new java.util.ArrayList<>(tls);
+    wrong.add("cluster.tls.key-store-password=wrong-one");
+    e = assertThrows(SettingsException.class, () -> Settings.load(null, wrong));
+    assertEquals("cluster.tls.key-store", e.key(), e.getMessage());
+    assertTrue(e.getMessage().contains("cluster.tls.key-store-password opens"), e.getMessage());
+    assertTrue(
+        !e.getMessage().contains("wrong-one"), "no password in the error: " + e.getMessage());
+    List<String> right = new java.util.ArrayList<>(tls);
+    right.add("cluster.tls.key-store-password=right-one");
+    Settings s = Settings.load(null, right);
+    assertTrue(s.cluster().tls().enabled());
+    assertEquals(
+        "right-one", s.cluster().tls().keyPassword(), "key-password defaults to the store's");
+    assertTrue(!s.cluster().tls().toString().contains("right-one"), s.cluster().tls().toString());
+    // config.conf and checkpoints carry render(): passwords masked, paths kept
+    String rendered = s.render();
+    assertTrue(!rendered.contains("right-one"), rendered);
+    assertTrue(rendered.contains("key-store-password=\"***\""), rendered);
+    assertTrue(rendered.contains("node.p12"), rendered);
+  }
 }
