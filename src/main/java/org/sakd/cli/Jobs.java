@@ -77,6 +77,7 @@ final class Jobs {
           "sakd.alpha-form",
           "sakd.ratio",
           "sakd.interval",
+          "sakd.overlap-scoring",
           "sakd.gamma",
           "sakd.anneal-epochs",
           "train.epochs",

@@ -213,7 +213,8 @@ public record Settings(
       int shards,
       Direction direction,
       AlphaForm alphaForm,
-      int annealEpochs) {
+      int annealEpochs,
+      boolean overlapScoring) {
 
     /** The readings of METHOD.md §2.5 and §4 these settings choose, for the selection stage. */
     public org.sakd.sakd.SelectionPolicy policy() {
@@ -393,7 +394,8 @@ public record Settings(
             r.intIn("sakd.shards", 1, 4096),
             r.choice("sakd.direction", Direction.class),
             r.choice("sakd.alpha-form", AlphaForm.class),
-            r.intIn("sakd.anneal-epochs", 0, 100000));
+            r.intIn("sakd.anneal-epochs", 0, 100000),
+            r.bool("sakd.overlap-scoring"));
     Demo demo =
         new Demo(
             r.intIn("demo.teacher-epochs", 1, 100000),

@@ -18,7 +18,6 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.stream.Materializer;
 import org.sakd.config.Settings;
 import org.sakd.data.Sample;
-import org.sakd.proto.SelectionStateProto;
 import org.sakd.sakd.InterruptionSchedule;
 import org.sakd.train.EpochRecord;
 import org.sakd.train.LrSchedule;
@@ -56,7 +55,10 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
 
   private record Validated(TopK topk) implements Command {}
 
-  private record Checkpointed(EpochRecord record) implements Command {}
+  /** The epoch is checkpointed; {@code next}: the next epoch's selection when it overlapped. */
+  private record Checkpointed(
+      EpochRecord record, SelectorActor.Selection next, double nextWaitSeconds)
+      implements Command {}
 
   private record Failed(Throwable error) implements Command {}
 
@@ -80,6 +82,12 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
   private double trainSeconds;
   private PhaseFlows.Trained trained;
   private float[] alphaForLoss;
+  // sakd.overlap-scoring: the next epoch's selection, scored while this epoch trains (null when
+  // none runs), and a selection made that way for the epoch about to begin
+  private CompletionStage<SelectorActor.Selection> overlapping;
+  private SelectorActor.Selection prefetched;
+  // how long the last checkpoint waited for the overlapped selection: the next epoch's score time
+  private double prefetchWaitSeconds;
 
   private EpochCoordinator(ActorContext<Command> ctx, RunSpec spec, Stages stages) {
     super(ctx);
@@ -137,6 +145,11 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
     history.addAll(m.resume().history());
     subset = m.resume().subset();
     alpha = m.resume().alpha();
+    var sel = m.resume().selection();
+    if (s.sakd().overlapScoring() && sel != null && sel.getEpoch() == m.resume().epoch()) {
+      // the checkpoint holds the selection its epoch made for this one (overlapped scoring)
+      prefetched = new SelectorActor.Selection(m.resume().epoch(), subset, alpha, null, 0);
+    }
     return beginEpoch(m.resume().epoch());
   }
 
@@ -150,6 +163,13 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
     plan = EpochPlan.of(s, epoch, subset != null);
     phaseStart = System.nanoTime();
     replicas.epochStart(epoch, s.train().epochs());
+    if (plan.scores() && prefetched != null && prefetched.epoch() == epoch) {
+      SelectorActor.Selection sel = prefetched;
+      prefetched = null;
+      phaseStart = System.nanoTime() - (long) (prefetchWaitSeconds * 1e9);
+      prefetchWaitSeconds = 0;
+      return onSelected(new Selected(sel));
+    }
     if (plan.scores()) {
       return await(
           flows.select(
@@ -173,13 +193,15 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
     List<Sample> order = plan.order(spec.train(), subset);
     int epoch = plan.epoch();
     int batches = Math.max(1, (order.size() + s.train().batchSize() - 1) / s.train().batchSize());
+    // an overlapped selection was written when it was made
     CompletionStage<Void> written =
-        sel != null && sel.alpha() != null
+        sel != null && sel.alpha() != null && sel.difficulty() != null
             ? CompletableFuture.runAsync(() -> recorder.selection(epoch, sel), blocking)
             : CompletableFuture.completedFuture(null);
     EpochPlan p = plan;
     float[] a = alphaForLoss;
     phaseStart = System.nanoTime();
+    overlapping = overlapNextSelection(epoch);
     return await(
         written.thenCompose(
             x ->
@@ -191,6 +213,35 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
                     replicas,
                     s.train().epochs())),
         Trained::new);
+  }
+
+  /**
+   * sakd.overlap-scoring (a deviation from the paper, for speed): when the next epoch selects, its
+   * scoring pass and DPP run now, beside this epoch's training, with replica 0's state as this
+   * epoch starts (asked before the first training step is sent, so one epoch stale). Its selection
+   * file is written when it is made. Null when nothing overlaps.
+   */
+  private CompletionStage<SelectorActor.Selection> overlapNextSelection(int epoch) {
+    int next = epoch + 1;
+    if (!s.sakd().overlapScoring()
+        || next >= s.train().epochs()
+        || !EpochPlan.of(s, next, true).scores()) {
+      return null;
+    }
+    EpochPlan nextPlan = EpochPlan.of(s, next, true);
+    double beta = schedule.beta(next);
+    boolean shuffle = schedule.isShuffle(next);
+    return replicas
+        .state()
+        .thenCompose(st -> flows.selectWith(st, nextPlan, beta, shuffle, spec.train()))
+        .thenCompose(
+            sel ->
+                CompletableFuture.runAsync(() -> recorder.selection(next, sel), blocking)
+                    // written: the epoch that trains on it does not write it again
+                    .thenApply(
+                        x ->
+                            new SelectorActor.Selection(
+                                sel.epoch(), sel.selected(), sel.alpha(), null, sel.scored())));
   }
 
   private Behavior<Command> onTrained(Trained m) {
@@ -217,20 +268,38 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
             EpochPlan.meanAlpha(subset, alphaForLoss));
     List<EpochRecord> all = new ArrayList<>(history);
     all.add(rec);
-    CompletionStage<SelectionStateProto> selection = flows.selectionState(subset, alpha);
+    // an overlapped selection ends before the checkpoint, which then holds the next epoch's
+    // selection (a resume uses it instead of scoring again)
+    CompletionStage<SelectorActor.Selection> next =
+        overlapping == null ? CompletableFuture.completedFuture(null) : overlapping;
+    overlapping = null;
+    int[] sub = subset;
+    float[] al = alpha;
+    long waitFrom = System.nanoTime();
     return await(
-        replicas
-            .agreedState(rec.epoch())
-            .thenCombine(
-                selection, (st, sel) -> (Runnable) () -> recorder.checkpoint(rec, all, st, sel))
-            .thenCompose(save -> CompletableFuture.runAsync(save, blocking))
-            .thenRunAsync(() -> recorder.report(rec), blocking)
-            .thenApply(x -> rec),
-        Checkpointed::new);
+        next.thenApply(
+                nextSel ->
+                    new Checkpointed(
+                        rec, nextSel, nextSel == null ? 0 : (System.nanoTime() - waitFrom) / 1e9))
+            .thenCompose(
+                done ->
+                    replicas
+                        .agreedState(rec.epoch())
+                        .thenCombine(
+                            flows.selectionState(sub, al),
+                            (st, sel) -> (Runnable) () -> recorder.checkpoint(rec, all, st, sel))
+                        .thenCompose(save -> CompletableFuture.runAsync(save, blocking))
+                        .thenRunAsync(() -> recorder.report(rec), blocking)
+                        .thenApply(x -> done)),
+        c -> c);
   }
 
   private Behavior<Command> onCheckpointed(Checkpointed m) {
     history.add(m.record());
+    if (m.next() != null) {
+      prefetched = m.next();
+      prefetchWaitSeconds = m.nextWaitSeconds();
+    }
     return beginEpoch(m.record().epoch() + 1);
   }
 

@@ -207,17 +207,19 @@ final class PhaseFlows {
    */
   CompletionStage<SelectorActor.Selection> select(
       EpochPlan plan, double beta, boolean shuffle, List<Sample> train, ReplicaGroup replicas) {
+    return replicas.state().thenCompose(st -> selectWith(st, plan, beta, shuffle, train));
+  }
+
+  /**
+   * A selection with the student in {@code st} (replica 0's state now, or, when scoring overlaps
+   * training, at the start of the epoch before).
+   */
+  CompletionStage<SelectorActor.Selection> selectWith(
+      TrainerActor.State st, EpochPlan plan, double beta, boolean shuffle, List<Sample> train) {
     int epoch = plan.epoch();
     int epochs = s.train().epochs();
-    return replicas
-        .state()
-        .thenCompose(
-            st ->
-                AskPattern.<ScorerActor.Command, ScorerActor.Loaded>ask(
-                    stages.scorer(),
-                    r -> new ScorerActor.Load(st, epoch, epochs, r),
-                    ASK,
-                    scheduler))
+    return AskPattern.<ScorerActor.Command, ScorerActor.Loaded>ask(
+            stages.scorer(), r -> new ScorerActor.Load(st, epoch, epochs, r), ASK, scheduler)
         .thenCompose(x -> score(plan, beta, train, epochs))
         .thenCompose(
             x ->

@@ -120,4 +120,38 @@ class DistillRunTest {
       assertEquals(selected(full.run().runDir(), e), selected(cut.run().runDir(), e), "epoch " + e);
     }
   }
+
+  /**
+   * sakd.overlap-scoring: every epoch still selects the budget, the first selection is the exact
+   * schedule's, and a run stopped after epoch 2 resumes from the selection its checkpoint holds
+   * (made with the stale student) and selects what the uninterrupted run selects.
+   */
+  @Test
+  void overlappedScoringSelectsEveryEpochAndResumesExactly() throws Exception {
+    List<String> common = List.of("train.epochs=4", "sakd.overlap-scoring=true");
+    Settings full = tiny.settings(dir, concat(common, "run.name=overlap-full"));
+    DistillRun.Outcome o = tiny.run(full, false, Integer.MAX_VALUE);
+    assertEquals(4, o.epochs().size());
+    Settings exact = tiny.settings(dir, List.of("run.name=overlap-exact", "train.epochs=4"));
+    tiny.run(exact, false, Integer.MAX_VALUE);
+    assertEquals(
+        selected(exact.run().runDir(), 0),
+        selected(full.run().runDir(), 0),
+        "the first selection is scored before any training, as in the exact schedule");
+    int k = selected(full.run().runDir(), 0).size();
+    Settings cut = tiny.settings(dir, concat(common, "run.name=overlap-cut"));
+    tiny.run(cut, false, 1);
+    DistillRun.Outcome rest = tiny.run(cut, true, Integer.MAX_VALUE);
+    assertEquals(4, rest.epochs().size());
+    for (int e = 0; e < 4; e++) {
+      assertEquals(k, selected(full.run().runDir(), e).size(), "epoch " + e + " selects k");
+      assertEquals(selected(full.run().runDir(), e), selected(cut.run().runDir(), e), "epoch " + e);
+    }
+  }
+
+  private static List<String> concat(List<String> a, String b) {
+    List<String> out = new java.util.ArrayList<>(a);
+    out.add(b);
+    return out;
+  }
 }
