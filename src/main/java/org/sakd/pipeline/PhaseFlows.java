@@ -91,9 +91,9 @@ final class PhaseFlows {
 
   /**
    * The teacher's outputs for each batch, computed shard by shard when {@code shards} replicas
-   * split it (rows [n·i/R, n·(i+1)/R), as {@link ReplicaGroup#step} splits it): a trainer node of a
-   * cluster teaches exactly its shard, and a convolution's bits can depend on the batch it runs in,
-   * so one JVM with R replicas and R trainer nodes see the same teacher outputs.
+   * split it (as {@link ReplicaGroup#shardStart} splits it): a trainer node of a cluster teaches
+   * exactly its shard, and a convolution's bits can depend on the batch it runs in, so one JVM with
+   * R replicas and R trainer nodes see the same teacher outputs.
    */
   private Flow<ClipBatch, Taught, NotUsed> teach(boolean cacheable, int shards) {
     if (stages.teacher() == null) {
@@ -113,7 +113,12 @@ final class PhaseFlows {
                   CompletableFuture.completedFuture(new ArrayList<>());
               for (int i = 0; i < shards; i++) {
                 ClipBatch shard =
-                    b.slice((int) ((long) n * i / shards), (int) ((long) n * (i + 1) / shards));
+                    b.slice(
+                        ReplicaGroup.shardStart(n, i, shards),
+                        ReplicaGroup.shardStart(n, i + 1, shards));
+                if (shard.size() == 0) {
+                  continue; // a replica left out of a small batch
+                }
                 all =
                     all.thenCompose(
                         list ->

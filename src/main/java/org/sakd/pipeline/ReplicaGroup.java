@@ -44,6 +44,17 @@ final class ReplicaGroup {
     this.scheduler = scheduler;
   }
 
+  /**
+   * Where shard {@code i} of a batch of {@code n} clips over {@code r} replicas starts: rows
+   * [n·i/a, n·(i+1)/a) for the first a = min(r, n/2) replicas (at least one), none for the others.
+   * Batch norm cannot train on one clip, so a batch too small to give every replica two clips
+   * leaves some replicas out of the step (they add a zero gradient with weight 0).
+   */
+  static int shardStart(int n, int i, int r) {
+    int active = Math.max(1, Math.min(r, n / 2));
+    return i >= active ? n : (int) ((long) n * i / active);
+  }
+
   /** Whether the replicas decode and teach their own shards (trainer nodes of a cluster). */
   boolean remote() {
     return evaluator != null;
@@ -116,8 +127,8 @@ final class ReplicaGroup {
     int n = batch.size();
     List<CompletableFuture<TrainerActor.Trained>> parts = new ArrayList<>();
     for (int i = 0; i < r; i++) {
-      int from = (int) ((long) n * i / r);
-      int to = (int) ((long) n * (i + 1) / r);
+      int from = shardStart(n, i, r);
+      int to = shardStart(n, i + 1, r);
       ClipBatch shard = batch.slice(from, to);
       float[] a = null;
       if (alphaAll != null) {
@@ -156,8 +167,8 @@ final class ReplicaGroup {
     int n = batch.size();
     List<CompletableFuture<TrainerActor.Trained>> parts = new ArrayList<>();
     for (int i = 0; i < r; i++) {
-      int from = (int) ((long) n * i / r);
-      int to = (int) ((long) n * (i + 1) / r);
+      int from = shardStart(n, i, r);
+      int to = shardStart(n, i + 1, r);
       float[] a = null;
       if (alphaAll != null) {
         a = new float[to - from];
