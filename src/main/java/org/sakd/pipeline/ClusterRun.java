@@ -273,6 +273,20 @@ public final class ClusterRun {
               clip,
               studentScope,
               false);
+      // the scoring pass's share of this node: rank 0's student is loaded into it before each pass
+      StudentReplica scorerReplica =
+          s.distill().mode() == org.sakd.sakd.RunMode.SAKD
+              ? DistillRun.replica(
+                  s,
+                  s.model().student(),
+                  false,
+                  classes,
+                  teacher.classifier().featureDim(),
+                  in.studentInit(),
+                  clip,
+                  root,
+                  false)
+              : null;
       TrainerHello hello =
           NodeIdentity.of(
               s,
@@ -298,6 +312,11 @@ public final class ClusterRun {
                                 DispatcherSelector.fromConfig("sakd-decoder-dispatcher")),
                         "decoders");
                 var teacherRef = ctx.spawn(TeacherActor.create(teacher), "teacher", compute);
+                var interrupter = ctx.spawn(InterrupterActor.create(), "interrupter", compute);
+                ActorRef<ScorerActor.Command> scorer =
+                    scorerReplica == null
+                        ? null
+                        : ctx.spawn(ScorerActor.create(scorerReplica), "scorer", compute);
                 var ring = ctx.spawn(RingAllReduce.create(), RingAllReduce.NAME);
                 var node =
                     ctx.spawn(
@@ -306,6 +325,8 @@ public final class ClusterRun {
                             in.index().train(),
                             decoders,
                             teacherRef,
+                            interrupter,
+                            scorer,
                             new ActorRing(ring, ctx.getSystem()),
                             hello.toBuilder()
                                 .setRing(

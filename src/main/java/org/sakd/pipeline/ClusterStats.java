@@ -17,6 +17,7 @@ final class ClusterStats {
   private static final class Node {
     final Map<String, Object> info = new LinkedHashMap<>();
     long steps;
+    long scored;
     double stepSeconds;
     double reduceSeconds;
   }
@@ -54,6 +55,10 @@ final class ClusterStats {
     n.reduceSeconds += reduceSeconds;
   }
 
+  synchronized void scored(int node, int samples) {
+    nodes.get(node).scored += samples;
+  }
+
   synchronized void fault(String node, String what) {
     Map<String, Object> f = new LinkedHashMap<>();
     f.put("time", Instant.now().toString());
@@ -72,6 +77,7 @@ final class ClusterStats {
     for (Node n : nodes) {
       Map<String, Object> m = new LinkedHashMap<>(n.info);
       m.put("steps", n.steps);
+      m.put("scored_samples", n.scored);
       m.put("step_seconds", n.stepSeconds);
       m.put("allreduce_seconds", n.reduceSeconds);
       m.put("allreduce_share", n.stepSeconds == 0 ? null : n.reduceSeconds / n.stepSeconds);

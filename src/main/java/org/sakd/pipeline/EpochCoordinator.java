@@ -233,7 +233,7 @@ public final class EpochCoordinator extends AbstractBehavior<EpochCoordinator.Co
     boolean shuffle = schedule.isShuffle(next);
     return replicas
         .state()
-        .thenCompose(st -> flows.selectWith(st, nextPlan, beta, shuffle, spec.train()))
+        .thenCompose(st -> flows.selectWith(st, nextPlan, beta, shuffle, spec.train(), replicas))
         .thenCompose(
             sel ->
                 CompletableFuture.runAsync(() -> recorder.selection(next, sel), blocking)

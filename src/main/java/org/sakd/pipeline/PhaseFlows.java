@@ -171,6 +171,46 @@ final class PhaseFlows {
   }
 
   /**
+   * The scoring pass on the trainer nodes: the same batches as {@link #score} (in order, {@code
+   * sakd.score-batch-size} samples each), dealt round-robin to the nodes, which decode, interrupt,
+   * teach and score them; the scores go to the selector in batch order.
+   */
+  private CompletionStage<Done> scoreOnNodes(
+      EpochPlan plan, double beta, List<Sample> train, int epochs, ReplicaGroup replicas) {
+    int epoch = plan.epoch();
+    Progress bar =
+        new Progress(
+            "score " + (epoch + 1) + "/" + epochs,
+            train.size(),
+            new Progress.Position(clock, epoch, 0, 0));
+    return Source.from(train)
+        .grouped(s.sakd().scoreBatchSize())
+        .zipWithIndex()
+        .mapAsync(
+            2 * replicas.size(),
+            p -> {
+              List<Sample> batch = p.first();
+              long[] seeds = new long[batch.size()];
+              for (int i = 0; i < seeds.length; i++) {
+                seeds[i] = plan.clipSeed(s.data().trainSampling(), batch.get(i));
+              }
+              return replicas.scoreOn(
+                  (int) (p.second() % replicas.size()),
+                  batch,
+                  seeds,
+                  beta,
+                  s.sakd().eta(),
+                  plan.interruptSeed());
+            })
+        .via(
+            PhaseFlows.<ScorerActor.Scores, SelectorActor.Command, Done>askKeeping(
+                    1, stages.selector(), (sc, r) -> new SelectorActor.Add(sc, r))
+                .map(p -> p.second().ids().length))
+        .runWith(Sink.foreach(k -> bar.step(k, Double.NaN)), mat)
+        .whenComplete((x, e) -> bar.close());
+  }
+
+  /**
    * A run's start: the teacher's classifier head goes to every student (and the scorer's); then the
    * replicas take the checkpoint's state (and the selector its selection) when {@code resumePoint}
    * finds one, else replica 0's initial state. Null for a fresh start.
@@ -212,7 +252,7 @@ final class PhaseFlows {
    */
   CompletionStage<SelectorActor.Selection> select(
       EpochPlan plan, double beta, boolean shuffle, List<Sample> train, ReplicaGroup replicas) {
-    return replicas.state().thenCompose(st -> selectWith(st, plan, beta, shuffle, train));
+    return replicas.state().thenCompose(st -> selectWith(st, plan, beta, shuffle, train, replicas));
   }
 
   /**
@@ -220,21 +260,35 @@ final class PhaseFlows {
    * training, at the start of the epoch before).
    */
   CompletionStage<SelectorActor.Selection> selectWith(
-      TrainerActor.State st, EpochPlan plan, double beta, boolean shuffle, List<Sample> train) {
+      TrainerActor.State st,
+      EpochPlan plan,
+      double beta,
+      boolean shuffle,
+      List<Sample> train,
+      ReplicaGroup replicas) {
     int epoch = plan.epoch();
     int epochs = s.train().epochs();
-    return AskPattern.<ScorerActor.Command, ScorerActor.Loaded>ask(
-            stages.scorer(), r -> new ScorerActor.Load(st, epoch, epochs, r), ASK, scheduler)
-        .thenCompose(x -> score(plan, beta, train, epochs))
-        .thenCompose(
-            x ->
-                AskPattern.<SelectorActor.Command, SelectorActor.Selection>ask(
-                    stages.selector(),
-                    r ->
-                        new SelectorActor.Select(
-                            epoch, beta, shuffle, s.sakd().ratio(), plan.selectSeed(), r),
+    // a cluster's trainer nodes score the pass between them, each with rank 0's student
+    CompletionStage<Done> scored =
+        replicas.remote()
+            ? replicas
+                .loadScorers(st, epoch, epochs)
+                .thenCompose(x -> scoreOnNodes(plan, beta, train, epochs, replicas))
+            : AskPattern.<ScorerActor.Command, ScorerActor.Loaded>ask(
+                    stages.scorer(),
+                    r -> new ScorerActor.Load(st, epoch, epochs, r),
                     ASK,
-                    scheduler));
+                    scheduler)
+                .thenCompose(x -> score(plan, beta, train, epochs));
+    return scored.thenCompose(
+        x ->
+            AskPattern.<SelectorActor.Command, SelectorActor.Selection>ask(
+                stages.selector(),
+                r ->
+                    new SelectorActor.Select(
+                        epoch, beta, shuffle, s.sakd().ratio(), plan.selectSeed(), r),
+                ASK,
+                scheduler));
   }
 
   /** The selector's state for a checkpoint, or just the subset and α where there is no selector. */

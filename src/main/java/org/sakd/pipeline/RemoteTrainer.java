@@ -1,6 +1,7 @@
 package org.sakd.pipeline;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -13,6 +14,9 @@ import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Subscribe;
 import org.sakd.proto.EpochBegins;
+import org.sakd.proto.ScoreSamples;
+import org.sakd.proto.ScoredSamples;
+import org.sakd.proto.ScorerLoaded;
 import org.sakd.proto.StatePart;
 import org.sakd.proto.StateWanted;
 import org.sakd.proto.TrainSamples;
@@ -38,6 +42,9 @@ public final class RemoteTrainer extends AbstractBehavior<Object> {
   private final Map<Long, ActorRef<TrainerActor.State>> states = new HashMap<>();
   private final Map<Long, StateParts.Assembly> assemblies = new HashMap<>();
   private long nextTransfer = 1;
+  private final Map<Long, ActorRef<ScorerActor.Loaded>> scorerLoads = new HashMap<>();
+  private final Map<Long, ActorRef<ScorerActor.Scores>> scoring = new HashMap<>();
+  private final Map<Long, List<ScoredSamples>> scoredParts = new HashMap<>();
   private final ClusterStats stats;
   private final int statsHandle;
 
@@ -79,6 +86,10 @@ public final class RemoteTrainer extends AbstractBehavior<Object> {
         .onMessage(TrainerActor.GetState.class, this::onGetState)
         .onMessage(TrainerActor.Restore.class, this::onRestore)
         .onMessage(StatePart.class, this::onStatePart)
+        .onMessage(TrainerActor.LoadScorer.class, this::onLoadScorer)
+        .onMessage(ScorerLoaded.class, this::onScorerLoaded)
+        .onMessage(TrainerActor.ScoreSamples.class, this::onScoreSamples)
+        .onMessage(ScoredSamples.class, this::onScored)
         .onMessage(TrainerActor.TrainShard.class, m -> unsupported("decoded batches"))
         .onMessage(TrainerActor.Evaluate.class, m -> unsupported("validation"))
         .onMessage(ClusterEvent.UnreachableMember.class, this::onUnreachable)
@@ -155,6 +166,84 @@ public final class RemoteTrainer extends AbstractBehavior<Object> {
     long t = nextTransfer++;
     states.put(t, m.replyTo());
     StateParts.split(t, m.state()).forEach(node::tell);
+    return this;
+  }
+
+  /** Rank 0's student for the node's scorer, in parts flagged for it. */
+  private Behavior<Object> onLoadScorer(TrainerActor.LoadScorer m) {
+    long t = nextTransfer++;
+    scorerLoads.put(t, m.replyTo());
+    for (StatePart p : StateParts.split(t, m.state())) {
+      node.tell(
+          p.toBuilder()
+              .setScorer(true)
+              .setEpoch(m.epoch())
+              .setTotalEpochs(m.totalEpochs())
+              .build());
+    }
+    return this;
+  }
+
+  private Behavior<Object> onScorerLoaded(ScorerLoaded m) {
+    ActorRef<ScorerActor.Loaded> to = scorerLoads.remove(m.getTransfer());
+    if (to != null) {
+      to.tell(new ScorerActor.Loaded(m.getChecksum()));
+    }
+    return this;
+  }
+
+  private Behavior<Object> onScoreSamples(TrainerActor.ScoreSamples m) {
+    long r = nextTransfer++;
+    scoring.put(r, m.replyTo());
+    ScoreSamples.Builder b =
+        ScoreSamples.newBuilder()
+            .setRequest(r)
+            .setBeta(m.beta())
+            .setEta(m.eta())
+            .setInterruptSeed(m.interruptSeed());
+    for (int i = 0; i < m.samples().size(); i++) {
+      b.addSamples(m.samples().get(i).index()).addSeeds(m.seeds()[i]);
+    }
+    node.tell(b.build());
+    return this;
+  }
+
+  /** The parts of a batch's scores; when all are in, the scores go to who asked. */
+  private Behavior<Object> onScored(ScoredSamples m) {
+    if (!m.getFailure().isEmpty()) {
+      throw new IllegalStateException(
+          "trainer node " + name + " failed to score a batch: " + m.getFailure());
+    }
+    List<ScoredSamples> parts =
+        scoredParts.computeIfAbsent(m.getRequest(), k -> new java.util.ArrayList<>());
+    parts.add(m);
+    if (parts.size() < m.getParts()) {
+      return this;
+    }
+    scoredParts.remove(m.getRequest());
+    parts.sort(java.util.Comparator.comparingInt(ScoredSamples::getPart));
+    int n = parts.stream().mapToInt(ScoredSamples::getIdsCount).sum();
+    int dim = m.getFeatureDim();
+    int[] ids = new int[n];
+    double[] kd = new double[n];
+    float[] features = new float[n * dim];
+    int row = 0;
+    for (ScoredSamples p : parts) {
+      for (int i = 0; i < p.getIdsCount(); i++, row++) {
+        ids[row] = p.getIds(i);
+        kd[row] = p.getKd(i);
+        for (int j = 0; j < dim; j++) {
+          features[row * dim + j] = p.getFeatures(i * dim + j);
+        }
+      }
+    }
+    ActorRef<ScorerActor.Scores> to = scoring.remove(m.getRequest());
+    if (to == null) {
+      throw new IllegalStateException(
+          "trainer node " + name + " sent scores nobody asked for (" + m.getRequest() + ")");
+    }
+    stats.scored(statsHandle, n);
+    to.tell(new ScorerActor.Scores(ids, kd, features, dim));
     return this;
   }
 

@@ -99,6 +99,34 @@ final class ReplicaGroup {
     trainers.forEach(t -> t.tell(new TrainerActor.EpochStart(epoch, epochs)));
   }
 
+  /** Every trainer node's scorer takes {@code st} (rank 0's student) before a scoring pass. */
+  CompletionStage<Done> loadScorers(TrainerActor.State st, int epoch, int epochs) {
+    List<CompletableFuture<ScorerActor.Loaded>> all = new ArrayList<>();
+    for (var t : trainers) {
+      all.add(
+          AskPattern.<TrainerActor.Command, ScorerActor.Loaded>ask(
+                  t, r -> new TrainerActor.LoadScorer(st, epoch, epochs, r), ASK, scheduler)
+              .toCompletableFuture());
+    }
+    return CompletableFuture.allOf(all.toArray(new CompletableFuture[0]))
+        .thenApply(x -> Done.getInstance());
+  }
+
+  /** One batch of the scoring pass, scored on trainer node {@code i}. */
+  CompletionStage<ScorerActor.Scores> scoreOn(
+      int i,
+      List<org.sakd.data.Sample> batch,
+      long[] seeds,
+      double beta,
+      double eta,
+      long interruptSeed) {
+    return AskPattern.ask(
+        trainers.get(i),
+        r -> new TrainerActor.ScoreSamples(batch, seeds, beta, eta, interruptSeed, r),
+        ASK,
+        scheduler);
+  }
+
   /** Replica 0's parameters, buffers and optimizer state. */
   CompletionStage<TrainerActor.State> state() {
     return AskPattern.ask(trainers.get(0), TrainerActor.GetState::new, ASK, scheduler);

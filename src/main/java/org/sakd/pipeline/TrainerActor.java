@@ -33,6 +33,25 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
 
   public record Trained(long step, int replica, double loss, int samples) {}
 
+  /** A trainer node's scorer takes replica 0's state before a scoring pass. */
+  public record LoadScorer(
+      State state, int epoch, int totalEpochs, ActorRef<ScorerActor.Loaded> replyTo)
+      implements Command {}
+
+  /**
+   * One batch of the scoring pass, scored on a trainer node (decoded with {@code seeds},
+   * interrupted at {@code beta} seeded from {@code interruptSeed}, taught, scored). Only {@link
+   * RemoteTrainer} serves it.
+   */
+  public record ScoreSamples(
+      List<Sample> samples,
+      long[] seeds,
+      double beta,
+      double eta,
+      long interruptSeed,
+      ActorRef<ScorerActor.Scores> replyTo)
+      implements Command {}
+
   /**
    * A step on samples that the trainer decodes and teaches itself (a trainer node of a cluster run:
    * data goes to the compute, not tensors over the network). {@code seeds}: each sample's clip seed
@@ -104,6 +123,16 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
     return newReceiveBuilder()
         .onMessage(TrainShard.class, this::onTrainShard)
         .onMessage(WrappedReduced.class, this::onReduced)
+        .onMessage(
+            LoadScorer.class,
+            m -> {
+              throw new IllegalStateException("replica " + index + " has no scorer of its own");
+            })
+        .onMessage(
+            ScoreSamples.class,
+            m -> {
+              throw new IllegalStateException("replica " + index + " has no scorer of its own");
+            })
         .onMessage(
             TrainSamples.class,
             m -> {

@@ -22,6 +22,9 @@ import org.sakd.data.Clip;
 import org.sakd.data.Sample;
 import org.sakd.proto.EpochBegins;
 import org.sakd.proto.RunOver;
+import org.sakd.proto.ScoreSamples;
+import org.sakd.proto.ScoredSamples;
+import org.sakd.proto.ScorerLoaded;
 import org.sakd.proto.StatePart;
 import org.sakd.proto.StateWanted;
 import org.sakd.proto.TrainSamples;
@@ -64,10 +67,18 @@ public final class TrainerNode extends AbstractBehavior<Object> {
 
   private record NoCoordinator() {}
 
+  private record ScorerReady(long transfer, double checksum) {}
+
+  private record Scored(
+      long admission, long request, ScorerActor.Scores scores, Throwable failure) {}
+
   private final StudentReplica replica;
   private final List<Sample> train;
   private final ActorRef<DecoderActor.Command> decoders;
   private final ActorRef<TeacherActor.Command> teacher;
+  private final ActorRef<InterrupterActor.Command> interrupter;
+  private final ActorRef<ScorerActor.Command> scorer;
+  private final Map<Long, StateParts.Assembly> scorerAssemblies = new HashMap<>();
   private final GradientRing ring;
   private final TrainerHello hello;
   private final CompletableFuture<Ended> ended;
@@ -102,12 +113,16 @@ public final class TrainerNode extends AbstractBehavior<Object> {
       List<Sample> train,
       ActorRef<DecoderActor.Command> decoders,
       ActorRef<TeacherActor.Command> teacher,
+      ActorRef<InterrupterActor.Command> interrupter,
+      ActorRef<ScorerActor.Command> scorer,
       GradientRing ring,
       TrainerHello hello,
       CompletableFuture<Ended> ended,
       int waitSeconds,
       TimerScheduler<Object> timers) {
     super(ctx);
+    this.interrupter = interrupter;
+    this.scorer = scorer;
     this.waitSeconds = waitSeconds;
     this.timers = timers;
     this.replica = replica;
@@ -140,6 +155,8 @@ public final class TrainerNode extends AbstractBehavior<Object> {
       List<Sample> train,
       ActorRef<DecoderActor.Command> decoders,
       ActorRef<TeacherActor.Command> teacher,
+      ActorRef<InterrupterActor.Command> interrupter,
+      ActorRef<ScorerActor.Command> scorer,
       GradientRing ring,
       TrainerHello hello,
       CompletableFuture<Ended> ended,
@@ -154,6 +171,8 @@ public final class TrainerNode extends AbstractBehavior<Object> {
                         train,
                         decoders,
                         teacher,
+                        interrupter,
+                        scorer,
                         ring,
                         hello,
                         ended,
@@ -177,6 +196,9 @@ public final class TrainerNode extends AbstractBehavior<Object> {
         .onMessage(TeacherActor.Head.class, this::onHead)
         .onMessage(RunOver.class, this::onRunOver)
         .onMessage(NoCoordinator.class, this::onNoCoordinator)
+        .onMessage(ScorerReady.class, this::onScorerReady)
+        .onMessage(ScoreSamples.class, this::onScoreSamples)
+        .onMessage(Scored.class, this::onScored)
         .onSignal(Terminated.class, this::onCoordinatorLost)
         .onSignal(
             PostStop.class,
@@ -239,6 +261,9 @@ public final class TrainerNode extends AbstractBehavior<Object> {
 
   private Behavior<Object> onHead(TeacherActor.Head h) {
     replica.setTeacherHead(h.weight(), h.bias(), h.classes(), h.featureDim());
+    if (scorer != null) {
+      scorer.tell(new ScorerActor.SetHead(h));
+    }
     headSet = true;
     return this;
   }
@@ -411,6 +436,9 @@ public final class TrainerNode extends AbstractBehavior<Object> {
 
   /** The parts of a state to take; then this node's own state goes back under the same transfer. */
   private Behavior<Object> onStatePart(StatePart p) {
+    if (p.getScorer()) {
+      return onScorerPart(p);
+    }
     StateParts.Assembly a =
         assemblies.computeIfAbsent(p.getTransfer(), t -> new StateParts.Assembly(p.getCount()));
     if (a.add(p)) {
@@ -422,6 +450,129 @@ public final class TrainerNode extends AbstractBehavior<Object> {
         replica.restoreOptimizer(st.optimizer());
       }
       StateParts.split(p.getTransfer(), state()).forEach(coordinator::tell);
+    }
+    return this;
+  }
+
+  /** Rank 0's student for this node's scorer: loaded, then ScorerLoaded goes back. */
+  private Behavior<Object> onScorerPart(StatePart p) {
+    StateParts.Assembly a =
+        scorerAssemblies.computeIfAbsent(
+            p.getTransfer(), t -> new StateParts.Assembly(p.getCount()));
+    if (a.add(p)) {
+      scorerAssemblies.remove(p.getTransfer());
+      TrainerActor.State st = a.state();
+      long transfer = p.getTransfer();
+      getContext()
+          .pipeToSelf(
+              AskPattern.<ScorerActor.Command, ScorerActor.Loaded>ask(
+                  scorer,
+                  r -> new ScorerActor.Load(st, p.getEpoch(), p.getTotalEpochs(), r),
+                  ASK,
+                  getContext().getSystem().scheduler()),
+              (l, e) ->
+                  e != null
+                      ? new StepFailed(admission, null, e)
+                      : new ScorerReady(transfer, l.checksum()));
+    }
+    return this;
+  }
+
+  private Behavior<Object> onScorerReady(ScorerReady r) {
+    if (coordinator != null) {
+      coordinator.tell(
+          ScorerLoaded.newBuilder().setTransfer(r.transfer()).setChecksum(r.checksum()).build());
+    }
+    return this;
+  }
+
+  /**
+   * One batch of the scoring pass on this node: decode, interrupt, teach, score (the stages are
+   * actors of this node; nothing here touches this actor's state until the scores come back).
+   */
+  private Behavior<Object> onScoreSamples(ScoreSamples m) {
+    long a = admission;
+    var scheduler = getContext().getSystem().scheduler();
+    List<CompletableFuture<DecoderActor.Decoded>> clips = new ArrayList<>();
+    for (int i = 0; i < m.getSamplesCount(); i++) {
+      Sample smp = train.get(m.getSamples(i));
+      long seed = m.getSeeds(i);
+      clips.add(
+          AskPattern.<DecoderActor.Command, DecoderActor.Decoded>ask(
+                  decoders, r -> new DecoderActor.Decode(smp, true, seed, r), ASK, scheduler)
+              .toCompletableFuture());
+    }
+    java.util.concurrent.CompletionStage<ScorerActor.Scores> scores =
+        CompletableFuture.allOf(clips.toArray(new CompletableFuture[0]))
+            .thenCompose(
+                x -> {
+                  List<Sample> samples = new ArrayList<>();
+                  List<Clip> decoded = new ArrayList<>();
+                  for (var c : clips) {
+                    var d = c.join();
+                    if (d.clip().isPresent()) {
+                      samples.add(d.sample());
+                      decoded.add(d.clip().get());
+                    }
+                  }
+                  return AskPattern.<InterrupterActor.Command, ClipBatch>ask(
+                      interrupter,
+                      r ->
+                          new InterrupterActor.Interrupt(
+                              new ClipBatch(samples, decoded),
+                              m.getBeta(),
+                              m.getEta(),
+                              m.getInterruptSeed(),
+                              r),
+                      ASK,
+                      scheduler);
+                })
+            .thenCompose(
+                b ->
+                    AskPattern.<TeacherActor.Command, TeacherOutputs>ask(
+                            teacher, r -> new TeacherActor.Infer(b, false, r), ASK, scheduler)
+                        .thenCompose(
+                            t ->
+                                AskPattern.<ScorerActor.Command, ScorerActor.Scores>ask(
+                                    scorer, r -> new ScorerActor.Score(b, t, r), ASK, scheduler)));
+    getContext().pipeToSelf(scores, (sc, e) -> new Scored(a, m.getRequest(), sc, e));
+    return this;
+  }
+
+  /** A batch's scores back to the coordinator, in parts of at most 128 KiB of features. */
+  private Behavior<Object> onScored(Scored s) {
+    if (s.admission() != admission || coordinator == null) {
+      return this;
+    }
+    if (s.failure() != null) {
+      coordinator.tell(
+          ScoredSamples.newBuilder()
+              .setRequest(s.request())
+              .setPart(0)
+              .setParts(1)
+              .setFailure(String.valueOf(s.failure()))
+              .build());
+      return this;
+    }
+    ScorerActor.Scores sc = s.scores();
+    int dim = sc.featureDim();
+    int n = sc.ids().length;
+    int rows = Math.max(1, (128 * 1024 / 4) / Math.max(1, dim));
+    int parts = Math.max(1, (n + rows - 1) / rows);
+    for (int p = 0; p < parts; p++) {
+      ScoredSamples.Builder b =
+          ScoredSamples.newBuilder()
+              .setRequest(s.request())
+              .setPart(p)
+              .setParts(parts)
+              .setFeatureDim(dim);
+      for (int i = p * rows; i < Math.min(n, (p + 1) * rows); i++) {
+        b.addIds(sc.ids()[i]).addKd(sc.kd()[i]);
+        for (int j = 0; j < dim; j++) {
+          b.addFeatures(sc.features()[i * dim + j]);
+        }
+      }
+      coordinator.tell(b.build());
     }
     return this;
   }

@@ -141,6 +141,14 @@ class ClusterRunTest {
     assertTrue(
         nodes.contains("\"rank\":1") && nodes.contains("\"allreduce_share_of_step\":0."), nodes);
     assertTrue(nodes.contains("\"faults\":[]"), nodes);
+    // the scoring pass ran on the trainer nodes: 18 clips x 3 epochs between them
+    java.util.regex.Matcher scored = Pattern.compile("\"scored_samples\":(\\d+)").matcher(nodes);
+    int sum = 0;
+    while (scored.find()) {
+      assertTrue(Integer.parseInt(scored.group(1)) > 0, nodes);
+      sum += Integer.parseInt(scored.group(1));
+    }
+    assertEquals(54, sum, nodes);
     assertTrue(
         Files.readString(dir.resolve("runs/cluster-nodes/trainer-1.log"))
             .contains("joined the run as rank"),
