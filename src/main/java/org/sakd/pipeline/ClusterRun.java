@@ -18,7 +18,6 @@ import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.Routers;
 import org.sakd.cluster.ClusterConfig;
 import org.sakd.cluster.NodeSpec;
 import org.sakd.cluster.RingAllReduce;
@@ -301,16 +300,7 @@ public final class ClusterRun {
               ctx -> {
                 DispatcherSelector compute =
                     DispatcherSelector.fromConfig("sakd-compute-dispatcher");
-                var decoders =
-                    ctx.spawn(
-                        Routers.pool(
-                                s.data().decoders(),
-                                Behaviors.supervise(DecoderActor.create(loader))
-                                    .onFailure(SupervisorStrategy.restart()))
-                            .withRoundRobinRouting()
-                            .withRouteeProps(
-                                DispatcherSelector.fromConfig("sakd-decoder-dispatcher")),
-                        "decoders");
+                var decoders = DecoderActor.spawnPool(ctx, s.data().decoders(), loader);
                 var teacherRef = ctx.spawn(TeacherActor.create(teacher), "teacher", compute);
                 var interrupter = ctx.spawn(InterrupterActor.create(), "interrupter", compute);
                 ActorRef<ScorerActor.Command> scorer =

@@ -48,6 +48,24 @@ public final class DecoderActor extends AbstractBehavior<DecoderActor.Command> {
     return Behaviors.setup(ctx -> new DecoderActor(ctx, loader));
   }
 
+  /**
+   * A round-robin pool of {@code n} decoders on the decoder dispatcher, each restarted when it
+   * fails (decoders are stateless).
+   */
+  static ActorRef<Command> spawnPool(
+      org.apache.pekko.actor.typed.javadsl.ActorContext<?> ctx, int n, ClipLoader loader) {
+    return ctx.spawn(
+        org.apache.pekko.actor.typed.javadsl.Routers.pool(
+                n,
+                Behaviors.supervise(create(loader))
+                    .onFailure(org.apache.pekko.actor.typed.SupervisorStrategy.restart()))
+            .withRoundRobinRouting()
+            .withRouteeProps(
+                org.apache.pekko.actor.typed.DispatcherSelector.fromConfig(
+                    "sakd-decoder-dispatcher")),
+        "decoders");
+  }
+
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder().onMessage(Decode.class, this::onDecode).build();

@@ -15,9 +15,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.ChildFailed;
 import org.apache.pekko.actor.typed.DispatcherSelector;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.Routers;
 import org.sakd.checkpoint.CheckpointStore;
 import org.sakd.checkpoint.Checkpoints;
 import org.sakd.config.Settings;
@@ -196,16 +194,7 @@ public final class DistillRun {
               ctx -> {
                 DispatcherSelector compute =
                     DispatcherSelector.fromConfig("sakd-compute-dispatcher");
-                var decoders =
-                    ctx.spawn(
-                        Routers.pool(
-                                s.data().decoders(),
-                                Behaviors.supervise(DecoderActor.create(loader))
-                                    .onFailure(SupervisorStrategy.restart()))
-                            .withRoundRobinRouting()
-                            .withRouteeProps(
-                                DispatcherSelector.fromConfig("sakd-decoder-dispatcher")),
-                        "decoders");
+                var decoders = DecoderActor.spawnPool(ctx, s.data().decoders(), loader);
                 var interrupter = ctx.spawn(InterrupterActor.create(), "interrupter", compute);
                 ActorRef<TeacherActor.Command> teacherRef =
                     teacher == null

@@ -276,18 +276,8 @@ public final class TrainerNode extends AbstractBehavior<Object> {
   private Behavior<Object> onTrainSamples(TrainSamples m) {
     long a = admission;
     stepStarted = System.nanoTime();
-    List<CompletableFuture<DecoderActor.Decoded>> clips = new ArrayList<>();
-    for (int i = 0; i < m.getSamplesCount(); i++) {
-      Sample smp = train.get(m.getSamples(i));
-      long seed = m.getSeeds(i);
-      clips.add(
-          AskPattern.<DecoderActor.Command, DecoderActor.Decoded>ask(
-                  decoders,
-                  r -> new DecoderActor.Decode(smp, true, seed, r),
-                  ASK,
-                  getContext().getSystem().scheduler())
-              .toCompletableFuture());
-    }
+    List<CompletableFuture<DecoderActor.Decoded>> clips =
+        decode(m.getSamplesList(), m.getSeedsList());
     getContext()
         .pipeToSelf(
             CompletableFuture.allOf(clips.toArray(new CompletableFuture[0])),
@@ -296,6 +286,24 @@ public final class TrainerNode extends AbstractBehavior<Object> {
                     ? new StepFailed(a, m, e)
                     : new Decoded(a, m, clips.stream().map(CompletableFuture::join).toList()));
     return this;
+  }
+
+  /** Asks this node's decoders for the training clip of each sample with its seed. */
+  private List<CompletableFuture<DecoderActor.Decoded>> decode(
+      List<Integer> samples, List<Long> seeds) {
+    List<CompletableFuture<DecoderActor.Decoded>> clips = new ArrayList<>();
+    for (int i = 0; i < samples.size(); i++) {
+      Sample smp = train.get(samples.get(i));
+      long seed = seeds.get(i);
+      clips.add(
+          AskPattern.<DecoderActor.Command, DecoderActor.Decoded>ask(
+                  decoders,
+                  r -> new DecoderActor.Decode(smp, true, seed, r),
+                  ASK,
+                  getContext().getSystem().scheduler())
+              .toCompletableFuture());
+    }
+    return clips;
   }
 
   private Behavior<Object> onDecoded(Decoded d) {
@@ -493,15 +501,8 @@ public final class TrainerNode extends AbstractBehavior<Object> {
   private Behavior<Object> onScoreSamples(ScoreSamples m) {
     long a = admission;
     var scheduler = getContext().getSystem().scheduler();
-    List<CompletableFuture<DecoderActor.Decoded>> clips = new ArrayList<>();
-    for (int i = 0; i < m.getSamplesCount(); i++) {
-      Sample smp = train.get(m.getSamples(i));
-      long seed = m.getSeeds(i);
-      clips.add(
-          AskPattern.<DecoderActor.Command, DecoderActor.Decoded>ask(
-                  decoders, r -> new DecoderActor.Decode(smp, true, seed, r), ASK, scheduler)
-              .toCompletableFuture());
-    }
+    List<CompletableFuture<DecoderActor.Decoded>> clips =
+        decode(m.getSamplesList(), m.getSeedsList());
     java.util.concurrent.CompletionStage<ScorerActor.Scores> scores =
         CompletableFuture.allOf(clips.toArray(new CompletableFuture[0]))
             .thenCompose(
