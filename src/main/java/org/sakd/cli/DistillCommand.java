@@ -33,17 +33,25 @@ final class DistillCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     return distill(
-        options.load(), resume, overwrite, spec.commandLine().getParseResult().originalArgs());
+        options.load(),
+        resume,
+        overwrite,
+        "distill",
+        spec.commandLine().getParseResult().originalArgs());
   }
 
-  /** One distillation into its run folder (also a cluster's coordinator node); prints its table. */
-  static int distill(Settings s, boolean resume, boolean overwrite, List<String> args) {
+  /**
+   * One distillation into its run folder (also a cluster's coordinator node: {@code command} names
+   * the command a stopped run's resume line repeats); prints its table.
+   */
+  static int distill(
+      Settings s, boolean resume, boolean overwrite, String command, List<String> args) {
     Jobs.teacherCheckpoint(s); // a missing teacher is a bad setting: fail before any data work
     DatasetIndex index = DataSetup.open(s);
     try (RunFolder f =
             RunFolder.acquire(
                 s.run().runDir(), Jobs.mode(resume, overwrite), "run.name", s.run().name());
-        StopNotice stop = StopNotice.register(s.run().runDir(), "distill", args)) {
+        StopNotice stop = StopNotice.register(s.run().runDir(), command, args)) {
       if (resume) {
         Jobs.checkResume(s, index, s.model().student(), Jobs.DISTILL_KEYS);
       }

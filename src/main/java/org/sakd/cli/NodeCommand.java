@@ -61,7 +61,7 @@ final class NodeCommand implements Callable<Integer> {
     switch (role) {
       case "coordinator":
         return DistillCommand.distill(
-            s, resume, overwrite, spec.commandLine().getParseResult().originalArgs());
+            s, resume, overwrite, "node", spec.commandLine().getParseResult().originalArgs());
       case "trainer":
         return trainer(s);
       default:

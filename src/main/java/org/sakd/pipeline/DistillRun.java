@@ -171,8 +171,10 @@ public final class DistillRun {
       }
       org.sakd.model.ModelInfo.checkForward(
           replicas.get(0).student().block(), replicas.get(0).student().manager(), 1);
+      boolean scores = s.distill().mode() == RunMode.SAKD && !supervised;
+      // a cluster's trainer nodes score the pass with scorers of their own
       StudentReplica scorerReplica =
-          s.distill().mode() == RunMode.SAKD && !supervised
+          scores && !cluster
               ? replica(
                   s, model, supervised, classes, teacherDim, in.studentInit(), clip, root, false)
               : null;
@@ -204,6 +206,8 @@ public final class DistillRun {
                 ActorRef<SelectorActor.Command> selector = null;
                 if (scorerReplica != null) {
                   scorer = ctx.spawn(ScorerActor.create(scorerReplica), "scorer", compute);
+                }
+                if (scores) {
                   selector =
                       ctx.spawn(
                           SelectorActor.create(
@@ -261,6 +265,8 @@ public final class DistillRun {
                 trainers.forEach(ctx::watch);
                 if (scorer != null) {
                   ctx.watch(scorer);
+                }
+                if (selector != null) {
                   ctx.watch(selector);
                 }
                 List<ActorRef<Object>> nodes = new ArrayList<>();
