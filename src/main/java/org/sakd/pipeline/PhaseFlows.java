@@ -359,9 +359,7 @@ final class PhaseFlows {
                         return new double[] {loss * batch.size(), batch.size()};
                       });
             })
-        .runWith(
-            Sink.fold(new double[2], (acc, x) -> new double[] {acc[0] + x[0], acc[1] + x[1]}), mat)
-        .thenApply(acc -> new Trained(acc[1] == 0 ? Double.NaN : acc[0] / acc[1], (int) acc[1]))
+        .runWith(meanOfSteps(), mat)
         .whenComplete((x, e) -> bar.close());
   }
 
@@ -399,10 +397,18 @@ final class PhaseFlows {
                         return new double[] {loss * batch.size(), batch.size()};
                       });
             })
-        .runWith(
-            Sink.fold(new double[2], (acc, x) -> new double[] {acc[0] + x[0], acc[1] + x[1]}), mat)
-        .thenApply(acc -> new Trained(acc[1] == 0 ? Double.NaN : acc[0] / acc[1], (int) acc[1]))
+        .runWith(meanOfSteps(), mat)
         .whenComplete((x, e) -> bar.close());
+  }
+
+  /** A training pass's (loss·clips, clips) per step, summed into its mean loss and clip count. */
+  private static Sink<double[], CompletionStage<Trained>> meanOfSteps() {
+    return Sink.<double[], double[]>fold(
+            new double[2], (acc, x) -> new double[] {acc[0] + x[0], acc[1] + x[1]})
+        .mapMaterializedValue(
+            f ->
+                f.thenApply(
+                    acc -> new Trained(acc[1] == 0 ? Double.NaN : acc[0] / acc[1], (int) acc[1])));
   }
 
   /** {@link #noSingletonBatches()} over groups of samples. */
