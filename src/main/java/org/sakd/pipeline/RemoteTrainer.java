@@ -249,7 +249,7 @@ public final class RemoteTrainer extends AbstractBehavior<Object> {
 
   private Behavior<Object> onStatePart(StatePart p) {
     StateParts.Assembly a =
-        assemblies.computeIfAbsent(p.getTransfer(), t -> new StateParts.Assembly(p.getCount()));
+        assemblies.computeIfAbsent(p.getTransfer(), t -> new StateParts.Assembly());
     if (a.add(p)) {
       assemblies.remove(p.getTransfer());
       ActorRef<TrainerActor.State> to = states.remove(p.getTransfer());

@@ -3,17 +3,19 @@ package org.sakd.pipeline;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.sakd.proto.NamedFloats;
+import org.sakd.checkpoint.Checkpoints;
+import org.sakd.cluster.Blobs;
+import org.sakd.proto.BlobChunk;
 import org.sakd.proto.ReplicaState;
 import org.sakd.proto.StatePart;
 
 /**
  * A replica's state on the wire: {@link TrainerActor.State} as a {@link ReplicaState} message cut
  * into {@link StatePart}s small enough for Artery's ordinary lane (whose frames are 256 KiB by
- * default; a bigger message is dropped with only a log line), and put back together.
+ * default; a bigger message is dropped with only a log line), cut and checked by {@link Blobs}, and
+ * put back together.
  */
 final class StateParts {
 
@@ -30,81 +32,41 @@ final class StateParts {
             .setChecksum(st.checksum())
             .setHasOptimizer(st.optimizer() != null);
     if (st.optimizer() != null) {
-      for (var e : st.optimizer().entrySet()) {
-        NamedFloats.Builder nf = NamedFloats.newBuilder().setName(e.getKey());
-        for (float v : e.getValue()) {
-          nf.addValues(v);
-        }
-        b.addOptimizer(nf);
-      }
+      b.addAllOptimizer(Checkpoints.tensors(st.optimizer()));
     }
-    ByteString all = b.build().toByteString();
-    int count = Math.max(1, (all.size() + PART_BYTES - 1) / PART_BYTES);
-    List<StatePart> parts = new ArrayList<>(count);
-    for (int i = 0; i < count; i++) {
-      int from = i * PART_BYTES;
-      int to = Math.min(all.size(), from + PART_BYTES);
-      parts.add(
-          StatePart.newBuilder()
-              .setTransfer(transfer)
-              .setIndex(i)
-              .setCount(count)
-              .setData(all.substring(from, to))
-              .build());
+    List<StatePart> parts = new ArrayList<>();
+    for (BlobChunk c : Blobs.split(Long.toString(transfer), b.build().toByteArray(), PART_BYTES)) {
+      parts.add(StatePart.newBuilder().setTransfer(transfer).setChunk(c).build());
     }
     return parts;
   }
 
   /** Collects the parts of one transfer (in any order); {@link #state()} once complete. */
   static final class Assembly {
-    private final StatePart[] parts;
-    private int got;
+    private Blobs.Assembly blob;
 
-    Assembly(int count) {
-      this.parts = new StatePart[count];
-    }
-
-    /** Adds a part; true when every part has arrived. */
+    /**
+     * Adds a part; true when every part has arrived.
+     *
+     * @throws Blobs.BlobException for a duplicate, foreign or damaged part
+     */
     boolean add(StatePart p) {
-      if (p.getCount() != parts.length || p.getIndex() < 0 || p.getIndex() >= parts.length) {
-        throw new IllegalStateException(
-            "state part "
-                + p.getIndex()
-                + "/"
-                + p.getCount()
-                + " does not belong to a transfer of "
-                + parts.length
-                + " parts");
+      if (blob == null) {
+        blob = new Blobs.Assembly(p.getChunk());
+        return blob.isComplete();
       }
-      if (parts[p.getIndex()] == null) {
-        got++;
-      }
-      parts[p.getIndex()] = p;
-      return got == parts.length;
+      return blob.add(p.getChunk());
     }
 
     TrainerActor.State state() {
-      ByteString all = ByteString.EMPTY;
-      for (StatePart p : parts) {
-        all = all.concat(p.getData());
-      }
       ReplicaState rs;
       try {
-        rs = ReplicaState.parseFrom(all);
+        rs = ReplicaState.parseFrom(blob.bytes());
       } catch (InvalidProtocolBufferException e) {
         throw new IllegalStateException("a replica state arrived damaged: " + e.getMessage(), e);
       }
-      Map<String, float[]> opt = null;
-      if (rs.getHasOptimizer()) {
-        opt = new LinkedHashMap<>();
-        for (NamedFloats nf : rs.getOptimizerList()) {
-          float[] v = new float[nf.getValuesCount()];
-          for (int i = 0; i < v.length; i++) {
-            v[i] = nf.getValues(i);
-          }
-          opt.put(nf.getName(), v);
-        }
-      }
+      Map<String, float[]> opt =
+          rs.getHasOptimizer() ? Checkpoints.tensors(rs.getOptimizerList()) : null;
       return new TrainerActor.State(
           rs.getStudent().toByteArray(), rs.getExtras().toByteArray(), opt, rs.getChecksum());
     }

@@ -448,7 +448,7 @@ public final class TrainerNode extends AbstractBehavior<Object> {
       return onScorerPart(p);
     }
     StateParts.Assembly a =
-        assemblies.computeIfAbsent(p.getTransfer(), t -> new StateParts.Assembly(p.getCount()));
+        assemblies.computeIfAbsent(p.getTransfer(), t -> new StateParts.Assembly());
     if (a.add(p)) {
       assemblies.remove(p.getTransfer());
       TrainerActor.State st = a.state();
@@ -465,8 +465,7 @@ public final class TrainerNode extends AbstractBehavior<Object> {
   /** Rank 0's student for this node's scorer: loaded, then ScorerLoaded goes back. */
   private Behavior<Object> onScorerPart(StatePart p) {
     StateParts.Assembly a =
-        scorerAssemblies.computeIfAbsent(
-            p.getTransfer(), t -> new StateParts.Assembly(p.getCount()));
+        scorerAssemblies.computeIfAbsent(p.getTransfer(), t -> new StateParts.Assembly());
     if (a.add(p)) {
       scorerAssemblies.remove(p.getTransfer());
       TrainerActor.State st = a.state();
