@@ -313,10 +313,9 @@ public final class ClusterRun {
                         TrainerNode.create(
                             replica,
                             in.index().train(),
-                            decoders,
-                            teacherRef,
-                            interrupter,
-                            scorer,
+                            // the node's own stages: no selector (the coordinator selects), no
+                            // trainers but this node
+                            new Stages(decoders, interrupter, teacherRef, scorer, null, List.of()),
                             new ActorRing(ring, ctx.getSystem()),
                             hello.toBuilder()
                                 .setRing(

@@ -111,24 +111,21 @@ public final class TrainerNode extends AbstractBehavior<Object> {
       ActorContext<Object> ctx,
       StudentReplica replica,
       List<Sample> train,
-      ActorRef<DecoderActor.Command> decoders,
-      ActorRef<TeacherActor.Command> teacher,
-      ActorRef<InterrupterActor.Command> interrupter,
-      ActorRef<ScorerActor.Command> scorer,
+      Stages stages,
       GradientRing ring,
       TrainerHello hello,
       CompletableFuture<Ended> ended,
       int waitSeconds,
       TimerScheduler<Object> timers) {
     super(ctx);
-    this.interrupter = interrupter;
-    this.scorer = scorer;
+    this.decoders = stages.decoders();
+    this.teacher = stages.teacher();
+    this.interrupter = stages.interrupter();
+    this.scorer = stages.scorer();
     this.waitSeconds = waitSeconds;
     this.timers = timers;
     this.replica = replica;
     this.train = train;
-    this.decoders = decoders;
-    this.teacher = teacher;
     this.ring = ring;
     this.ended = ended;
     this.resolver = ActorRefResolver.get(ctx.getSystem());
@@ -146,17 +143,15 @@ public final class TrainerNode extends AbstractBehavior<Object> {
   }
 
   /**
-   * The node actor; it owns {@code replica} and closes it when it stops. {@code hello}: this node's
+   * The node actor; it owns {@code replica} and closes it when it stops. {@code stages}: the node's
+   * decoders, interrupter, teacher and scorer (null outside SAKD). {@code hello}: this node's
    * identity (model, layout, data index, run, teacher, entry, device, ring), completed with its
    * address and actor here.
    */
   public static Behavior<Object> create(
       StudentReplica replica,
       List<Sample> train,
-      ActorRef<DecoderActor.Command> decoders,
-      ActorRef<TeacherActor.Command> teacher,
-      ActorRef<InterrupterActor.Command> interrupter,
-      ActorRef<ScorerActor.Command> scorer,
+      Stages stages,
       GradientRing ring,
       TrainerHello hello,
       CompletableFuture<Ended> ended,
@@ -166,18 +161,7 @@ public final class TrainerNode extends AbstractBehavior<Object> {
             Behaviors.withTimers(
                 timers ->
                     new TrainerNode(
-                        ctx,
-                        replica,
-                        train,
-                        decoders,
-                        teacher,
-                        interrupter,
-                        scorer,
-                        ring,
-                        hello,
-                        ended,
-                        waitSeconds,
-                        timers)));
+                        ctx, replica, train, stages, ring, hello, ended, waitSeconds, timers)));
   }
 
   @Override
