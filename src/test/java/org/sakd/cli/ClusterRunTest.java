@@ -155,23 +155,33 @@ class ClusterRunTest {
         "trainer 1 took part");
   }
 
+  /**
+   * Waits until the coordinator of run {@code run} logs {@code line}, then SIGKILLs the process
+   * group (the node's JVM with it) of the node launch-cluster named {@code who}; returns when.
+   */
+  private long killOnceLogged(Process p, Path out, String run, String line, String who)
+      throws Exception {
+    Path coordinatorLog = dir.resolve("runs/" + run + "-nodes/coordinator.log");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+    while (System.nanoTime() < deadline
+        && p.isAlive()
+        && !(Files.exists(coordinatorLog) && Files.readString(coordinatorLog).contains(line))) {
+      Thread.sleep(100);
+    }
+    Matcher m =
+        Pattern.compile(Pattern.quote(who) + " at \\S+ \\(pid (\\d+)")
+            .matcher(Files.readString(out));
+    assertTrue(p.isAlive() && m.find(), "the run ended before the kill: " + Files.readString(out));
+    long killedAt = System.currentTimeMillis();
+    new ProcessBuilder("kill", "-KILL", "--", "-" + m.group(1)).start().waitFor();
+    return killedAt;
+  }
+
   @Test
   void aTrainerKilledMidRunIsSurvived() throws Exception {
     Path out = dir.resolve("launch.log");
     Process p = launch(out, "--set", "run.name=lossy", "--set", "train.epochs=30");
-    Path coordinatorLog = dir.resolve("runs/lossy-nodes/coordinator.log");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-    while (System.nanoTime() < deadline
-        && p.isAlive()
-        && !(Files.exists(coordinatorLog)
-            && Files.readString(coordinatorLog).contains("epoch 3/30"))) {
-      Thread.sleep(100);
-    }
-    Matcher m = Pattern.compile("trainer 1 at \\S+ \\(pid (\\d+)").matcher(Files.readString(out));
-    assertTrue(p.isAlive() && m.find(), "the run ended before the kill: " + Files.readString(out));
-    long killedAt = System.currentTimeMillis();
-    // the node's process group: its JVM with it
-    new ProcessBuilder("kill", "-KILL", "--", "-" + m.group(1)).start().waitFor();
+    long killedAt = killOnceLogged(p, out, "lossy", "epoch 3/30", "trainer 1");
     int rc = waitFor(p, out);
     assertEquals(0, rc, Files.readString(out));
     List<String> rows = computed("lossy");
@@ -193,17 +203,7 @@ class ClusterRunTest {
   void aCoordinatorKilledMidRunContinuesFromItsLastCheckpointWithResume() throws Exception {
     Path out = dir.resolve("launch.log");
     Process p = launch(out, "--set", "run.name=headless", "--set", "train.epochs=20");
-    Path coordinatorLog = dir.resolve("runs/headless-nodes/coordinator.log");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-    while (System.nanoTime() < deadline
-        && p.isAlive()
-        && !(Files.exists(coordinatorLog)
-            && Files.readString(coordinatorLog).contains("epoch 4/20"))) {
-      Thread.sleep(100);
-    }
-    Matcher m = Pattern.compile("coordinator at \\S+ \\(pid (\\d+)").matcher(Files.readString(out));
-    assertTrue(p.isAlive() && m.find(), "the run ended before the kill: " + Files.readString(out));
-    new ProcessBuilder("kill", "-KILL", "--", "-" + m.group(1)).start().waitFor();
+    killOnceLogged(p, out, "headless", "epoch 4/20", "coordinator");
     assertEquals(137, waitFor(p, out), "launch-cluster ends with the coordinator's code");
     int done =
         org.sakd.checkpoint.CheckpointStore.read(
