@@ -39,7 +39,7 @@ public final class CheckpointStore {
       tmp = Files.createTempFile(dir, name, ".tmp");
       byte[] body = checkpoint.toByteArray();
       try (OutputStream out = Files.newOutputStream(tmp)) {
-        out.write(body);
+        writeInSlices(out, body);
         out.write(trailer(body));
       }
       try (var ch =
@@ -62,6 +62,20 @@ public final class CheckpointStore {
           "cannot write checkpoint " + dir.resolve(name) + ": " + reason(e), e);
     }
   }
+
+  /**
+   * A file channel's stream copies each write through a temporary direct buffer of the write's
+   * size, and every thread keeps such buffers in a cache (JDK sun.nio.ch.Util) until it dies: one
+   * write of a whole checkpoint left a few MiB of native memory on each dispatcher thread that ever
+   * saved one. Slices bound that to {@link #SLICE} bytes a thread.
+   */
+  static void writeInSlices(OutputStream out, byte[] body) throws IOException {
+    for (int off = 0; off < body.length; off += SLICE) {
+      out.write(body, off, Math.min(SLICE, body.length - off));
+    }
+  }
+
+  private static final int SLICE = 64 * 1024;
 
   /** Why a write failed in the OS's words ("No space left on device", "Read-only file system"). */
   private static String reason(IOException e) {
