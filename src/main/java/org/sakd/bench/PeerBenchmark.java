@@ -64,11 +64,13 @@ public final class PeerBenchmark {
 
   /**
    * Clips per second over the counted epochs (total clips / total seconds) and per epoch, and the
-   * cores this process kept busy over the whole measurement (warm-up epoch included).
+   * cores this process kept busy over the whole measurement (warm-up epoch included), in all and by
+   * thread group ({@link ThreadCpu}).
    */
-  record Rate(double clipsPerSecond, List<Double> epochs, double coresBusy) {
-    Rate busy(double cores) {
-      return new Rate(clipsPerSecond, epochs, cores);
+  record Rate(
+      double clipsPerSecond, List<Double> epochs, double coresBusy, Map<String, Double> byThread) {
+    Rate busy(ThreadCpu cpu) {
+      return new Rate(clipsPerSecond, epochs, cpu.cores(), cpu.coresByGroup());
     }
 
     static Rate of(List<Double> clips, List<Double> seconds) {
@@ -80,7 +82,7 @@ public final class PeerBenchmark {
         t += seconds.get(i);
         per.add(clips.get(i) / seconds.get(i));
       }
-      return new Rate(c / t, per, Double.NaN);
+      return new Rate(c / t, per, Double.NaN, Map.of());
     }
 
     String range() {
@@ -172,12 +174,15 @@ public final class PeerBenchmark {
     r.put("java_whole_loop_clips_per_s", whole.clipsPerSecond());
     r.put("java_whole_loop_epochs", whole.epochs());
     r.put("java_whole_loop_cores_busy", whole.coresBusy());
+    r.put("java_whole_loop_cores_by_thread", whole.byThread());
     r.put("java_compute_clips_per_s", compute.clipsPerSecond());
     r.put("java_compute_epochs", compute.epochs());
     r.put("java_compute_cores_busy", compute.coresBusy());
+    r.put("java_compute_cores_by_thread", compute.byThread());
     r.put("java_cached_clips_per_s", cached.clipsPerSecond());
     r.put("java_cached_epochs", cached.epochs());
     r.put("java_cached_cores_busy", cached.coresBusy());
+    r.put("java_cached_cores_by_thread", cached.byThread());
 
     Map<String, String> peer =
         python == null
@@ -202,10 +207,14 @@ public final class PeerBenchmark {
 
   /** Runs a measurement and adds the cores this process kept busy meanwhile. */
   private static Rate busy(java.util.concurrent.Callable<Rate> measurement) throws Exception {
-    long cpu0 = PipelineBenchmark.cpuNanos();
-    long wall0 = System.nanoTime();
-    Rate rate = measurement.call();
-    return rate.busy((PipelineBenchmark.cpuNanos() - cpu0) / (double) (System.nanoTime() - wall0));
+    ThreadCpu cpu = ThreadCpu.start();
+    Rate rate;
+    try {
+      rate = measurement.call();
+    } finally {
+      cpu.close();
+    }
+    return rate.busy(cpu);
   }
 
   private static String engineVersion() {
@@ -550,7 +559,20 @@ public final class PeerBenchmark {
             whole.coresBusy(),
             compute.coresBusy(),
             cached.coresBusy()));
+    b.append("cores busy by thread group: (a) ")
+        .append(byThread(whole))
+        .append("; (b) ")
+        .append(byThread(compute))
+        .append("; (c) ")
+        .append(byThread(cached))
+        .append('\n');
     return b.toString();
+  }
+
+  static String byThread(Rate r) {
+    return r.byThread().entrySet().stream()
+        .map(e -> String.format(Locale.ROOT, "%s %.2f", e.getKey(), e.getValue()))
+        .collect(Collectors.joining(", "));
   }
 
   private static void row(

@@ -98,18 +98,16 @@ public final class PipelineBenchmark {
     double studentRate = trainingRate(s.model().student(), index, source, s.train().batchSize());
     // the first epoch of each warms the JIT and the allocator; the others count
     double plainSum = 0;
-    long pc0 = cpuNanos();
-    long pw0 = System.nanoTime();
+    ThreadCpu plainCpu = ThreadCpu.start();
     for (int e = 0; e < epochs; e++) {
       double rate = plainLoop(s, index, source, teacherBytes, e);
       if (e > 0) {
         plainSum += 1 / rate;
       }
     }
+    plainCpu.close();
     double plain = (epochs - 1) / plainSum;
-    double plainCores = (cpuNanos() - pc0) / (double) (System.nanoTime() - pw0);
-    long cpu0 = cpuNanos();
-    long wall0 = System.nanoTime();
+    ThreadCpu pipelineCpu = ThreadCpu.start();
     DistillRun.Outcome o =
         DistillRun.run(
             new DistillRun.Inputs(
@@ -122,7 +120,7 @@ public final class PipelineBenchmark {
                 s.run().runDir(),
                 false,
                 Integer.MAX_VALUE));
-    double pipelineCores = (cpuNanos() - cpu0) / (double) (System.nanoTime() - wall0);
+    pipelineCpu.close();
     double clips = 0;
     double seconds = 0;
     for (EpochRecord e : o.epochs().subList(1, o.epochs().size())) {
@@ -141,8 +139,10 @@ public final class PipelineBenchmark {
     r.put("plain_clips_per_s", plain);
     r.put("pipeline_clips_per_s", pipeline);
     r.put("ratio", pipeline / plain);
-    r.put("plain_cores_busy", plainCores);
-    r.put("pipeline_cores_busy", pipelineCores);
+    r.put("plain_cores_busy", plainCpu.cores());
+    r.put("pipeline_cores_busy", pipelineCpu.cores());
+    r.put("plain_cores_by_thread", plainCpu.coresByGroup());
+    r.put("pipeline_cores_by_thread", pipelineCpu.coresByGroup());
     r.put("peak_decoded_in_flight", o.peakDecodedInFlight());
     r.put("bound", o.decodeBound());
     if (json) {
@@ -165,8 +165,11 @@ public final class PipelineBenchmark {
           pipeline / plain,
           o.peakDecodedInFlight(),
           o.decodeBound(),
-          plainCores,
-          pipelineCores);
+          plainCpu.cores(),
+          pipelineCpu.cores());
+      System.out.printf(
+          "cores busy by thread group: plain %s; pipeline %s%n",
+          plainCpu.line(), pipelineCpu.line());
     }
   }
 
