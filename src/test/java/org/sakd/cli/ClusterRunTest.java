@@ -232,6 +232,113 @@ class ClusterRunTest {
         Files.readString(again).contains("epoch " + (done + 1) + "/20"), Files.readString(again));
   }
 
+  private static java.net.http.HttpResponse<String> http(String method, java.net.URI uri)
+      throws Exception {
+    return java.net.http.HttpClient.newHttpClient()
+        .send(
+            java.net.http.HttpRequest.newBuilder(uri)
+                .method(method, java.net.http.HttpRequest.BodyPublishers.noBody())
+                .timeout(java.time.Duration.ofSeconds(10))
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** GETs {@code uri} until its body matches {@code pattern} (within 3 minutes); returns it. */
+  private static String awaitBody(java.net.URI uri, String pattern, Process run, Path out)
+      throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+    String last = "(no answer)";
+    while (System.nanoTime() < deadline && run.isAlive()) {
+      try {
+        var r = http("GET", uri);
+        last = r.statusCode() + " " + r.body();
+        if (r.statusCode() == 200 && Pattern.compile(pattern).matcher(r.body()).find()) {
+          return r.body();
+        }
+      } catch (IOException e) {
+        last = e.toString();
+      }
+      Thread.sleep(500);
+    }
+    throw new AssertionError(
+        uri + " never matched " + pattern + "; last: " + last + "\n" + Files.readString(out));
+  }
+
+  @Test
+  void aMonitorNodeServesTheRunAndTheClusterMembersReadOnly() throws Exception {
+    // one trainer, a monitor node; monitor.http.enabled is on in the layout as well: with a monitor
+    // node the coordinator serves no dashboard of its own, so the two cannot take the same port
+    int trainerPort = TinyCluster.freePort();
+    int monitorPort = TinyCluster.freePort();
+    int httpPort = TinyCluster.freePort();
+    Files.writeString(
+        layout,
+        TinyCluster.runLines(dir)
+            .append("cluster.coordinator = \"127.0.0.1:" + coordinatorPort + "\"\n")
+            .append("cluster.trainers = [\"127.0.0.1:" + trainerPort + "/cpu\"]\n")
+            .append("cluster.monitor = \"127.0.0.1:" + monitorPort + "\"\n")
+            .append("cluster.join-timeout-seconds = 60\n")
+            .append("monitor.http.enabled = true\nmonitor.http.port = " + httpPort + "\n"));
+    Path out = dir.resolve("launch.log");
+    Process p = launch(out, "--set", "run.name=watched", "--set", "train.epochs=40");
+    java.net.URI base = java.net.URI.create("http://127.0.0.1:" + httpPort + "/");
+    try {
+      // an epoch of the run, as the coordinator logged it, on the monitor's board
+      String state = awaitBody(base.resolve("api/state"), "\"epoch\":[1-9]", p, out);
+      assertTrue(state.contains("\"run\":\"watched\""), state);
+      String events = Files.readString(dir.resolve("runs/watched/events.jsonl"));
+      Matcher first = Pattern.compile("\"type\":\"epoch\"[^\n]*\"top1\":([0-9.]+)").matcher(events);
+      assertTrue(first.find(), events);
+      assertTrue(
+          http("GET", base.resolve("metrics")).body().contains("sakd_top1_percent"),
+          "Prometheus metrics on the monitor");
+      // the three nodes, each with its role, Up
+      String members =
+          awaitBody(base.resolve("cluster/members"), "(?s)(.*\"status\":\"Up\"){3}", p, out);
+      for (String[] node :
+          List.of(
+              new String[] {"coordinator", Integer.toString(coordinatorPort)},
+              new String[] {"trainer", Integer.toString(trainerPort)},
+              new String[] {"monitor", Integer.toString(monitorPort)})) {
+        assertTrue(
+            Pattern.compile(
+                    "\"node\":\"pekko://sakd@127.0.0.1:"
+                        + node[1]
+                        + "\",\"nodeUid\":\"-?\\d+\",\"roles\":\\[\""
+                        + node[0]
+                        + "\",\"dc-default\"\\],\"status\":\"Up\"")
+                .matcher(members)
+                .find(),
+            node[0] + " Up in " + members);
+      }
+      // nothing changes membership over HTTP: the trainer stays Up and the run goes on
+      String trainer = "cluster/members/sakd@127.0.0.1:" + trainerPort;
+      for (String method : List.of("PUT", "POST", "DELETE")) {
+        for (String path : List.of("cluster/members", trainer)) {
+          int code = http(method, base.resolve(path)).statusCode();
+          assertTrue(code == 405 || code == 404, method + " " + path + ": " + code);
+        }
+      }
+      var still = http("GET", base.resolve(trainer));
+      assertEquals(200, still.statusCode(), still.body());
+      assertTrue(still.body().contains("\"status\":\"Up\""), still.body());
+      assertTrue(
+          !Files.readString(dir.resolve("runs/watched-nodes/coordinator.log"))
+              .contains("dashboard:"),
+          "the coordinator serves no dashboard beside the monitor node's");
+      assertTrue(
+          Files.readString(dir.resolve("runs/watched-nodes/monitor.log"))
+              .contains("dashboard: " + base),
+          "the monitor node prints its URL");
+    } finally {
+      p.destroy(); // SIGTERM: launch-cluster stops every node it started
+      assertTrue(p.waitFor(60, TimeUnit.SECONDS), Files.readString(out));
+    }
+    assertTrue(
+        Files.readString(out).contains("launch-cluster: monitor at 127.0.0.1:" + monitorPort),
+        Files.readString(out));
+  }
+
   @Test
   void aNodeThatDiffersIsRefusedAndAMissingOneIsNamed() throws Exception {
     List<String> other =
