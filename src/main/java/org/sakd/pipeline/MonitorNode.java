@@ -8,6 +8,7 @@ import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.sakd.cluster.ClusterConfig;
 import org.sakd.config.Settings;
+import org.sakd.config.SettingsException;
 import org.sakd.monitor.MonitorServer;
 import org.sakd.monitor.RunBoard;
 import org.sakd.monitor.RunFeed;
@@ -44,7 +45,15 @@ public final class MonitorNode implements AutoCloseable {
                 // the coordinator keeps one CPU replica to validate with
                 List.of(
                     new RunBoard.Node(s.cluster().coordinator(), "coordinator", List.of("cpu")))));
-    join();
+    try {
+      join();
+    } catch (RuntimeException e) {
+      // Artery cannot bind (a port in use, an address this machine does not have)
+      throw new SettingsException(
+          "cluster.monitor",
+          s.cluster().monitor(),
+          "a host:port this machine can listen on (" + e.getMessage() + ")");
+    }
     try {
       Settings.Monitor.Http h = s.monitor().http();
       this.server =

@@ -142,6 +142,33 @@ class CliTest {
   }
 
   @Test
+  void aMonitorNodesPortInUseIsABadSettingNamingItsKey() throws Exception {
+    try (java.net.ServerSocket taken =
+            new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        java.net.ServerSocket free =
+            new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      int cluster = free.getLocalPort();
+      free.close();
+      String monitor = "cluster.monitor=\"127.0.0.1:" + cluster + "\"";
+      Result r =
+          run(
+              "node",
+              "--role",
+              "monitor",
+              "--set",
+              monitor,
+              "--set",
+              "monitor.http.port=" + taken.getLocalPort());
+      assertEquals(Main.EXIT_BAD_INPUT, r.code(), r.out() + r.err());
+      assertTrue(r.err().contains("monitor.http.port"), r.err());
+      monitor = "cluster.monitor=\"127.0.0.1:" + taken.getLocalPort() + "\"";
+      r = run("node", "--role", "monitor", "--set", monitor);
+      assertEquals(Main.EXIT_BAD_INPUT, r.code(), r.out() + r.err());
+      assertTrue(r.err().contains("cluster.monitor"), r.err());
+    }
+  }
+
+  @Test
   void anUnknownKeyIsRejectedNamingTheKey() {
     Result r = run("scan", "--set", "sakd.no-such-key=1");
     assertEquals(Main.EXIT_BAD_INPUT, r.code(), r.out() + r.err());

@@ -138,23 +138,10 @@ class DashboardBrowserTest {
     Path chromium = chromium();
     RunLog log = new RunLog(dir.resolve("run"));
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    int port;
-    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
-      port = free.getLocalPort();
-    }
-    // a cluster of one node, its own seed: the page's members table
-    var cluster =
-        org.apache.pekko.actor.typed.ActorSystem.create(
-            org.apache.pekko.actor.typed.javadsl.Behaviors.empty(),
-            org.sakd.cluster.ClusterConfig.SYSTEM_NAME,
-            org.sakd.cluster.ClusterConfig.system(
-                new org.sakd.cluster.NodeSpec(
-                    "127.0.0.1",
-                    port,
-                    List.of("127.0.0.1:" + port),
-                    List.of("coordinator"),
-                    null,
-                    "")));
+    // a cluster of one node: the page's members table
+    var cluster = MonitorServerTest.oneNodeCluster("coordinator");
+    int port =
+        org.apache.pekko.cluster.typed.Cluster.get(cluster).selfMember().address().getPort().get();
     try (cluster;
         MonitorServer server =
             MonitorServer.start(

@@ -318,22 +318,9 @@ class MonitorServerTest {
 
   @Test
   void aClusterCoordinatorsDashboardServesTheMembersUnlessAMonitorNodeServesIt() throws Exception {
-    int port;
-    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
-      port = free.getLocalPort();
-    }
-    var cluster =
-        org.apache.pekko.actor.typed.ActorSystem.create(
-            org.apache.pekko.actor.typed.javadsl.Behaviors.empty(),
-            org.sakd.cluster.ClusterConfig.SYSTEM_NAME,
-            org.sakd.cluster.ClusterConfig.system(
-                new org.sakd.cluster.NodeSpec(
-                    "127.0.0.1",
-                    port,
-                    List.of("127.0.0.1:" + port),
-                    List.of("coordinator"),
-                    null,
-                    "")));
+    var cluster = oneNodeCluster("coordinator");
+    int port =
+        org.apache.pekko.cluster.typed.Cluster.get(cluster).selfMember().address().getPort().get();
     try (cluster) {
       Settings s = Settings.load(null, List.of("monitor.http.enabled=true"));
       RunLog runLog = new RunLog(dir.resolve("coordinator"));
@@ -378,6 +365,21 @@ class MonitorServerTest {
                   s.with(Map.of("cluster.monitor", "127.0.0.1:25530")), runLog, "sakd", cluster)
               .isEmpty());
     }
+  }
+
+  /** A cluster of one node on a free loopback port, its own seed, with {@code role}. */
+  static org.apache.pekko.actor.typed.ActorSystem<Void> oneNodeCluster(String role)
+      throws IOException {
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    return org.apache.pekko.actor.typed.ActorSystem.create(
+        org.apache.pekko.actor.typed.javadsl.Behaviors.empty(),
+        org.sakd.cluster.ClusterConfig.SYSTEM_NAME,
+        org.sakd.cluster.ClusterConfig.system(
+            new org.sakd.cluster.NodeSpec(
+                "127.0.0.1", port, List.of("127.0.0.1:" + port), List.of(role), null, "")));
   }
 
   /** The value of an unlabelled gauge in Prometheus text format. */
