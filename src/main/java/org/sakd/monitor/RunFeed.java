@@ -198,8 +198,19 @@ public final class RunFeed extends AbstractBehavior<Object> {
     return out;
   }
 
+  /**
+   * Line {@code id} as an event. A line that is not a JSON object (the torn last line of a
+   * coordinator killed while it wrote, which the resumed run's next event continues) keeps its id
+   * as an "unreadable" event, so that the ids stay the file's line numbers.
+   */
   private static FeedEvent event(int id, String json) {
-    String type = String.valueOf(Json.read(json).get("type"));
+    String type;
+    try {
+      type = String.valueOf(Json.read(json).get("type"));
+    } catch (IllegalArgumentException e) {
+      type = "unreadable";
+      json = Json.write(java.util.Map.of("type", type, "line", id, "bytes", json.length()));
+    }
     if (json.length() > BATCH_BYTES) {
       json = Json.write(java.util.Map.of("type", type, "omitted_bytes", json.length()));
     }

@@ -173,6 +173,8 @@ class MonitorNodeTest {
       // has gone on meanwhile
       coordinator.terminate();
       coordinator.getWhenTerminated().toCompletableFuture().join();
+      // killed mid-write, it left a torn line, which the resumed run's first event continues
+      Files.writeString(events, "{\"time\":\"2026-", StandardOpenOption.APPEND);
       append(events, "resume", Map.of("after_epoch", 0));
       append(events, "epoch", Map.of("epoch", 2, "top1", 55.0, "top5", 95.0));
       coordinator = coordinator(s, events);
