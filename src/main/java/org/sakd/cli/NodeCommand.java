@@ -18,13 +18,15 @@ import picocli.CommandLine.Option;
     description =
         "Start one node of a cluster run (cluster.* settings; scripts/launch-cluster starts them all): "
             + "--role coordinator runs the distillation with the trainer nodes of cluster.trainers as "
-            + "its replicas; --role trainer --index N is entry N of cluster.trainers.")
+            + "its replicas; --role trainer --index N is entry N of cluster.trainers; --role monitor "
+            + "is the monitor node at cluster.monitor, which serves the run's dashboard and the "
+            + "cluster's membership read-only (monitor.http.host/port).")
 final class NodeCommand implements Callable<Integer> {
   @Mixin SettingsOptions options;
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--role", description = "coordinator | trainer")
+  @Option(names = "--role", description = "coordinator | trainer | monitor")
   String role;
 
   @Option(
@@ -53,10 +55,13 @@ final class NodeCommand implements Callable<Integer> {
       for (int i = 0; i < s.cluster().trainers().size(); i++) {
         System.out.println("trainer " + i + " " + s.cluster().trainers().get(i));
       }
+      if (s.cluster().hasMonitor()) {
+        System.out.println("monitor - " + s.cluster().monitor());
+      }
       return 0;
     }
     if (role == null) {
-      throw new SettingsException("--role", "(none)", "coordinator or trainer");
+      throw new SettingsException("--role", "(none)", ROLES);
     }
     switch (role) {
       case "coordinator":
@@ -64,10 +69,19 @@ final class NodeCommand implements Callable<Integer> {
             s, resume, overwrite, "node", spec.commandLine().getParseResult().originalArgs());
       case "trainer":
         return trainer(s);
+      case "monitor":
+        if (!s.cluster().hasMonitor()) {
+          throw new SettingsException(
+              "cluster.monitor", "\"\"", "the host:port of the monitor node, for --role monitor");
+        }
+        org.sakd.pipeline.MonitorNode.run(s);
+        return 0;
       default:
-        throw new SettingsException("--role", role, "coordinator or trainer");
+        throw new SettingsException("--role", role, ROLES);
     }
   }
+
+  private static final String ROLES = "coordinator, trainer or monitor";
 
   private int trainer(Settings s) {
     if (index < 0 || index >= s.cluster().trainers().size()) {

@@ -49,7 +49,8 @@ public record Settings(
    * A cluster run (DESIGN.md "Distribution"): the coordinator node at {@code coordinator}
    * ("host:port", the seed node) and one trainer node per entry of {@code trainers}
    * ("host:port/device"); the coordinator starts when they have all joined, or fails after {@code
-   * joinTimeoutSeconds} naming who is missing.
+   * joinTimeoutSeconds} naming who is missing. {@code monitor} ("host:port", "" for none): the
+   * cluster address of the optional monitor node, which serves the run's dashboard read-only.
    */
   public record Cluster(
       boolean enabled,
@@ -57,7 +58,13 @@ public record Settings(
       List<String> trainers,
       int minTrainers,
       int joinTimeoutSeconds,
-      Tls tls) {
+      Tls tls,
+      String monitor) {
+
+    /** Whether the layout names a monitor node. */
+    public boolean hasMonitor() {
+      return !monitor.isEmpty();
+    }
 
     /**
      * {@code cluster.tls}: Artery over TLS with this node's key and the certificates it trusts
@@ -490,7 +497,30 @@ public record Settings(
         trainers,
         min,
         r.intIn("cluster.join-timeout-seconds", 1, 86400),
-        tls(r));
+        tls(r),
+        monitorNode(r, hostPort, coordinator, trainers));
+  }
+
+  /** cluster.monitor: "" (no monitor node) or a host:port that no other node of the layout has. */
+  private static String monitorNode(
+      ConfigReader r, String hostPort, String coordinator, List<String> trainers) {
+    String monitor = r.string("cluster.monitor").trim();
+    if (monitor.isEmpty()) {
+      return monitor;
+    }
+    if (!monitor.matches(hostPort)) {
+      throw new SettingsException(
+          "cluster.monitor", monitor, "\"host:port\" of the monitor node, or \"\" for none");
+    }
+    List<String> taken = new java.util.ArrayList<>(List.of(coordinator));
+    trainers.forEach(t -> taken.add(t.contains("/") ? t.substring(0, t.indexOf('/')) : t));
+    if (taken.contains(monitor)) {
+      throw new SettingsException(
+          "cluster.monitor",
+          monitor,
+          "a host:port that neither cluster.coordinator nor cluster.trainers uses " + taken);
+    }
+    return monitor;
   }
 
   /** The keys of cluster.tls whose values {@link #render()} masks. */

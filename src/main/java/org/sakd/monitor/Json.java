@@ -23,6 +23,29 @@ public final class Json {
     return GSON.toJson(plain(v));
   }
 
+  /**
+   * One JSON object (an events.jsonl line) as maps, lists, strings, numbers (whole ones as Long),
+   * booleans and nulls; a line that is not an object is an IllegalArgumentException.
+   */
+  public static Map<String, Object> read(String json) {
+    try {
+      Object v = READER.fromJson(json, Object.class);
+      if (v instanceof Map<?, ?> m) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        m.forEach((k, x) -> out.put(String.valueOf(k), x));
+        return out;
+      }
+    } catch (com.google.gson.JsonParseException e) {
+      throw new IllegalArgumentException("not a JSON object: " + e.getMessage(), e);
+    }
+    throw new IllegalArgumentException("not a JSON object: " + json);
+  }
+
+  private static final Gson READER =
+      new GsonBuilder()
+          .setObjectToNumberStrategy(com.google.gson.ToNumberPolicy.LONG_OR_DOUBLE)
+          .create();
+
   /** The value as maps, lists, strings, finite numbers, booleans and nulls only. */
   private static Object plain(Object v) {
     if (v == null || v instanceof String || v instanceof Boolean) {

@@ -3,6 +3,7 @@ package org.sakd.monitor;
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.completeOK;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
+import static org.apache.pekko.http.javadsl.server.Directives.extractRequestContext;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.optionalHeaderValueByName;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
@@ -27,6 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
@@ -38,6 +40,7 @@ import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.japi.Pair;
+import org.apache.pekko.management.cluster.javadsl.ClusterHttpManagementRoutes;
 import org.apache.pekko.stream.javadsl.Source;
 import org.sakd.config.Settings;
 
@@ -50,7 +53,8 @@ import org.sakd.config.Settings;
  * every event (a cursor into the board's list, so none is dropped) and at most one progress
  * snapshot a second (only the newest; older ones are dropped) — so a client costs O(1) memory and a
  * slow one just skips ticks. It runs in its own small actor system of daemon threads, stopped by
- * {@link #close}.
+ * {@link #close}. In a cluster run it also serves the cluster's membership read-only under {@code
+ * /cluster/} ({@link #clusterRoutes}).
  */
 public final class MonitorServer implements AutoCloseable {
   private static final org.slf4j.Logger LOG =
@@ -95,8 +99,19 @@ public final class MonitorServer implements AutoCloseable {
    * http://...}). Empty when it is off.
    */
   public static Optional<MonitorServer> startIfEnabled(Settings s, RunLog log, String mode) {
+    return startIfEnabled(s, log, mode, null);
+  }
+
+  /**
+   * {@link #startIfEnabled(Settings, RunLog, String)} for a cluster run's coordinator, whose
+   * dashboard also serves {@code cluster}'s membership ({@link #clusterRoutes}); {@code cluster}
+   * null: a run in one JVM. Empty too when the layout names a monitor node (cluster.monitor): that
+   * node serves the run's dashboard.
+   */
+  public static Optional<MonitorServer> startIfEnabled(
+      Settings s, RunLog log, String mode, ActorSystem<?> cluster) {
     Settings.Monitor.Http h = s.monitor().http();
-    if (!h.enabled()) {
+    if (!h.enabled() || (cluster != null && s.cluster().hasMonitor())) {
       return Optional.empty();
     }
     RunBoard board =
@@ -106,10 +121,31 @@ public final class MonitorServer implements AutoCloseable {
                 mode,
                 s.train().epochs(),
                 List.of(new RunBoard.Node(nodeName(), "coordinator", s.train().devices()))));
-    MonitorServer server = start(h.host(), h.port(), board);
+    MonitorServer server =
+        start(h.host(), h.port(), board, cluster == null ? null : clusterRoutes(() -> cluster));
     server.subscribe(log);
     System.out.println("dashboard: " + server.url());
     return Optional.of(server);
+  }
+
+  /**
+   * Pekko Management's read-only cluster routes over the cluster of {@code system}'s current value:
+   * {@code GET /cluster/members} (every member's address, roles, status and reachability, the
+   * leader and the oldest), {@code GET /cluster/members/{address}} and {@code GET
+   * /cluster/shards/{region}} — "Cluster HTTP Management", read-only routes:
+   * https://pekko.apache.org/docs/pekko-management/current/cluster-http-management.html. Only GET
+   * reaches them: the routes that change membership (PUT/DELETE leave, down, join) are not mounted
+   * ({@code readOnly}), and any other method is answered 405. {@code system} is asked per request,
+   * so a node that rejoins the cluster in a new actor system is served without a restart.
+   */
+  public static Route clusterRoutes(java.util.function.Supplier<ActorSystem<?>> system) {
+    // readOnly's routes are under pathPrefix("cluster") already
+    return get(
+        () ->
+            extractRequestContext(
+                request ->
+                    ClusterHttpManagementRoutes.readOnly(
+                        org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system.get())))));
   }
 
   /** This JVM as the dashboard names it: host and process id. */
@@ -128,13 +164,18 @@ public final class MonitorServer implements AutoCloseable {
    * machine does not have is a bad setting of monitor.http.
    */
   public static MonitorServer start(String host, int port, RunBoard board) {
+    return start(host, port, board, null);
+  }
+
+  /** {@link #start(String, int, RunBoard)} serving {@code more} too (null: nothing more). */
+  public static MonitorServer start(String host, int port, RunBoard board, Route more) {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "sakd-monitor", config());
     Routes routes = new Routes(board);
     try {
       ServerBinding binding =
           Http.get(system)
               .newServerAt(host, port)
-              .bind(routes.route())
+              .bind(more == null ? routes.route() : concat(routes.route(), more))
               .toCompletableFuture()
               .get(30, TimeUnit.SECONDS);
       return new MonitorServer(board, routes, system, binding);

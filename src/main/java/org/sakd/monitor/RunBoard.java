@@ -42,7 +42,8 @@ public final class RunBoard {
   private final AtomicReference<Progress.Snapshot> progress = new AtomicReference<>();
   private final AtomicLong progressCount = new AtomicLong();
   private final PrometheusRegistry registry = new PrometheusRegistry();
-  private boolean ended;
+  private boolean closed;
+  private boolean runEnded;
   // the last epoch event's values (NaN until the first)
   private int epoch;
   private double top1 = Double.NaN;
@@ -85,8 +86,16 @@ public final class RunBoard {
 
   /** A run event, as {@link RunLog#addListener} passes it. */
   public void event(Map<String, Object> e) {
+    event(e, Json.write(e));
+  }
+
+  /** A run event as its events.jsonl line (a monitor node's, from the coordinator's feed). */
+  public void eventLine(String json) {
+    event(Json.read(json), json);
+  }
+
+  private void event(Map<String, Object> e, String json) {
     String type = String.valueOf(e.get("type"));
-    String json = Json.write(e);
     synchronized (this) {
       events.add(new Entry(events.size() + 1, type, json));
       switch (type) {
@@ -122,9 +131,9 @@ public final class RunBoard {
         }
         default -> {}
       }
-      if (END_EVENTS.contains(type)) {
-        ended = true;
-      }
+      // an end event ends the run unless more events follow: a monitor node's board outlives an
+      // attempt that failed (a lost trainer) and goes on with the next
+      runEnded = END_EVENTS.contains(type);
     }
   }
 
@@ -136,11 +145,16 @@ public final class RunBoard {
 
   /** No more events will come (the run's end, or the server's). */
   public synchronized void end() {
-    ended = true;
+    closed = true;
   }
 
   public synchronized boolean ended() {
-    return ended;
+    return closed || runEnded;
+  }
+
+  /** The id of the newest event (0: none yet). */
+  public synchronized int lastEventId() {
+    return events.size();
   }
 
   /** The events after id {@code after} (0: all). */
@@ -181,7 +195,7 @@ public final class RunBoard {
     m.put("epochs", info.epochs());
     m.put("epoch", epoch);
     Progress.Snapshot p = progress.get();
-    m.put("phase", ended ? "ended" : p == null ? "starting" : p.phase());
+    m.put("phase", ended() ? "ended" : p == null ? "starting" : p.phase());
     m.put("phase_epoch", p == null ? null : p.epoch());
     m.put("clips_per_second", p == null ? null : p.clipsPerSecond());
     m.put("smoothed_loss", p == null ? null : p.smoothedLoss());
@@ -191,7 +205,7 @@ public final class RunBoard {
     m.put("mean_alpha", meanAlpha);
     m.put("subset_size", subsetSize < 0 ? null : subsetSize);
     m.put("selected_per_class", perClass.isEmpty() ? null : perClass);
-    m.put("ended", ended);
+    m.put("ended", ended());
     m.put("events", events.size());
     List<Map<String, Object>> nodes = new ArrayList<>();
     List<Node> all = new ArrayList<>(info.nodes());

@@ -25,6 +25,7 @@ import org.sakd.config.Settings;
 import org.sakd.data.ClipSource;
 import org.sakd.data.DatasetIndex;
 import org.sakd.data.Sampling;
+import org.sakd.monitor.RunFeed;
 import org.sakd.monitor.RunLog;
 import org.sakd.proto.RunOver;
 import org.sakd.proto.TrainerHello;
@@ -118,6 +119,13 @@ public final class ClusterRun {
             ClusterConfig.SYSTEM_NAME,
             coordinatorConfig(s).withFallback(DistillRun.actorConfig(s)));
     ClusterStats stats = new ClusterStats(s.cluster().coordinator());
+    if (s.cluster().hasMonitor()) {
+      // the monitor node's read-only view of the run, for all its attempts
+      system.systemActorOf(
+          RunFeed.create(in.runDir().resolve("events.jsonl")),
+          "run-feed",
+          DispatcherSelector.blocking());
+    }
     try {
       DistillRun.Inputs run = in;
       while (true) {
@@ -196,25 +204,29 @@ public final class ClusterRun {
     return nodeConfig(s, s.cluster().trainers().get(entry), "trainer");
   }
 
-  /**
-   * Every node lists every node of the layout as a seed, the coordinator first: the coordinator
-   * forms the cluster when it starts first, and a coordinator that restarts (a resume after a lost
-   * trainer) joins the trainers that are still up instead of forming a second cluster.
-   */
   private static Config nodeConfig(Settings s, String entry, String role) {
+    return ClusterConfig.node(nodeSpec(s, entry, role));
+  }
+
+  /**
+   * Every node lists every node of the layout but the monitor as a seed, the coordinator first: the
+   * coordinator forms the cluster when it starts first, and a coordinator that restarts (a resume
+   * after a lost trainer) joins the trainers that are still up instead of forming a second cluster.
+   * The monitor node is never a seed: it only ever joins a cluster of the run.
+   */
+  static NodeSpec nodeSpec(Settings s, String entry, String role) {
     List<String> seeds = new ArrayList<>();
     seeds.add(s.cluster().coordinator());
     for (String t : s.cluster().trainers()) {
       seeds.add(t.contains("/") ? t.substring(0, t.indexOf('/')) : t);
     }
-    return ClusterConfig.node(
-        new NodeSpec(
-            Settings.Cluster.host(entry),
-            Settings.Cluster.port(entry),
-            seeds,
-            List.of(role),
-            tls(s.cluster().tls()),
-            "pekko.cluster.log-info = off"));
+    return new NodeSpec(
+        Settings.Cluster.host(entry),
+        Settings.Cluster.port(entry),
+        seeds,
+        List.of(role),
+        tls(s.cluster().tls()),
+        "pekko.cluster.log-info = off");
   }
 
   /** cluster.tls as Artery's tls-tcp settings, or null (plain tcp) when not enabled. */

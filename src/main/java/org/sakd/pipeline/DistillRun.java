@@ -120,10 +120,11 @@ public final class DistillRun {
     CompletableFuture<Void> stopped = new CompletableFuture<>();
     long t0 = System.nanoTime();
     List<NDManager> deviceManagers = new ArrayList<>();
-    // monitor.http: the read-only dashboard, fed by the log's events; stopped when the run ends
+    // monitor.http: the read-only dashboard, fed by the log's events; stopped when the run ends (a
+    // cluster coordinator's serves the cluster's membership too)
     Optional<MonitorServer> dashboard =
         MonitorServer.startIfEnabled(
-            s, log, supervised ? "supervised" : s.distill().mode().configName());
+            s, log, supervised ? "supervised" : s.distill().mode().configName(), shared);
     try (NDManager root =
         NDManager.newBaseManager(
             org.sakd.train.Devices.primary(s, supervised ? "training " + model : "distillation"))) {

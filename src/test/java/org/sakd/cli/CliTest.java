@@ -123,6 +123,52 @@ class CliTest {
   }
 
   @Test
+  void aMonitorNodeNeedsItsAddressAndTheLayoutListsIt() {
+    Result r = run("node", "--role", "monitor");
+    assertEquals(Main.EXIT_BAD_INPUT, r.code(), r.out() + r.err());
+    assertTrue(r.err().contains("cluster.monitor"), r.err());
+    r = run("node", "--role", "watcher");
+    assertEquals(Main.EXIT_BAD_INPUT, r.code(), r.out() + r.err());
+    assertTrue(r.err().contains("coordinator, trainer or monitor"), r.err());
+    r = run("node", "--set", "cluster.monitor=\"127.0.0.1:nope\"", "--print-layout");
+    assertEquals(Main.EXIT_BAD_INPUT, r.code(), r.out() + r.err());
+    assertTrue(r.err().contains("cluster.monitor"), r.err());
+    r = run("node", "--print-layout");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(!r.out().contains("\nmonitor "), "no monitor node unless named: " + r.out());
+    r = run("node", "--set", "cluster.monitor=\"127.0.0.1:25530\"", "--print-layout");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("\nmonitor - 127.0.0.1:25530\n"), r.out());
+  }
+
+  @Test
+  void aMonitorNodesPortInUseIsABadSettingNamingItsKey() throws Exception {
+    try (java.net.ServerSocket taken =
+            new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        java.net.ServerSocket free =
+            new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      int cluster = free.getLocalPort();
+      free.close();
+      String monitor = "cluster.monitor=\"127.0.0.1:" + cluster + "\"";
+      Result r =
+          run(
+              "node",
+              "--role",
+              "monitor",
+              "--set",
+              monitor,
+              "--set",
+              "monitor.http.port=" + taken.getLocalPort());
+      assertEquals(Main.EXIT_BAD_INPUT, r.code(), r.out() + r.err());
+      assertTrue(r.err().contains("monitor.http.port"), r.err());
+      monitor = "cluster.monitor=\"127.0.0.1:" + taken.getLocalPort() + "\"";
+      r = run("node", "--role", "monitor", "--set", monitor);
+      assertEquals(Main.EXIT_BAD_INPUT, r.code(), r.out() + r.err());
+      assertTrue(r.err().contains("cluster.monitor"), r.err());
+    }
+  }
+
+  @Test
   void anUnknownKeyIsRejectedNamingTheKey() {
     Result r = run("scan", "--set", "sakd.no-such-key=1");
     assertEquals(Main.EXIT_BAD_INPUT, r.code(), r.out() + r.err());

@@ -232,6 +232,158 @@ class ClusterRunTest {
         Files.readString(again).contains("epoch " + (done + 1) + "/20"), Files.readString(again));
   }
 
+  private static java.net.http.HttpResponse<String> http(String method, java.net.URI uri)
+      throws Exception {
+    return java.net.http.HttpClient.newHttpClient()
+        .send(
+            java.net.http.HttpRequest.newBuilder(uri)
+                .method(method, java.net.http.HttpRequest.BodyPublishers.noBody())
+                .timeout(java.time.Duration.ofSeconds(10))
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+  }
+
+  /**
+   * GETs {@code uri} until its body matches {@code pattern} (within 3 minutes, while {@code run}
+   * runs); returns it.
+   */
+  private static String awaitBody(java.net.URI uri, String pattern, Process run, Path out)
+      throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+    String last = "(no answer)";
+    while (System.nanoTime() < deadline && run.isAlive()) {
+      try {
+        var r = http("GET", uri);
+        last = r.statusCode() + " " + r.body();
+        if (r.statusCode() == 200 && Pattern.compile(pattern).matcher(r.body()).find()) {
+          return r.body();
+        }
+      } catch (IOException e) {
+        last = e.toString();
+      }
+      Thread.sleep(500);
+    }
+    throw new AssertionError(
+        uri + " never matched " + pattern + "; last: " + last + "\n" + Files.readString(out));
+  }
+
+  private static int eventsOnBoard(String state) {
+    Matcher m = Pattern.compile("\"events\":(\\d+)").matcher(state);
+    assertTrue(m.find(), state);
+    return Integer.parseInt(m.group(1));
+  }
+
+  @Test
+  void aMonitorNodeServesTheRunReadOnlyAndOutlivesAKilledCoordinator() throws Exception {
+    // one trainer, a monitor node; monitor.http.enabled is on in the layout as well: with a monitor
+    // node the coordinator serves no dashboard of its own, so the two cannot take the same port
+    int trainerPort = TinyCluster.freePort();
+    int monitorPort = TinyCluster.freePort();
+    int httpPort = TinyCluster.freePort();
+    Files.writeString(
+        layout,
+        TinyCluster.runLines(dir)
+            .append("cluster.coordinator = \"127.0.0.1:" + coordinatorPort + "\"\n")
+            .append("cluster.trainers = [\"127.0.0.1:" + trainerPort + "/cpu\"]\n")
+            .append("cluster.monitor = \"127.0.0.1:" + monitorPort + "\"\n")
+            .append("cluster.join-timeout-seconds = 60\n")
+            .append("monitor.http.enabled = true\nmonitor.http.port = " + httpPort + "\n"));
+    Path out = dir.resolve("launch.log");
+    Path nodes = dir.resolve("runs/watched-nodes");
+    Process p = launch(out, "--set", "run.name=watched", "--set", "train.epochs=12");
+    java.net.URI base = java.net.URI.create("http://127.0.0.1:" + httpPort + "/");
+    ProcessHandle monitor = null;
+    try {
+      // an epoch of the run, as the coordinator logged it, on the monitor's board
+      String state = awaitBody(base.resolve("api/state"), "\"epoch\":[1-9]", p, out);
+      assertTrue(state.contains("\"run\":\"watched\""), state);
+      assertTrue(
+          http("GET", base.resolve("metrics")).body().contains("sakd_top1_percent"),
+          "Prometheus metrics on the monitor");
+      // the three nodes, each with its role, Up
+      String members =
+          awaitBody(base.resolve("cluster/members"), "(?s)(.*\"status\":\"Up\"){3}", p, out);
+      for (String[] node :
+          List.of(
+              new String[] {"coordinator", Integer.toString(coordinatorPort)},
+              new String[] {"trainer", Integer.toString(trainerPort)},
+              new String[] {"monitor", Integer.toString(monitorPort)})) {
+        assertTrue(
+            Pattern.compile(
+                    "\"node\":\"pekko://sakd@127.0.0.1:"
+                        + node[1]
+                        + "\",\"nodeUid\":\"-?\\d+\",\"roles\":\\[\""
+                        + node[0]
+                        + "\",\"dc-default\"\\],\"status\":\"Up\"")
+                .matcher(members)
+                .find(),
+            node[0] + " Up in " + members);
+      }
+      // nothing changes membership over HTTP: the trainer stays Up and the run goes on
+      String trainer = "cluster/members/sakd@127.0.0.1:" + trainerPort;
+      for (String method : List.of("PUT", "POST", "DELETE")) {
+        for (String path : List.of("cluster/members", trainer)) {
+          int code = http(method, base.resolve(path)).statusCode();
+          assertEquals(405, code, method + " " + path + " is refused: Method Not Allowed");
+        }
+      }
+      var still = http("GET", base.resolve(trainer));
+      assertEquals(200, still.statusCode(), still.body());
+      assertTrue(still.body().contains("\"status\":\"Up\""), still.body());
+      assertTrue(
+          !Files.readString(nodes.resolve("coordinator.log")).contains("dashboard:"),
+          "the coordinator serves no dashboard beside the monitor node's");
+      assertTrue(
+          Files.readString(nodes.resolve("monitor.log")).contains("dashboard: " + base),
+          "the monitor node prints its URL");
+
+      // the coordinator is SIGKILLed: launch-cluster ends with its code, the monitor node serves on
+      monitor =
+          ProcessHandle.of(Long.parseLong(Files.readString(nodes.resolve("monitor.pid")).trim()))
+              .orElseThrow();
+      Matcher coordinator =
+          Pattern.compile("coordinator at \\S+ \\(pid (\\d+)").matcher(Files.readString(out));
+      assertTrue(
+          p.isAlive() && coordinator.find(), "the run ended first: " + Files.readString(out));
+      new ProcessBuilder("kill", "-KILL", "--", "-" + coordinator.group(1)).start().waitFor();
+      assertEquals(137, waitFor(p, out));
+      assertTrue(Files.readString(out).contains("serves on for a --resume"), Files.readString(out));
+      assertTrue(monitor.isAlive(), "the monitor node outlives the killed coordinator");
+      int had = eventsOnBoard(http("GET", base.resolve("api/state")).body());
+      assertTrue(had >= 3, "the events it had: " + had);
+      // the cluster downs the monitor node, cut off from the oldest member; it joins again
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+      while (!Files.readString(nodes.resolve("monitor.log")).contains("joining again")
+          && System.nanoTime() < deadline) {
+        Thread.sleep(500);
+      }
+      assertTrue(monitor.isAlive(), Files.readString(nodes.resolve("monitor.log")));
+
+      Path again = dir.resolve("resume.log");
+      p = launch(again, "--set", "run.name=watched", "--set", "train.epochs=12", "--resume");
+      // the same monitor node, port and board: the resumed run's events follow the ones it had,
+      // each event of events.jsonl once
+      state = awaitBody(base.resolve("api/state"), "\"ended\":true", p, again);
+      assertEquals(0, waitFor(p, again), Files.readString(again));
+      assertTrue(
+          Files.readString(again).contains("runs on (pid " + monitor.pid() + ","),
+          Files.readString(again));
+      long lines = Files.readAllLines(dir.resolve("runs/watched/events.jsonl")).size();
+      assertEquals(lines, eventsOnBoard(state), state);
+      assertTrue(lines > had, state);
+      assertTrue(state.contains("\"epoch\":12"), state);
+      // a run that finished stops its monitor node
+      monitor.onExit().get(30, TimeUnit.SECONDS);
+      assertTrue(!Files.exists(nodes.resolve("monitor.pid")));
+    } finally {
+      p.destroy(); // SIGTERM: launch-cluster stops every node it started
+      assertTrue(p.waitFor(60, TimeUnit.SECONDS), Files.readString(out));
+      if (monitor != null) {
+        monitor.destroyForcibly();
+      }
+    }
+  }
+
   @Test
   void aNodeThatDiffersIsRefusedAndAMissingOneIsNamed() throws Exception {
     List<String> other =

@@ -1,6 +1,7 @@
 package org.sakd.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -254,5 +255,27 @@ class SettingsTest {
     assertTrue(!rendered.contains("right-one"), rendered);
     assertTrue(rendered.contains("key-store-password=\"***\""), rendered);
     assertTrue(rendered.contains("node.p12"), rendered);
+  }
+
+  @Test
+  void theMonitorNodeIsOptionalAndItsAddressIsCheckedByKey() {
+    assertEquals("", Settings.load(null, List.of()).cluster().monitor());
+    assertFalse(Settings.load(null, List.of()).cluster().hasMonitor());
+    Settings s = Settings.load(null, List.of("cluster.monitor=\"10.0.0.9:25530\""));
+    assertEquals("10.0.0.9:25530", s.cluster().monitor());
+    assertTrue(s.cluster().hasMonitor());
+    for (String bad :
+        List.of(
+            "cluster.monitor=\"10.0.0.9\"",
+            "cluster.monitor=\"10.0.0.9:25530/cpu\"",
+            "cluster.monitor=\"pekko://sakd@10.0.0.9:25530\"",
+            "cluster.monitor=[\"10.0.0.9:25530\"]",
+            // the address of another node of the layout (the default coordinator, a trainer)
+            "cluster.monitor=\"127.0.0.1:25520\"",
+            "cluster.monitor=\"127.0.0.1:25522\"")) {
+      var e = assertThrows(SettingsException.class, () -> Settings.load(null, List.of(bad)), bad);
+      assertEquals("cluster.monitor", e.key(), e.getMessage());
+      assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
+    }
   }
 }

@@ -37,11 +37,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real headless browser (Debian's {@code chromium}) loads the dashboard of a running server and
- * sees an epoch arrive in its page over server-sent events. {@code --dump-dom} cannot do this: it
- * dumps at the load event, before any event arrives, and {@code --virtual-time-budget} waits
- * forever on a stream that never closes; so the test drives the page over the DevTools protocol
- * (the JDK's WebSocket client) and polls the DOM, every wait with a timeout. Without chromium it
- * fails and says how to install it; {@code SAKD_NO_BROWSER=1} skips it on purpose.
+ * sees an epoch arrive in its page over server-sent events, and a cluster's members (a one-node
+ * cluster in this JVM) in its table. {@code --dump-dom} cannot do this: it dumps at the load event,
+ * before any event arrives, and {@code --virtual-time-budget} waits forever on a stream that never
+ * closes; so the test drives the page over the DevTools protocol (the JDK's WebSocket client) and
+ * polls the DOM, every wait with a timeout. Without chromium it fails and says how to install it;
+ * {@code SAKD_NO_BROWSER=1} skips it on purpose.
  */
 class DashboardBrowserTest {
   private static final Duration WAIT = Duration.ofSeconds(60);
@@ -137,16 +138,22 @@ class DashboardBrowserTest {
     Path chromium = chromium();
     RunLog log = new RunLog(dir.resolve("run"));
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    try (MonitorServer server =
-        MonitorServer.start(
-            "127.0.0.1",
-            0,
-            new RunBoard(
-                new RunBoard.RunInfo(
-                    "browser",
-                    "sakd",
-                    4,
-                    List.of(new RunBoard.Node("here:1", "coordinator", List.of("cpu"))))))) {
+    // a cluster of one node: the page's members table
+    var cluster = MonitorServerTest.oneNodeCluster("coordinator");
+    int port =
+        org.apache.pekko.cluster.typed.Cluster.get(cluster).selfMember().address().getPort().get();
+    try (cluster;
+        MonitorServer server =
+            MonitorServer.start(
+                "127.0.0.1",
+                0,
+                new RunBoard(
+                    new RunBoard.RunInfo(
+                        "browser",
+                        "sakd",
+                        4,
+                        List.of(new RunBoard.Node("here:1", "coordinator", List.of("cpu"))))),
+                MonitorServer.clusterRoutes(() -> cluster))) {
       server.subscribe(log);
       Path tmp = Files.createDirectories(dir.resolve("tmp"));
       ProcessBuilder start =
@@ -190,6 +197,15 @@ class DashboardBrowserTest {
           page.await(
               "(document.querySelector('#rows tr[data-epoch=\"2\"]') || {}).textContent",
               s -> s.contains("60.00"));
+          String member =
+              page.await(
+                  "(document.querySelector('#members tr') || {}).textContent || ''",
+                  t -> t.contains("Up"));
+          assertTrue(
+              member.contains("127.0.0.1:" + port) && member.contains("coordinator"), member);
+          assertEquals(
+              "false",
+              page.eval("String(document.getElementById('cluster').hidden)").getAsString());
           log.event("finished", Map.of("epochs", 2));
           page.await("document.getElementById('status').textContent", "finished"::equals);
         } finally {

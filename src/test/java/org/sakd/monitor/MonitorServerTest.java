@@ -316,6 +316,72 @@ class MonitorServerTest {
     assertEquals("monitor.http.port", e.key());
   }
 
+  @Test
+  void aClusterCoordinatorsDashboardServesTheMembersUnlessAMonitorNodeServesIt() throws Exception {
+    var cluster = oneNodeCluster("coordinator");
+    int port =
+        org.apache.pekko.cluster.typed.Cluster.get(cluster).selfMember().address().getPort().get();
+    try (cluster) {
+      Settings s = Settings.load(null, List.of("monitor.http.enabled=true"));
+      RunLog runLog = new RunLog(dir.resolve("coordinator"));
+      try (MonitorServer coordinator =
+          MonitorServer.startIfEnabled(s, runLog, "sakd", cluster).orElseThrow()) {
+        URI members = coordinator.url().resolve("cluster/members");
+        String body = "";
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!body.contains("\"status\":\"Up\"") && System.nanoTime() < deadline) {
+          Thread.sleep(200);
+          body =
+              http.send(
+                      HttpRequest.newBuilder(members).build(), HttpResponse.BodyHandlers.ofString())
+                  .body();
+        }
+        JsonObject m = JsonParser.parseString(body).getAsJsonObject();
+        assertEquals(1, m.getAsJsonArray("members").size(), body);
+        JsonObject self = m.getAsJsonArray("members").get(0).getAsJsonObject();
+        assertEquals("pekko://sakd@127.0.0.1:" + port, self.get("node").getAsString());
+        assertEquals("Up", self.get("status").getAsString());
+        assertTrue(self.get("roles").toString().contains("\"coordinator\""), body);
+        assertEquals(
+            405,
+            http.send(
+                    HttpRequest.newBuilder(members.resolve("members/sakd@127.0.0.1:" + port))
+                        .method("DELETE", HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .statusCode(),
+            "no route downs a member");
+      }
+      // a one-JVM run's dashboard has no cluster routes
+      assertEquals(
+          404,
+          http.send(
+                  HttpRequest.newBuilder(server.url().resolve("cluster/members")).build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .statusCode());
+      // with a monitor node in the layout, that node serves the run's dashboard
+      assertTrue(
+          MonitorServer.startIfEnabled(
+                  s.with(Map.of("cluster.monitor", "127.0.0.1:25530")), runLog, "sakd", cluster)
+              .isEmpty());
+    }
+  }
+
+  /** A cluster of one node on a free loopback port, its own seed, with {@code role}. */
+  static org.apache.pekko.actor.typed.ActorSystem<Void> oneNodeCluster(String role)
+      throws IOException {
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    return org.apache.pekko.actor.typed.ActorSystem.create(
+        org.apache.pekko.actor.typed.javadsl.Behaviors.empty(),
+        org.sakd.cluster.ClusterConfig.SYSTEM_NAME,
+        org.sakd.cluster.ClusterConfig.system(
+            new org.sakd.cluster.NodeSpec(
+                "127.0.0.1", port, List.of("127.0.0.1:" + port), List.of(role), null, "")));
+  }
+
   /** The value of an unlabelled gauge in Prometheus text format. */
   static double gauge(String text, String name) {
     Matcher m = Pattern.compile("(?m)^" + name + " (\\S+)$").matcher(text);
