@@ -24,7 +24,6 @@ import org.sakd.cluster.RingAllReduce;
 import org.sakd.config.Settings;
 import org.sakd.data.ClipSource;
 import org.sakd.data.DatasetIndex;
-import org.sakd.data.Sampling;
 import org.sakd.monitor.RunLog;
 import org.sakd.proto.RunOver;
 import org.sakd.proto.TrainerHello;
@@ -267,11 +266,7 @@ public final class ClusterRun {
   public static TrainerNode.Ended runTrainer(TrainerInputs in) {
     Settings s = in.settings();
     String device = Settings.Cluster.device(s.cluster().trainers().get(in.entry()));
-    ClipLoader loader =
-        new ClipLoader(
-            in.source(),
-            (long) s.data().clipCacheMb() << 20,
-            s.data().trainSampling() == Sampling.FIXED);
+    ClipLoader loader = DistillRun.clipLoader(s, in.source());
     CompletableFuture<TrainerNode.Ended> ended = new CompletableFuture<>();
     try (NDManager root = NDManager.newBaseManager(DistillRun.device(device));
         NDManager studentScope = NDManager.newBaseManager(DistillRun.device(device))) {
@@ -371,17 +366,24 @@ public final class ClusterRun {
                         })
                     .build();
               });
-      ActorSystem<Void> system =
-          ActorSystem.create(
-              guardian,
-              "sakd",
-              trainerConfig(s, in.entry()).withFallback(DistillRun.actorConfig(s)));
-      try {
-        return ended.join();
-      } finally {
-        system.terminate();
-        system.getWhenTerminated().toCompletableFuture().join();
-      }
+      return runNode(guardian, trainerConfig(s, in.entry()), s, ended);
+    }
+  }
+
+  /**
+   * Runs a node's actor system ({@code guardian} at its cluster settings {@code node}) until the
+   * node says how it {@code ended}; then terminates it.
+   */
+  private static <T> T runNode(
+      Behavior<Void> guardian, Config node, Settings s, CompletableFuture<T> ended) {
+    ActorSystem<Void> system =
+        ActorSystem.create(
+            guardian, ClusterConfig.SYSTEM_NAME, node.withFallback(DistillRun.actorConfig(s)));
+    try {
+      return ended.join();
+    } finally {
+      system.terminate();
+      system.getWhenTerminated().toCompletableFuture().join();
     }
   }
 
@@ -403,11 +405,7 @@ public final class ClusterRun {
     String entry = s.cluster().decoders().get(in.entry());
     int trainer = Settings.Cluster.servedTrainer(entry);
     String trainerEntry = s.cluster().trainers().get(trainer);
-    ClipLoader loader =
-        new ClipLoader(
-            in.source(),
-            (long) s.data().clipCacheMb() << 20,
-            s.data().trainSampling() == Sampling.FIXED);
+    ClipLoader loader = DistillRun.clipLoader(s, in.source());
     CompletableFuture<DecoderNode.Ended> ended = new CompletableFuture<>();
     Behavior<Void> guardian =
         Behaviors.setup(
@@ -439,17 +437,7 @@ public final class ClusterRun {
                       })
                   .build();
             });
-    ActorSystem<Void> system =
-        ActorSystem.create(
-            guardian,
-            ClusterConfig.SYSTEM_NAME,
-            decoderConfig(s, in.entry()).withFallback(DistillRun.actorConfig(s)));
-    try {
-      return ended.join();
-    } finally {
-      system.terminate();
-      system.getWhenTerminated().toCompletableFuture().join();
-    }
+    return runNode(guardian, decoderConfig(s, in.entry()), s, ended);
   }
 
   /** The node's {@link RingAllReduce} as the {@link TrainerNode.GradientRing} it sums in. */
