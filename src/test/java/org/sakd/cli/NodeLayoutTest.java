@@ -13,16 +13,14 @@ class NodeLayoutTest {
   private static final String TRAINERS =
       "cluster.trainers=[\"127.0.0.1:25521/cpu\", \"127.0.0.1:25522/cpu\"]";
 
+  private static CliCapture.Outcome printLayout(String decoders) {
+    return CliCapture.sakd(
+        "node", "--print-layout", "--set", TRAINERS, "--set", "cluster.decoders=" + decoders);
+  }
+
   @Test
   void printLayoutListsDecoderNodes() {
-    CliCapture.Outcome o =
-        CliCapture.sakd(
-            "node",
-            "--print-layout",
-            "--set",
-            TRAINERS,
-            "--set",
-            "cluster.decoders=[\"127.0.0.1:25531/1\"]");
+    CliCapture.Outcome o = printLayout("[\"127.0.0.1:25531/1\"]");
     assertEquals(0, o.code(), o.err());
     assertTrue(o.out().contains("trainer 1 127.0.0.1:25522/cpu\n"), o.out());
     assertTrue(o.out().contains("decoder 0 127.0.0.1:25531/1\n"), o.out());
@@ -30,14 +28,7 @@ class NodeLayoutTest {
 
   @Test
   void aBadDecoderEntryOrIndexIsExitCodeTwoNamingTheKey() {
-    CliCapture.Outcome bad =
-        CliCapture.sakd(
-            "node",
-            "--print-layout",
-            "--set",
-            TRAINERS,
-            "--set",
-            "cluster.decoders=[\"127.0.0.1:25531/7\"]");
+    CliCapture.Outcome bad = printLayout("[\"127.0.0.1:25531/7\"]");
     assertEquals(2, bad.code(), bad.out());
     assertTrue(bad.err().contains("cluster.decoders"), bad.err());
     CliCapture.Outcome index =

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,20 +13,15 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
-import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sakd.cluster.ClusterConfig;
-import org.sakd.cluster.NodeSpec;
+import org.sakd.cluster.LoopbackCluster;
 import org.sakd.config.Settings;
 import org.sakd.data.Clip;
 import org.sakd.data.ClipSource;
@@ -57,7 +50,7 @@ class DecoderNodeTest {
   static DatasetIndex index;
   static List<Sample> train;
 
-  private final List<ActorTestKit> kits = new ArrayList<>();
+  private LoopbackCluster cluster;
 
   @BeforeAll
   static void generate() throws Exception {
@@ -72,7 +65,9 @@ class DecoderNodeTest {
 
   @AfterEach
   void stop() {
-    kits.forEach(ActorTestKit::shutdownTestKit);
+    if (cluster != null) {
+      cluster.close();
+    }
   }
 
   /** Counts the clips it is asked for and takes {@code delayMs} over each. */
@@ -97,50 +92,16 @@ class DecoderNodeTest {
     }
   }
 
-  private ActorTestKit node(String role, List<String> seeds) {
-    Config testKit =
-        ConfigFactory.parseString(
-            "pekko.actor.testkit.typed.system-shutdown-default = 30s\n"
-                + "pekko.actor.testkit.typed.throw-on-shutdown-timeout = off");
-    ActorTestKit kit =
-        ActorTestKit.create(
-            ClusterConfig.SYSTEM_NAME,
-            testKit
-                .withFallback(
-                    ClusterConfig.node(
-                        new NodeSpec("127.0.0.1", 0, seeds, List.of(role), null, "")))
-                .withFallback(DistillRun.actorConfig(SETTINGS))
-                .resolve());
-    kits.add(kit);
-    return kit;
-  }
-
-  private static int up(ActorTestKit k) {
-    int n = 0;
-    for (var m : Cluster.get(k.system()).state().getMembers()) {
-      n += m.status() == MemberStatus.up() ? 1 : 0;
-    }
-    return n;
-  }
-
-  private static String hostPort(ActorTestKit k) {
-    Address a = Cluster.get(k.system()).selfMember().address();
-    return a.getHost().get() + ":" + a.getPort().get();
-  }
-
-  /** A decoder node for trainer 0 and a trainer node's link to it, both Up and the link aware. */
+  /**
+   * A decoder node for trainer 0 (node 0) and a trainer node's link to it (node 1), both Up and the
+   * link aware of the decoder node.
+   */
   private ActorRef<DecoderLink.DecodeShard> link(
-      CountingSource decoderSide, CountingSource trainerSide, ActorTestKit[] decoderOut)
-      throws InterruptedException {
-    ActorTestKit decoder = node("decoder", List.of());
-    Cluster.get(decoder.system())
-        .manager()
-        .tell(Join.create(Cluster.get(decoder.system()).selfMember().address()));
-    ActorTestKit trainer = node("trainer", List.of(hostPort(decoder)));
+      CountingSource decoderSide, CountingSource trainerSide) throws InterruptedException {
+    cluster = LoopbackCluster.start(2, "");
+    ActorTestKit decoder = cluster.nodes.get(0);
+    ActorTestKit trainer = cluster.nodes.get(1);
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (up(trainer) < 2 && System.nanoTime() < deadline) {
-      Thread.sleep(100);
-    }
     ClipLoader decoderLoader = new ClipLoader(decoderSide);
     decoder.spawn(
         DecoderNode.create(
@@ -151,7 +112,7 @@ class DecoderNodeTest {
             index.fingerprint(),
             NodeIdentity.runHash(SETTINGS),
             0,
-            hostPort(trainer),
+            cluster.hostPort(1),
             new CompletableFuture<>(),
             60));
     ActorRef<Object> link =
@@ -159,7 +120,7 @@ class DecoderNodeTest {
             DecoderLink.create(
                 trainer.spawn(DecoderActor.create(new ClipLoader(trainerSide))),
                 0,
-                hostPort(decoder) + "/0",
+                cluster.hostPort(0) + "/0",
                 index.fingerprint(),
                 NodeIdentity.runHash(SETTINGS)));
     // the trainer's receptionist lists the decoder node: the link has its listing too
@@ -172,7 +133,6 @@ class DecoderNodeTest {
       Thread.sleep(100);
     }
     Thread.sleep(500);
-    decoderOut[0] = decoder;
     return link.narrow();
   }
 
@@ -216,10 +176,9 @@ class DecoderNodeTest {
   void aClipDecodedOnTheDecoderNodeEqualsTheLocallyDecodedOneBitForBit() throws Exception {
     CountingSource remote = new CountingSource(0);
     CountingSource local = new CountingSource(0);
-    ActorTestKit[] decoder = new ActorTestKit[1];
-    ActorRef<DecoderLink.DecodeShard> link = link(remote, local, decoder);
+    ActorRef<DecoderLink.DecodeShard> link = link(remote, local);
     List<Integer> ids = List.of(1, 0, train.size() - 1, 0);
-    DecoderLink.Shard s = ask(kits.get(1), link, ids, 77);
+    DecoderLink.Shard s = ask(cluster.nodes.get(1), link, ids, 77);
     assertLocalBits(s, ids, 77);
     assertTrue(s.clips().get(2).clip().isEmpty(), "the corrupt video is an empty clip");
     assertEquals(4, remote.loads.get(), "every clip decoded on the decoder node");
@@ -230,13 +189,12 @@ class DecoderNodeTest {
   void aDecoderNodeLostMidShardLeavesExactlyItsUndeliveredClipsToTheTrainer() throws Exception {
     CountingSource remote = new CountingSource(300);
     CountingSource local = new CountingSource(0);
-    ActorTestKit[] decoder = new ActorTestKit[1];
-    ActorRef<DecoderLink.DecodeShard> link = link(remote, local, decoder);
+    ActorRef<DecoderLink.DecodeShard> link = link(remote, local);
     List<Integer> ids = new ArrayList<>();
     for (int i = 0; i < 12; i++) {
       ids.add(i % index.train().size());
     }
-    TestProbe<DecoderLink.Shard> probe = kits.get(1).createTestProbe();
+    TestProbe<DecoderLink.Shard> probe = cluster.nodes.get(1).createTestProbe();
     link.tell(
         new DecoderLink.DecodeShard(
             ids.stream().map(train::get).toList(),
@@ -246,7 +204,7 @@ class DecoderNodeTest {
     while (remote.loads.get() < 3 && System.nanoTime() < deadline) {
       Thread.sleep(20);
     }
-    decoder[0].system().terminate();
+    cluster.nodes.get(0).system().terminate();
     DecoderLink.Shard s = probe.receiveMessage(Duration.ofSeconds(120));
     assertNull(s.failure());
     assertLocalBits(s, ids, 5);
@@ -257,7 +215,7 @@ class DecoderNodeTest {
             + local.loads.get());
     assertTrue(remote.loads.get() >= delivered, "no clip counted twice");
     // later shards: the trainer decodes them itself
-    DecoderLink.Shard after = ask(kits.get(1), link, List.of(0, 1), 9);
+    DecoderLink.Shard after = ask(cluster.nodes.get(1), link, List.of(0, 1), 9);
     assertLocalBits(after, List.of(0, 1), 9);
   }
 
