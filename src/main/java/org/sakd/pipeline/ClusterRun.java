@@ -324,7 +324,8 @@ public final class ClusterRun {
                             in.entry(),
                             s.cluster().decoderOf(in.entry()),
                             in.index().fingerprint(),
-                            NodeIdentity.runHash(s)),
+                            NodeIdentity.runHash(s),
+                            s.cluster().joinTimeoutSeconds()),
                         "decoder-link");
                 var teacherRef = ctx.spawn(TeacherActor.create(teacher), "teacher", compute);
                 var interrupter = ctx.spawn(InterrupterActor.create(), "interrupter", compute);

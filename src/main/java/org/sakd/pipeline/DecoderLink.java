@@ -83,6 +83,8 @@ public final class DecoderLink extends AbstractBehavior<Object> {
 
   private record OfferTimeout(long request) {}
 
+  private record NoDecoder() {}
+
   private record StreamEnded(long request, ClipParts.Assembly arrived, Throwable failure) {}
 
   private record LocalDecoded(
@@ -105,6 +107,10 @@ public final class DecoderLink extends AbstractBehavior<Object> {
   private final Materializer materializer;
   private final Map<Long, Pending> pending = new HashMap<>();
   private final Set<ActorRef<Object>> gone = new HashSet<>();
+  // shards that wait for the decoder node to be listed (it starts with the trainer), in order
+  private final List<Long> waiting = new ArrayList<>();
+  private final int waitSeconds;
+  private boolean awaitingDecoder;
   private ActorRef<Object> decoderNode;
   private long nextRequest;
 
@@ -115,9 +121,11 @@ public final class DecoderLink extends AbstractBehavior<Object> {
       int trainer,
       String decoderEntry,
       String dataIndex,
-      String run) {
+      String run,
+      int waitSeconds) {
     super(ctx);
     this.timers = timers;
+    this.waitSeconds = waitSeconds;
     this.local = local;
     this.key = DecoderNode.key(trainer);
     this.decoderEntry = decoderEntry;
@@ -127,6 +135,8 @@ public final class DecoderLink extends AbstractBehavior<Object> {
     this.refs = StreamRefResolver.get(ctx.getSystem());
     this.materializer = Materializer.createMaterializer(ctx);
     if (decoderEntry != null) {
+      awaitingDecoder = true;
+      timers.startSingleTimer(new NoDecoder(), Duration.ofSeconds(waitSeconds));
       ctx.getSystem()
           .receptionist()
           .tell(
@@ -145,19 +155,23 @@ public final class DecoderLink extends AbstractBehavior<Object> {
    * {@code local}: this node's decoder pool; {@code trainer}: this node's entry of
    * cluster.trainers; {@code decoderEntry}: its entry of cluster.decoders, or null (no decoder
    * node: every shard is decoded by {@code local}); {@code dataIndex} and {@code run}: what the
-   * decoder node must agree on ({@code DatasetIndex.fingerprint}, {@link NodeIdentity#runHash}).
+   * decoder node must agree on ({@code DatasetIndex.fingerprint}, {@link NodeIdentity#runHash});
+   * shards wait for the decoder node to be listed for at most {@code waitSeconds} from the start
+   * (cluster.join-timeout-seconds, as the coordinator waits for trainers), then are decoded here.
    */
   public static Behavior<Object> create(
       ActorRef<DecoderActor.Command> local,
       int trainer,
       String decoderEntry,
       String dataIndex,
-      String run) {
+      String run,
+      int waitSeconds) {
     return Behaviors.setup(
         ctx ->
             Behaviors.withTimers(
                 timers ->
-                    new DecoderLink(ctx, timers, local, trainer, decoderEntry, dataIndex, run)));
+                    new DecoderLink(
+                        ctx, timers, local, trainer, decoderEntry, dataIndex, run, waitSeconds)));
   }
 
   @Override
@@ -167,6 +181,7 @@ public final class DecoderLink extends AbstractBehavior<Object> {
         .onMessage(Listed.class, this::onListed)
         .onMessage(ClipsOffered.class, this::onClipsOffered)
         .onMessage(OfferTimeout.class, this::onOfferTimeout)
+        .onMessage(NoDecoder.class, this::onNoDecoder)
         .onMessage(StreamEnded.class, this::onStreamEnded)
         .onMessage(LocalDecoded.class, this::onLocalDecoded)
         .onMessage(Unreachable.class, this::onUnreachable)
@@ -185,19 +200,55 @@ public final class DecoderLink extends AbstractBehavior<Object> {
         getContext()
             .getLog()
             .info("decoding with the decoder node at {} ({})", d.path().address(), decoderEntry);
+        stopWaiting();
         return this;
       }
     }
     return this;
   }
 
+  private Behavior<Object> onNoDecoder(NoDecoder m) {
+    if (awaitingDecoder) {
+      getContext()
+          .getLog()
+          .warn(
+              "no decoder node {} within {} s (cluster.join-timeout-seconds); this node decodes its"
+                  + " own clips until it comes",
+              decoderEntry,
+              waitSeconds);
+      stopWaiting();
+    }
+    return this;
+  }
+
+  /** The shards that waited for the decoder node go on: to it when it is here, else here. */
+  private void stopWaiting() {
+    awaitingDecoder = false;
+    timers.cancel(NoDecoder.class);
+    for (long id : waiting) {
+      send(id, pending.get(id));
+    }
+    waiting.clear();
+  }
+
   private Behavior<Object> onDecodeShard(DecodeShard d) {
     long id = nextRequest++;
     Pending p = new Pending(d);
     pending.put(id, p);
+    if (awaitingDecoder) {
+      waiting.add(id);
+    } else {
+      send(id, p);
+    }
+    return this;
+  }
+
+  /** Shard {@code id} to the decoder node, or decoded here without one. */
+  private void send(long id, Pending p) {
+    DecodeShard d = p.shard;
     if (decoderNode == null) {
       decodeHere(id, p, new ClipParts.Assembly(d.samples().size()));
-      return this;
+      return;
     }
     decoderNode.tell(
         DecodeClips.newBuilder()
@@ -209,7 +260,6 @@ public final class DecoderLink extends AbstractBehavior<Object> {
             .setRun(run)
             .build());
     timers.startSingleTimer(id, new OfferTimeout(id), OFFER_TIMEOUT);
-    return this;
   }
 
   private Behavior<Object> onClipsOffered(ClipsOffered o) {
@@ -369,13 +419,16 @@ public final class DecoderLink extends AbstractBehavior<Object> {
    * cut, and each shard's missing clips are decoded here when its stream has ended.
    */
   private void lost(String why) {
+    long inFlight = pending.values().stream().filter(p -> p.phase != Phase.LOCAL).count();
     getContext()
         .getLog()
         .warn(
-            "decoder node lost: {} at {} ({}); this node decodes the clips it did not deliver",
+            "decoder node lost: {} at {} ({}); this node decodes the clips it did not deliver"
+                + " ({} shard(s) in flight)",
             decoderEntry,
             decoderNode.path().address(),
-            why);
+            why,
+            inFlight);
     getContext().unwatch(decoderNode);
     gone.add(decoderNode);
     decoderNode = null;

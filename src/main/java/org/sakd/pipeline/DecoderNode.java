@@ -64,6 +64,7 @@ public final class DecoderNode extends AbstractBehavior<Object> {
   private final StreamRefResolver refs;
   private final Materializer materializer;
   private boolean trainerSeen;
+  private boolean trainerLeaving;
   private long clipsServed;
 
   private DecoderNode(
@@ -142,6 +143,13 @@ public final class DecoderNode extends AbstractBehavior<Object> {
         .onMessage(DecodeClips.class, this::onDecodeClips)
         .onMessage(MemberEvent.class, this::onMemberEvent)
         .onMessage(NoTrainer.class, this::onNoTrainer)
+        .onSignal(
+            org.apache.pekko.actor.typed.PostStop.class,
+            s -> {
+              // e.g. the split-brain resolver downed this node: its process ends
+              ended.complete(new Ended(1, "the decoder node stopped before its trainer left"));
+              return this;
+            })
         .build();
   }
 
@@ -218,13 +226,19 @@ public final class DecoderNode extends AbstractBehavior<Object> {
     }
     if (e.event() instanceof ClusterEvent.MemberUp) {
       trainerSeen = true;
+    } else if (e.event() instanceof ClusterEvent.MemberLeft
+        || e.event() instanceof ClusterEvent.MemberExited) {
+      // a trainer that ends its run leaves; it may still turn unreachable (and be downed) on its
+      // way out when it and the coordinator stop together
+      trainerLeaving = true;
     } else if (e.event() instanceof ClusterEvent.MemberRemoved && trainerSeen) {
+      boolean left = trainerLeaving;
       ended.complete(
           new Ended(
-              0,
+              left ? 0 : 1,
               "the trainer node at "
                   + trainerAddress
-                  + " left the cluster after "
+                  + (left ? " left the cluster after " : " was removed from the cluster after ")
                   + clipsServed
                   + " clips asked of this node"));
       return Behaviors.stopped();

@@ -96,7 +96,11 @@ class DecoderNodeRunTest {
   void aDecoderNodeKilledMidRunLeavesItsClipsToTheTrainer() throws Exception {
     Path out = dir.resolve("killed.log");
     Process p = TinyCluster.launch(layout, sakd, out, "--set", "run.name=killed");
-    TinyCluster.killOnceLogged(dir, p, out, "killed", "epoch 2/" + EPOCHS, "decoder 0");
+    java.time.LocalTime killedAt =
+        java.time.Instant.ofEpochMilli(
+                TinyCluster.killOnceLogged(dir, p, out, "killed", "epoch 2/" + EPOCHS, "decoder 0"))
+            .atZone(java.time.ZoneId.systemDefault())
+            .toLocalTime();
     int rc = TinyCluster.waitFor(p, out, 300);
     assertEquals(0, rc, Files.readString(out));
     assertComputesWhatTheLocalRunComputes("killed");
@@ -105,5 +109,19 @@ class DecoderNodeRunTest {
         trainer.contains("decoding with the decoder node at")
             && trainer.contains("decoder node lost: 127.0.0.1:"),
         "the trainer names the lost decoder node: " + trainer);
+    Matcher used =
+        Pattern.compile("(\\d\\d:\\d\\d:\\d\\d\\.\\d+) INFO .*decoding with the decoder node")
+            .matcher(trainer);
+    assertTrue(
+        used.find() && java.time.LocalTime.parse(used.group(1)).isBefore(killedAt),
+        "the decoder node decoded before it was killed at " + killedAt + ": " + trainer);
+    Matcher lost =
+        Pattern.compile("(\\d\\d:\\d\\d:\\d\\d\\.\\d+) WARN .*decoder node lost").matcher(trainer);
+    assertTrue(lost.find(), trainer);
+    System.out.printf(
+        "decoder node lost noticed %.1f s after SIGKILL; the trainer decoded the rest:%n%s%n",
+        java.time.Duration.between(killedAt, java.time.LocalTime.parse(lost.group(1))).toMillis()
+            / 1000.0,
+        String.join("\n", trainer.lines().filter(l -> l.contains("DecoderLink")).toList()));
   }
 }

@@ -16,7 +16,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -93,15 +92,14 @@ class DecoderNodeTest {
   }
 
   /**
-   * A decoder node for trainer 0 (node 0) and a trainer node's link to it (node 1), both Up and the
-   * link aware of the decoder node.
+   * A decoder node for trainer 0 (node 0) and a trainer node's link to it (node 1), both Up; the
+   * link's first shards wait until the receptionist lists the decoder node.
    */
   private ActorRef<DecoderLink.DecodeShard> link(
       CountingSource decoderSide, CountingSource trainerSide) throws InterruptedException {
     cluster = LoopbackCluster.start(2, "");
     ActorTestKit decoder = cluster.nodes.get(0);
     ActorTestKit trainer = cluster.nodes.get(1);
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     ClipLoader decoderLoader = new ClipLoader(decoderSide);
     decoder.spawn(
         DecoderNode.create(
@@ -122,17 +120,8 @@ class DecoderNodeTest {
                 0,
                 cluster.hostPort(0) + "/0",
                 index.fingerprint(),
-                NodeIdentity.runHash(SETTINGS)));
-    // the trainer's receptionist lists the decoder node: the link has its listing too
-    TestProbe<Receptionist.Listing> listing = trainer.createTestProbe();
-    while (System.nanoTime() < deadline) {
-      trainer.system().receptionist().tell(Receptionist.find(DecoderNode.key(0), listing.getRef()));
-      if (!listing.receiveMessage().getServiceInstances(DecoderNode.key(0)).isEmpty()) {
-        break;
-      }
-      Thread.sleep(100);
-    }
-    Thread.sleep(500);
+                NodeIdentity.runHash(SETTINGS),
+                60));
     return link.narrow();
   }
 
@@ -217,6 +206,27 @@ class DecoderNodeTest {
     // later shards: the trainer decodes them itself
     DecoderLink.Shard after = ask(cluster.nodes.get(1), link, List.of(0, 1), 9);
     assertLocalBits(after, List.of(0, 1), 9);
+  }
+
+  @Test
+  void aDecoderNodeThatNeverComesLeavesTheShardsToTheTrainerAfterTheWait() throws Exception {
+    cluster = LoopbackCluster.start(1, "");
+    CountingSource local = new CountingSource(0);
+    ActorTestKit trainer = cluster.nodes.get(0);
+    ActorRef<Object> link =
+        trainer.spawn(
+            DecoderLink.create(
+                trainer.spawn(DecoderActor.create(new ClipLoader(local))),
+                0,
+                "127.0.0.1:1/0",
+                index.fingerprint(),
+                NodeIdentity.runHash(SETTINGS),
+                2));
+    long start = System.nanoTime();
+    DecoderLink.Shard s = ask(trainer, link.narrow(), List.of(0, 1), 3);
+    assertTrue(System.nanoTime() - start >= Duration.ofSeconds(2).toNanos(), "it waited");
+    assertLocalBits(s, List.of(0, 1), 3);
+    assertEquals(2, local.loads.get());
   }
 
   @Test
