@@ -12,10 +12,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorRefResolver;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.SourceRef;
+import org.apache.pekko.stream.StreamRefResolver;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.SinkQueueWithCancel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,6 +39,8 @@ import org.sakd.data.Datasets;
 import org.sakd.data.Sample;
 import org.sakd.data.SyntheticActions;
 import org.sakd.data.SyntheticSpec;
+import org.sakd.proto.ClipsOffered;
+import org.sakd.proto.DecodeClips;
 import org.sakd.proto.DecodedClipPart;
 import org.sakd.train.ClipLoader;
 
@@ -227,6 +237,60 @@ class DecoderNodeTest {
     assertTrue(System.nanoTime() - start >= Duration.ofSeconds(2).toNanos(), "it waited");
     assertLocalBits(s, List.of(0, 1), 3);
     assertEquals(2, local.loads.get());
+  }
+
+  @Test
+  void theDecoderNodeDecodesOnlyAFewClipsAheadOfWhatItsTrainerTakes() throws Exception {
+    CountingSource remote = new CountingSource(0);
+    link(remote, new CountingSource(0));
+    ActorTestKit trainer = cluster.nodes.get(1);
+    TestProbe<Object> replies = trainer.createTestProbe();
+    ActorRef<Object> decoderNode = awaitDecoderNode(trainer);
+    int clips = 60;
+    DecodeClips.Builder ask =
+        DecodeClips.newBuilder()
+            .setRequest(1)
+            .setReplyTo(
+                ActorRefResolver.get(trainer.system()).toSerializationFormat(replies.getRef()))
+            .setDataIndex(index.fingerprint())
+            .setRun(NodeIdentity.runHash(SETTINGS));
+    for (int i = 0; i < clips; i++) {
+      ask.addSamples(i % index.train().size()).addSeeds(i);
+    }
+    decoderNode.tell(ask.build());
+    ClipsOffered offer = replies.expectMessageClass(ClipsOffered.class, Duration.ofSeconds(30));
+    SourceRef<DecodedClipPart> ref =
+        StreamRefResolver.get(trainer.system()).resolveSourceRef(offer.getSourceRef());
+    // a consumer that takes nothing yet: only the stream ref's buffer (32 parts) asks for more
+    SinkQueueWithCancel<DecodedClipPart> queue =
+        ref.getSource().runWith(Sink.queue(), Materializer.createMaterializer(trainer.system()));
+    Thread.sleep(3000);
+    int ahead = remote.loads.get();
+    System.out.printf(
+        "decoded ahead of a consumer that took nothing: %d of %d clips%n", ahead, clips);
+    assertTrue(
+        ahead > 0 && ahead <= 32 / 3 + 6,
+        ahead + " of " + clips + " clips decoded for a consumer that took none");
+    ClipParts.Assembly all = new ClipParts.Assembly(clips);
+    for (int part = 0; part < clips * 3; part++) {
+      all.add(queue.pull().toCompletableFuture().get(60, TimeUnit.SECONDS).get());
+    }
+    assertTrue(queue.pull().toCompletableFuture().get(60, TimeUnit.SECONDS).isEmpty(), "the end");
+    assertEquals(clips, remote.loads.get(), "each clip decoded once");
+    assertTrue(all.clip(clips - 1).isPresent());
+  }
+
+  private static ActorRef<Object> awaitDecoderNode(ActorTestKit trainer) {
+    TestProbe<Receptionist.Listing> listing = trainer.createTestProbe();
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline) {
+      trainer.system().receptionist().tell(Receptionist.find(DecoderNode.key(0), listing.getRef()));
+      var found = listing.receiveMessage().getServiceInstances(DecoderNode.key(0));
+      if (!found.isEmpty()) {
+        return found.iterator().next();
+      }
+    }
+    throw new AssertionError("no decoder node listed within 60 s");
   }
 
   @Test
