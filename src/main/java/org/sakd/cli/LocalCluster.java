@@ -52,7 +52,10 @@ final class LocalCluster implements AutoCloseable {
                 "cluster.coordinator",
                 "127.0.0.1:" + freePort(),
                 "cluster.trainers",
-                trainers));
+                trainers,
+                // the trainer JVMs of train.devices decode their own clips: no decoder nodes start
+                "cluster.decoders",
+                List.of()));
     LocalCluster c = new LocalCluster(cs);
     Path logs = s.run().dir().resolve(s.run().name() + "-nodes");
     try {

@@ -6,6 +6,7 @@ import org.sakd.config.SettingsException;
 import org.sakd.data.ClipSources;
 import org.sakd.data.DatasetIndex;
 import org.sakd.pipeline.ClusterRun;
+import org.sakd.pipeline.DecoderNode;
 import org.sakd.pipeline.TrainerNode;
 import org.sakd.proto.CheckpointProto;
 import picocli.CommandLine.Command;
@@ -18,25 +19,30 @@ import picocli.CommandLine.Option;
     description =
         "Start one node of a cluster run (cluster.* settings; scripts/launch-cluster starts them all): "
             + "--role coordinator runs the distillation with the trainer nodes of cluster.trainers as "
-            + "its replicas; --role trainer --index N is entry N of cluster.trainers; --role monitor "
-            + "is the monitor node at cluster.monitor, which serves the run's dashboard and the "
-            + "cluster's membership read-only (monitor.http.host/port).")
+            + "its replicas; --role trainer --index N is entry N of cluster.trainers; --role decoder "
+            + "--index N is entry N of cluster.decoders (it decodes the clips of the trainer it names); "
+            + "--role monitor is the monitor node at cluster.monitor, which serves the run's dashboard "
+            + "and the cluster's membership read-only (monitor.http.host/port).")
 final class NodeCommand implements Callable<Integer> {
   @Mixin SettingsOptions options;
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--role", description = "coordinator | trainer | monitor")
+  @Option(names = "--role", description = "coordinator | trainer | decoder | monitor")
   String role;
 
   @Option(
       names = "--print-layout",
       description =
-          "print the layout (one line per node: role, entry, host:port/device) and the folder for "
+          "print the layout (one line per node: role, entry, host:port/device, or host:port/trainer "
+              + "for a decoder) and the folder for "
               + "node logs, then exit (scripts/launch-cluster reads it)")
   boolean printLayout;
 
-  @Option(names = "--index", description = "a trainer's entry in cluster.trainers (from 0)")
+  @Option(
+      names = "--index",
+      description =
+          "a trainer's entry in cluster.trainers, or a decoder's in cluster.decoders (from 0)")
   int index;
 
   @Option(names = "--resume", description = "coordinator: continue from the last checkpoint")
@@ -55,6 +61,9 @@ final class NodeCommand implements Callable<Integer> {
       for (int i = 0; i < s.cluster().trainers().size(); i++) {
         System.out.println("trainer " + i + " " + s.cluster().trainers().get(i));
       }
+      for (int i = 0; i < s.cluster().decoders().size(); i++) {
+        System.out.println("decoder " + i + " " + s.cluster().decoders().get(i));
+      }
       if (s.cluster().hasMonitor()) {
         System.out.println("monitor - " + s.cluster().monitor());
       }
@@ -69,6 +78,8 @@ final class NodeCommand implements Callable<Integer> {
             s, resume, overwrite, "node", spec.commandLine().getParseResult().originalArgs());
       case "trainer":
         return trainer(s);
+      case "decoder":
+        return decoder(s);
       case "monitor":
         if (!s.cluster().hasMonitor()) {
           throw new SettingsException(
@@ -81,7 +92,26 @@ final class NodeCommand implements Callable<Integer> {
     }
   }
 
-  private static final String ROLES = "coordinator, trainer or monitor";
+  private static final String ROLES = "coordinator, trainer, decoder or monitor";
+
+  private int decoder(Settings s) {
+    if (index < 0 || index >= s.cluster().decoders().size()) {
+      throw new SettingsException(
+          "--index",
+          index,
+          s.cluster().decoders().isEmpty()
+              ? "an entry of cluster.decoders, which is empty"
+              : "an entry of cluster.decoders (0.." + (s.cluster().decoders().size() - 1) + ")");
+    }
+    DatasetIndex data = DataSetup.open(s);
+    DecoderNode.Ended e =
+        ClusterRun.runDecoder(
+            new ClusterRun.DecoderInputs(
+                s, data, ClipSources.forIndex(data, DataSetup.clipSpec(s)), index));
+    (e.exitCode() == 0 ? System.out : System.err)
+        .println("decoder node " + index + ": " + e.reason());
+    return e.exitCode();
+  }
 
   private int trainer(Settings s) {
     if (index < 0 || index >= s.cluster().trainers().size()) {

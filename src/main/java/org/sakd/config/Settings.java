@@ -51,11 +51,14 @@ public record Settings(
    * ("host:port/device"); the coordinator starts when they have all joined, or fails after {@code
    * joinTimeoutSeconds} naming who is missing. {@code monitor} ("host:port", "" for none): the
    * cluster address of the optional monitor node, which serves the run's dashboard read-only.
+   * {@code decoders}: optional decoder nodes ("host:port/trainerIndex"), each decoding the training
+   * clips of the trainer node at that entry of {@code trainers} (at most one per trainer).
    */
   public record Cluster(
       boolean enabled,
       String coordinator,
       List<String> trainers,
+      List<String> decoders,
       int minTrainers,
       int joinTimeoutSeconds,
       Tls tls,
@@ -101,6 +104,23 @@ public record Settings(
     public static int port(String entry) {
       String hp = entry.contains("/") ? entry.substring(0, entry.indexOf('/')) : entry;
       return Integer.parseInt(hp.substring(hp.lastIndexOf(':') + 1));
+    }
+
+    /** The trainer entry a "host:port/trainerIndex" entry of cluster.decoders serves. */
+    public static int servedTrainer(String decoderEntry) {
+      return Integer.parseInt(decoderEntry.substring(decoderEntry.indexOf('/') + 1));
+    }
+
+    /**
+     * The entry of cluster.decoders that serves trainer {@code trainer}, or null when none does.
+     */
+    public String decoderOf(int trainer) {
+      for (String d : decoders) {
+        if (servedTrainer(d) == trainer) {
+          return d;
+        }
+      }
+      return null;
     }
 
     /** The device of a "host:port/device" entry ("cpu" when none is named). */
@@ -490,11 +510,29 @@ public record Settings(
             "cluster.trainers", trainers, "entries \"host:port/device\" (device cpu or gpuN)");
       }
     }
+    List<String> decoders = r.strings("cluster.decoders", 0);
+    String allowed =
+        "entries \"host:port/trainerIndex\" (trainerIndex: an entry of cluster.trainers, 0.."
+            + (trainers.size() - 1)
+            + ", at most one decoder each, on a port no other node uses)";
+    java.util.Set<Integer> served = new java.util.HashSet<>();
+    java.util.Set<String> addresses = new java.util.HashSet<>();
+    addresses.add(coordinator);
+    trainers.forEach(t -> addresses.add(t.contains("/") ? t.substring(0, t.indexOf('/')) : t));
+    for (String d : decoders) {
+      if (!d.matches(hostPort + "/[0-9]{1,6}")
+          || Cluster.servedTrainer(d) >= trainers.size()
+          || !served.add(Cluster.servedTrainer(d))
+          || !addresses.add(d.substring(0, d.indexOf('/')))) {
+        throw new SettingsException("cluster.decoders", decoders, allowed);
+      }
+    }
     int min = r.intIn("cluster.min-trainers", 1, trainers.size());
     return new Cluster(
         r.bool("cluster.enabled"),
         coordinator,
         trainers,
+        List.copyOf(decoders),
         min,
         r.intIn("cluster.join-timeout-seconds", 1, 86400),
         tls(r),

@@ -24,7 +24,6 @@ import org.sakd.cluster.RingAllReduce;
 import org.sakd.config.Settings;
 import org.sakd.data.ClipSource;
 import org.sakd.data.DatasetIndex;
-import org.sakd.data.Sampling;
 import org.sakd.monitor.RunFeed;
 import org.sakd.monitor.RunLog;
 import org.sakd.proto.RunOver;
@@ -162,7 +161,13 @@ public final class ClusterRun {
               left.size());
           run =
               new DistillRun.Inputs(
-                  run.settings().with(Map.of("cluster.trainers", left)),
+                  run.settings()
+                      .with(
+                          Map.of(
+                              "cluster.trainers",
+                              left,
+                              "cluster.decoders",
+                              decodersOf(run.settings().cluster(), left))),
                   run.index(),
                   run.source(),
                   run.teacherModel(),
@@ -178,6 +183,21 @@ public final class ClusterRun {
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().join();
     }
+  }
+
+  /**
+   * The entries of cluster.decoders that serve the trainers {@code left}, renumbered to their
+   * trainers' places in it (a decoder of a lost trainer has nobody to serve).
+   */
+  static List<String> decodersOf(Settings.Cluster c, List<String> left) {
+    List<String> out = new ArrayList<>();
+    for (String d : c.decoders()) {
+      int at = left.indexOf(c.trainers().get(Settings.Cluster.servedTrainer(d)));
+      if (at >= 0) {
+        out.add(d.substring(0, d.indexOf('/') + 1) + at);
+      }
+    }
+    return out;
   }
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClusterRun.class);
@@ -258,11 +278,7 @@ public final class ClusterRun {
   public static TrainerNode.Ended runTrainer(TrainerInputs in) {
     Settings s = in.settings();
     String device = Settings.Cluster.device(s.cluster().trainers().get(in.entry()));
-    ClipLoader loader =
-        new ClipLoader(
-            in.source(),
-            (long) s.data().clipCacheMb() << 20,
-            s.data().trainSampling() == Sampling.FIXED);
+    ClipLoader loader = DistillRun.clipLoader(s, in.source());
     CompletableFuture<TrainerNode.Ended> ended = new CompletableFuture<>();
     try (NDManager root = NDManager.newBaseManager(DistillRun.device(device));
         NDManager studentScope = NDManager.newBaseManager(DistillRun.device(device))) {
@@ -313,6 +329,16 @@ public final class ClusterRun {
                 DispatcherSelector compute =
                     DispatcherSelector.fromConfig("sakd-compute-dispatcher");
                 var decoders = DecoderActor.spawnPool(ctx, s.data().decoders(), loader);
+                ActorRef<Object> shards =
+                    ctx.spawn(
+                        DecoderLink.create(
+                            decoders,
+                            in.entry(),
+                            s.cluster().decoderOf(in.entry()),
+                            in.index().fingerprint(),
+                            NodeIdentity.runHash(s),
+                            s.cluster().joinTimeoutSeconds()),
+                        "decoder-link");
                 var teacherRef = ctx.spawn(TeacherActor.create(teacher), "teacher", compute);
                 var interrupter = ctx.spawn(InterrupterActor.create(), "interrupter", compute);
                 ActorRef<ScorerActor.Command> scorer =
@@ -328,6 +354,7 @@ public final class ClusterRun {
                             // the node's own stages: no selector (the coordinator selects), no
                             // trainers but this node
                             new Stages(decoders, interrupter, teacherRef, scorer, null, List.of()),
+                            shards.narrow(),
                             new ActorRing(ring, ctx.getSystem()),
                             hello.toBuilder()
                                 .setRing(
@@ -352,18 +379,78 @@ public final class ClusterRun {
                         })
                     .build();
               });
-      ActorSystem<Void> system =
-          ActorSystem.create(
-              guardian,
-              "sakd",
-              trainerConfig(s, in.entry()).withFallback(DistillRun.actorConfig(s)));
-      try {
-        return ended.join();
-      } finally {
-        system.terminate();
-        system.getWhenTerminated().toCompletableFuture().join();
-      }
+      return runNode(guardian, trainerConfig(s, in.entry()), s, ended);
     }
+  }
+
+  /**
+   * Runs a node's actor system ({@code guardian} at its cluster settings {@code node}) until the
+   * node says how it {@code ended}; then terminates it.
+   */
+  private static <T> T runNode(
+      Behavior<Void> guardian, Config node, Settings s, CompletableFuture<T> ended) {
+    ActorSystem<Void> system =
+        ActorSystem.create(
+            guardian, ClusterConfig.SYSTEM_NAME, node.withFallback(DistillRun.actorConfig(s)));
+    try {
+      return ended.join();
+    } finally {
+      system.terminate();
+      system.getWhenTerminated().toCompletableFuture().join();
+    }
+  }
+
+  /** Decoder node {@code entry}'s cluster settings, at its entry of cluster.decoders. */
+  static Config decoderConfig(Settings s, int entry) {
+    return nodeConfig(s, s.cluster().decoders().get(entry), "decoder");
+  }
+
+  /** What a decoder node needs: the run's settings and data (it reads the same videos). */
+  public record DecoderInputs(
+      Settings settings, DatasetIndex index, ClipSource source, int entry) {}
+
+  /**
+   * Runs decoder node {@code entry} of cluster.decoders: it serves the clips of the trainer node it
+   * names ({@link DecoderNode}) until that node leaves the cluster; returns how it ended.
+   */
+  public static DecoderNode.Ended runDecoder(DecoderInputs in) {
+    Settings s = in.settings();
+    String entry = s.cluster().decoders().get(in.entry());
+    int trainer = Settings.Cluster.servedTrainer(entry);
+    String trainerEntry = s.cluster().trainers().get(trainer);
+    ClipLoader loader = DistillRun.clipLoader(s, in.source());
+    CompletableFuture<DecoderNode.Ended> ended = new CompletableFuture<>();
+    Behavior<Void> guardian =
+        Behaviors.setup(
+            ctx -> {
+              var decoders = DecoderActor.spawnPool(ctx, s.data().decoders(), loader);
+              var node =
+                  ctx.spawn(
+                      DecoderNode.create(
+                          in.index().train(),
+                          loader,
+                          decoders,
+                          2 * s.data().decoders(),
+                          in.index().fingerprint(),
+                          NodeIdentity.runHash(s),
+                          trainer,
+                          Settings.Cluster.host(trainerEntry)
+                              + ":"
+                              + Settings.Cluster.port(trainerEntry),
+                          ended,
+                          s.cluster().joinTimeoutSeconds()),
+                      "decoder-node");
+              ctx.watch(node);
+              return Behaviors.receive(Void.class)
+                  .onSignal(
+                      org.apache.pekko.actor.typed.Terminated.class,
+                      t -> {
+                        ended.complete(new DecoderNode.Ended(1, "the decoder node stopped"));
+                        return Behaviors.stopped();
+                      })
+                  .build();
+            });
+    return runNode(guardian, decoderConfig(s, in.entry()), s, ended);
   }
 
   /** The node's {@link RingAllReduce} as the {@link TrainerNode.GradientRing} it sums in. */

@@ -110,11 +110,7 @@ public final class DistillRun {
     boolean supervised = in.teacherModel() == null;
     RunLog log = new RunLog(in.runDir());
     log.write("config.conf", s.render());
-    ClipLoader loader =
-        new ClipLoader(
-            in.source(),
-            (long) s.data().clipCacheMb() << 20,
-            s.data().trainSampling() == Sampling.FIXED);
+    ClipLoader loader = clipLoader(s, in.source());
     PipelineGauge gauge = new PipelineGauge();
     CompletableFuture<EpochCoordinator.RunResult> result = new CompletableFuture<>();
     CompletableFuture<Void> stopped = new CompletableFuture<>();
@@ -503,6 +499,15 @@ public final class DistillRun {
    * Actor system settings: SLF4J logging, the decoder and compute dispatchers, no JVM exit on
    * shutdown.
    */
+  /**
+   * The run's clip loader over {@code source}: decoded clips cached up to data.clip-cache-mb, the
+   * training clips too when they repeat (fixed sampling).
+   */
+  static ClipLoader clipLoader(Settings s, ClipSource source) {
+    return new ClipLoader(
+        source, (long) s.data().clipCacheMb() << 20, s.data().trainSampling() == Sampling.FIXED);
+  }
+
   static Config actorConfig(Settings s) {
     String c =
         String.join(

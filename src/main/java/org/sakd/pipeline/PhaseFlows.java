@@ -487,7 +487,7 @@ final class PhaseFlows {
    * An ask stage that keeps its element: emits (answer, element), in order, at most {@code
    * parallelism} asks in flight (pekko-stream-typed's askWithContext with the element as context).
    */
-  private static <I, Q, A> Flow<I, Pair<A, I>, NotUsed> askKeeping(
+  static <I, Q, A> Flow<I, Pair<A, I>, NotUsed> askKeeping(
       int parallelism, ActorRef<Q> ref, BiFunction<I, ActorRef<A>, Q> message) {
     return ActorFlow.<I, Q, A, I>askWithContext(parallelism, ref, ASK, message)
         .contramap(i -> Pair.create(i, i));

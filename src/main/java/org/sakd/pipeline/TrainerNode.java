@@ -74,7 +74,7 @@ public final class TrainerNode extends AbstractBehavior<Object> {
 
   private final StudentReplica replica;
   private final List<Sample> train;
-  private final ActorRef<DecoderActor.Command> decoders;
+  private final ActorRef<DecoderLink.DecodeShard> decoders;
   private final ActorRef<TeacherActor.Command> teacher;
   private final ActorRef<InterrupterActor.Command> interrupter;
   private final ActorRef<ScorerActor.Command> scorer;
@@ -112,13 +112,14 @@ public final class TrainerNode extends AbstractBehavior<Object> {
       StudentReplica replica,
       List<Sample> train,
       Stages stages,
+      ActorRef<DecoderLink.DecodeShard> decoders,
       GradientRing ring,
       TrainerHello hello,
       CompletableFuture<Ended> ended,
       int waitSeconds,
       TimerScheduler<Object> timers) {
     super(ctx);
-    this.decoders = stages.decoders();
+    this.decoders = decoders;
     this.teacher = stages.teacher();
     this.interrupter = stages.interrupter();
     this.scorer = stages.scorer();
@@ -144,14 +145,16 @@ public final class TrainerNode extends AbstractBehavior<Object> {
 
   /**
    * The node actor; it owns {@code replica} and closes it when it stops. {@code stages}: the node's
-   * decoders, interrupter, teacher and scorer (null outside SAKD). {@code hello}: this node's
-   * identity (model, layout, data index, run, teacher, entry, device, ring), completed with its
-   * address and actor here.
+   * interrupter, teacher and scorer (null outside SAKD); {@code decoders}: how it decodes its
+   * shards (its {@link DecoderLink}: its decoder node's stream, else its own pool). {@code hello}:
+   * this node's identity (model, layout, data index, run, teacher, entry, device, ring), completed
+   * with its address and actor here.
    */
   public static Behavior<Object> create(
       StudentReplica replica,
       List<Sample> train,
       Stages stages,
+      ActorRef<DecoderLink.DecodeShard> decoders,
       GradientRing ring,
       TrainerHello hello,
       CompletableFuture<Ended> ended,
@@ -161,7 +164,16 @@ public final class TrainerNode extends AbstractBehavior<Object> {
             Behaviors.withTimers(
                 timers ->
                     new TrainerNode(
-                        ctx, replica, train, stages, ring, hello, ended, waitSeconds, timers)));
+                        ctx,
+                        replica,
+                        train,
+                        stages,
+                        decoders,
+                        ring,
+                        hello,
+                        ended,
+                        waitSeconds,
+                        timers)));
   }
 
   @Override
@@ -260,49 +272,52 @@ public final class TrainerNode extends AbstractBehavior<Object> {
   private Behavior<Object> onTrainSamples(TrainSamples m) {
     long a = admission;
     stepStarted = System.nanoTime();
-    List<CompletableFuture<DecoderActor.Decoded>> clips =
-        decode(m.getSamplesList(), m.getSeedsList());
     getContext()
         .pipeToSelf(
-            CompletableFuture.allOf(clips.toArray(new CompletableFuture[0])),
-            (x, e) ->
-                e != null
-                    ? new StepFailed(a, m, e)
-                    : new Decoded(a, m, clips.stream().map(CompletableFuture::join).toList()));
+            decode(m.getSamplesList(), m.getSeedsList()),
+            (clips, e) -> e != null ? new StepFailed(a, m, e) : new Decoded(a, m, clips));
     return this;
   }
 
-  /** Asks this node's decoders for the training clip of each sample with its seed. */
-  private List<CompletableFuture<DecoderActor.Decoded>> decode(
+  /**
+   * The training clip of each sample with its seed, in order, from this node's {@link DecoderLink}
+   * (its decoder node, or its own decoders for what that node does not deliver).
+   */
+  private java.util.concurrent.CompletionStage<List<DecoderActor.Decoded>> decode(
       List<Integer> samples, List<Long> seeds) {
-    List<CompletableFuture<DecoderActor.Decoded>> clips = new ArrayList<>();
-    for (int i = 0; i < samples.size(); i++) {
-      Sample smp = train.get(samples.get(i));
-      long seed = seeds.get(i);
-      clips.add(
-          AskPattern.<DecoderActor.Command, DecoderActor.Decoded>ask(
-                  decoders,
-                  r -> new DecoderActor.Decode(smp, true, seed, r),
-                  ASK,
-                  getContext().getSystem().scheduler())
-              .toCompletableFuture());
+    List<Sample> shard = samples.stream().map(train::get).toList();
+    return AskPattern.<DecoderLink.DecodeShard, DecoderLink.Shard>ask(
+            decoders,
+            r -> new DecoderLink.DecodeShard(shard, seeds, r),
+            ASK,
+            getContext().getSystem().scheduler())
+        .thenApply(
+            s -> {
+              if (s.failure() != null) {
+                throw new IllegalStateException(s.failure());
+              }
+              return s.clips();
+            });
+  }
+
+  /** The clips that decoded, in order (a video that failed is skipped, as in one JVM). */
+  private static ClipBatch decodedBatch(List<DecoderActor.Decoded> decoded) {
+    List<Sample> samples = new ArrayList<>();
+    List<Clip> clips = new ArrayList<>();
+    for (var c : decoded) {
+      if (c.clip().isPresent()) {
+        samples.add(c.sample());
+        clips.add(c.clip().get());
+      }
     }
-    return clips;
+    return new ClipBatch(samples, clips);
   }
 
   private Behavior<Object> onDecoded(Decoded d) {
     if (d.admission() != admission) {
       return this;
     }
-    List<Sample> samples = new ArrayList<>();
-    List<Clip> clips = new ArrayList<>();
-    for (var c : d.clips()) {
-      if (c.clip().isPresent()) {
-        samples.add(c.sample());
-        clips.add(c.clip().get());
-      }
-    }
-    ClipBatch batch = new ClipBatch(samples, clips);
+    ClipBatch batch = decodedBatch(d.clips());
     if (teacher == null || batch.size() == 0) {
       return onTaught(new Taught(admission, d.request(), batch, null));
     }
@@ -484,33 +499,21 @@ public final class TrainerNode extends AbstractBehavior<Object> {
   private Behavior<Object> onScoreSamples(ScoreSamples m) {
     long a = admission;
     var scheduler = getContext().getSystem().scheduler();
-    List<CompletableFuture<DecoderActor.Decoded>> clips =
-        decode(m.getSamplesList(), m.getSeedsList());
     java.util.concurrent.CompletionStage<ScorerActor.Scores> scores =
-        CompletableFuture.allOf(clips.toArray(new CompletableFuture[0]))
+        decode(m.getSamplesList(), m.getSeedsList())
             .thenCompose(
-                x -> {
-                  List<Sample> samples = new ArrayList<>();
-                  List<Clip> decoded = new ArrayList<>();
-                  for (var c : clips) {
-                    var d = c.join();
-                    if (d.clip().isPresent()) {
-                      samples.add(d.sample());
-                      decoded.add(d.clip().get());
-                    }
-                  }
-                  return AskPattern.<InterrupterActor.Command, ClipBatch>ask(
-                      interrupter,
-                      r ->
-                          new InterrupterActor.Interrupt(
-                              new ClipBatch(samples, decoded),
-                              m.getBeta(),
-                              m.getEta(),
-                              m.getInterruptSeed(),
-                              r),
-                      ASK,
-                      scheduler);
-                })
+                clips ->
+                    AskPattern.<InterrupterActor.Command, ClipBatch>ask(
+                        interrupter,
+                        r ->
+                            new InterrupterActor.Interrupt(
+                                decodedBatch(clips),
+                                m.getBeta(),
+                                m.getEta(),
+                                m.getInterruptSeed(),
+                                r),
+                        ASK,
+                        scheduler))
             .thenCompose(
                 b ->
                     AskPattern.<TeacherActor.Command, TeacherOutputs>ask(

@@ -129,7 +129,7 @@ class CliTest {
     assertTrue(r.err().contains("cluster.monitor"), r.err());
     r = run("node", "--role", "watcher");
     assertEquals(Main.EXIT_BAD_INPUT, r.code(), r.out() + r.err());
-    assertTrue(r.err().contains("coordinator, trainer or monitor"), r.err());
+    assertTrue(r.err().contains("coordinator, trainer, decoder or monitor"), r.err());
     r = run("node", "--set", "cluster.monitor=\"127.0.0.1:nope\"", "--print-layout");
     assertEquals(Main.EXIT_BAD_INPUT, r.code(), r.out() + r.err());
     assertTrue(r.err().contains("cluster.monitor"), r.err());

@@ -50,28 +50,15 @@ class ClusterRunTest {
   }
 
   private Process launch(Path out, String... more) throws IOException {
-    List<String> cmd =
-        new ArrayList<>(List.of(Path.of("scripts/launch-cluster").toString(), layout.toString()));
-    cmd.addAll(List.of(more));
-    ProcessBuilder pb =
-        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
-    pb.environment().put("SAKD_CMD", sakd.toString());
-    pb.environment().put("SAKD_PROGRESS", "off");
-    return pb.start();
+    return TinyCluster.launch(layout, sakd, out, more);
   }
 
   private static int waitFor(Process p, Path out) throws Exception {
     return TinyCluster.waitFor(p, out, 300);
   }
 
-  /** metrics.csv without the columns that are times or memory. */
   private List<String> computed(String run) throws IOException {
-    List<String> out = new ArrayList<>();
-    for (String line : Files.readAllLines(dir.resolve("runs/" + run + "/metrics.csv"))) {
-      String[] c = line.split(",", -1);
-      out.add(String.join(",", c[0], c[1], c[2], c[3], c[4], c[7], c[8], c[9]));
-    }
-    return out;
+    return TinyCluster.computed(dir, run);
   }
 
   @Test
@@ -155,26 +142,9 @@ class ClusterRunTest {
         "trainer 1 took part");
   }
 
-  /**
-   * Waits until the coordinator of run {@code run} logs {@code line}, then SIGKILLs the process
-   * group (the node's JVM with it) of the node launch-cluster named {@code who}; returns when.
-   */
   private long killOnceLogged(Process p, Path out, String run, String line, String who)
       throws Exception {
-    Path coordinatorLog = dir.resolve("runs/" + run + "-nodes/coordinator.log");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-    while (System.nanoTime() < deadline
-        && p.isAlive()
-        && !(Files.exists(coordinatorLog) && Files.readString(coordinatorLog).contains(line))) {
-      Thread.sleep(100);
-    }
-    Matcher m =
-        Pattern.compile(Pattern.quote(who) + " at \\S+ \\(pid (\\d+)")
-            .matcher(Files.readString(out));
-    assertTrue(p.isAlive() && m.find(), "the run ended before the kill: " + Files.readString(out));
-    long killedAt = System.currentTimeMillis();
-    new ProcessBuilder("kill", "-KILL", "--", "-" + m.group(1)).start().waitFor();
-    return killedAt;
+    return TinyCluster.killOnceLogged(dir, p, out, run, line, who);
   }
 
   @Test

@@ -1,6 +1,7 @@
 package org.sakd.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -8,8 +9,11 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * What a test of a real cluster run needs: the tiny set with a 1-epoch r3d-micro teacher, the
@@ -75,5 +79,49 @@ final class TinyCluster {
       throw new AssertionError("did not end in " + seconds + " s: " + Files.readString(out));
     }
     return p.exitValue();
+  }
+
+  /** Starts {@code scripts/launch-cluster layout more…} with its output in {@code out}. */
+  static Process launch(Path layout, Path sakd, Path out, String... more) throws IOException {
+    List<String> cmd =
+        new ArrayList<>(List.of(Path.of("scripts/launch-cluster").toString(), layout.toString()));
+    cmd.addAll(List.of(more));
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
+    pb.environment().put("SAKD_CMD", sakd.toString());
+    pb.environment().put("SAKD_PROGRESS", "off");
+    return pb.start();
+  }
+
+  /** Run {@code run}'s metrics.csv without the columns that are times or memory. */
+  static List<String> computed(Path dir, String run) throws IOException {
+    List<String> out = new ArrayList<>();
+    for (String line : Files.readAllLines(dir.resolve("runs/" + run + "/metrics.csv"))) {
+      String[] c = line.split(",", -1);
+      out.add(String.join(",", c[0], c[1], c[2], c[3], c[4], c[7], c[8], c[9]));
+    }
+    return out;
+  }
+
+  /**
+   * Waits until the coordinator of run {@code run} logs {@code line}, then SIGKILLs the process
+   * group (the node's JVM with it) of the node launch-cluster named {@code who}; returns when.
+   */
+  static long killOnceLogged(Path dir, Process p, Path out, String run, String line, String who)
+      throws Exception {
+    Path coordinatorLog = dir.resolve("runs/" + run + "-nodes/coordinator.log");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+    while (System.nanoTime() < deadline
+        && p.isAlive()
+        && !(Files.exists(coordinatorLog) && Files.readString(coordinatorLog).contains(line))) {
+      Thread.sleep(100);
+    }
+    Matcher m =
+        Pattern.compile(Pattern.quote(who) + " at \\S+ \\(pid (\\d+)")
+            .matcher(Files.readString(out));
+    assertTrue(p.isAlive() && m.find(), "the run ended before the kill: " + Files.readString(out));
+    long killedAt = System.currentTimeMillis();
+    new ProcessBuilder("kill", "-KILL", "--", "-" + m.group(1)).start().waitFor();
+    return killedAt;
   }
 }

@@ -18,13 +18,13 @@ import org.apache.pekko.cluster.typed.Join;
  * N actor systems in this JVM on loopback ports forming one Pekko cluster: node 0 joins itself, the
  * others name it as their seed node. Every wait has a deadline; {@link #close} terminates all.
  */
-final class LoopbackCluster implements AutoCloseable {
+public final class LoopbackCluster implements AutoCloseable {
   private static final Duration UP = Duration.ofSeconds(60);
 
-  final List<ActorTestKit> nodes = new ArrayList<>();
+  public final List<ActorTestKit> nodes = new ArrayList<>();
 
   /** {@code size} nodes, each with {@code extra} HOCON over {@link ClusterConfig#system}. */
-  static LoopbackCluster start(int size, String extra) throws InterruptedException {
+  public static LoopbackCluster start(int size, String extra) throws InterruptedException {
     return start(size, extra, null);
   }
 
@@ -91,6 +91,12 @@ final class LoopbackCluster implements AutoCloseable {
   <T> ActorRef<T> ref(int owner, ActorRef<T> ref, int viewer) {
     String s = ActorRefResolver.get(system(owner)).toSerializationFormat(ref);
     return ActorRefResolver.get(system(viewer)).resolveActorRef(s);
+  }
+
+  /** Node {@code i}'s "host:port". */
+  public String hostPort(int i) {
+    Address a = Cluster.get(system(i)).selfMember().address();
+    return a.getHost().get() + ":" + a.getPort().get();
   }
 
   @Override

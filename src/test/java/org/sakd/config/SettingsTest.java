@@ -278,4 +278,36 @@ class SettingsTest {
       assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
     }
   }
+
+  @Test
+  void decoderNodesNameATrainerEachAndBadEntriesNameTheKey() {
+    String trainers = "cluster.trainers=[\"127.0.0.1:25521/cpu\", \"127.0.0.1:25522/cpu\"]";
+    assertEquals(List.of(), Settings.load(null, List.of()).cluster().decoders());
+    Settings s =
+        Settings.load(
+            null,
+            List.of(
+                trainers, "cluster.decoders=[\"127.0.0.1:25531/1\", \"gpu-host.lan:25530/0\"]"));
+    assertEquals("127.0.0.1:25531/1", s.cluster().decoderOf(1));
+    assertEquals("gpu-host.lan:25530/0", s.cluster().decoderOf(0));
+    assertEquals(1, Settings.Cluster.servedTrainer(s.cluster().decoders().get(0)));
+    for (String bad :
+        List.of(
+            "[\"127.0.0.1:25531\"]", // no trainer index
+            "[\"127.0.0.1:25531/cpu\"]", // a device, not a trainer
+            "[\"127.0.0.1:25531/2\"]", // no trainer 2
+            "[\"127.0.0.1:25531/0\", \"127.0.0.1:25532/0\"]", // two for one trainer
+            "[\"127.0.0.1:25521/1\"]", // trainer 0's address
+            "\"127.0.0.1:25531/0\"")) { // not a list
+      SettingsException e =
+          assertThrows(
+              SettingsException.class,
+              () -> Settings.load(null, List.of(trainers, "cluster.decoders=" + bad)),
+              bad);
+      assertEquals("cluster.decoders", e.key(), e.getMessage());
+      assertTrue(
+          e.getMessage().contains(bad.startsWith("[") ? "host:port/trainerIndex" : "a list"),
+          e.getMessage());
+    }
+  }
 }
