@@ -60,7 +60,7 @@ class ClusterConfigTest {
     assertEquals(
         false, c.getBoolean("pekko.cluster.split-brain-resolver.keep-oldest.down-if-alone"));
     assertEquals(
-        Duration.ofSeconds(10),
+        Duration.ofSeconds(7),
         c.getDuration("pekko.cluster.failure-detector.acceptable-heartbeat-pause"));
   }
 
