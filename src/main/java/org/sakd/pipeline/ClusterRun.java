@@ -351,9 +351,10 @@ public final class ClusterRun {
                         TrainerNode.create(
                             replica,
                             in.index().train(),
-                            // the node's own stages: no selector (the coordinator selects), no
-                            // trainers but this node
-                            new Stages(decoders, interrupter, teacherRef, scorer, null, List.of()),
+                            // the node's own stages: no decoders (it decodes through its
+                            // DecoderLink), no selector (the coordinator selects), no trainers
+                            // but this node
+                            new Stages(null, interrupter, teacherRef, scorer, null, List.of()),
                             shards.narrow(),
                             new ActorRing(ring, ctx.getSystem()),
                             hello.toBuilder()
