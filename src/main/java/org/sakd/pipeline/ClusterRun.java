@@ -118,6 +118,13 @@ public final class ClusterRun {
             ClusterConfig.SYSTEM_NAME,
             coordinatorConfig(s).withFallback(DistillRun.actorConfig(s)));
     ClusterStats stats = new ClusterStats(s.cluster().coordinator());
+    if (!s.cluster().decoders().isEmpty()) {
+      // a lost decoder node goes into events.jsonl and cluster.json (its trainer decodes for it)
+      system.systemActorOf(
+          DecoderWatch.create(s.cluster().decoders(), stats, new RunLog(in.runDir())),
+          "decoder-watch",
+          DispatcherSelector.blocking());
+    }
     if (s.cluster().hasMonitor()) {
       // the monitor node's read-only view of the run, for all its attempts
       system.systemActorOf(

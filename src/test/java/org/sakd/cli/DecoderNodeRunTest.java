@@ -83,6 +83,9 @@ class DecoderNodeRunTest {
             TinyCluster.launch(layout, sakd, out, "--set", "run.name=decoded"), out, 300);
     assertEquals(0, rc, Files.readString(out));
     assertComputesWhatTheLocalRunComputes("decoded");
+    assertTrue(
+        !Files.readString(dir.resolve("runs/decoded/events.jsonl")).contains("decoder-lost"),
+        "no decoder node was lost");
     String trainer = Files.readString(dir.resolve("runs/decoded-nodes/trainer-0.log"));
     assertTrue(trainer.contains("decoding with the decoder node at"), trainer);
     assertTrue(!trainer.contains("this node decodes"), "the decoder node delivered every clip");
@@ -104,6 +107,12 @@ class DecoderNodeRunTest {
     int rc = TinyCluster.waitFor(p, out, 300);
     assertEquals(0, rc, Files.readString(out));
     assertComputesWhatTheLocalRunComputes("killed");
+    String events = Files.readString(dir.resolve("runs/killed/events.jsonl"));
+    assertTrue(
+        events.contains("\"type\":\"decoder-lost\"") && events.contains("\"trainer\":0"), events);
+    String nodes = Files.readString(dir.resolve("runs/killed/cluster.json"));
+    assertTrue(
+        nodes.contains("decoder node 127.0.0.1:") && nodes.contains("is unreachable"), nodes);
     String trainer = Files.readString(dir.resolve("runs/killed-nodes/trainer-0.log"));
     assertTrue(
         trainer.contains("decoding with the decoder node at")
