@@ -296,21 +296,10 @@ public final class ClusterRun {
       if (in.teacherParameters() != null) {
         teacher.loadParameterBytes(in.teacherParameters());
       }
-      StudentReplica replica =
-          DistillRun.replica(
-              s,
-              s.model().student(),
-              false,
-              classes,
-              teacher.classifier().featureDim(),
-              in.studentInit(),
-              clip,
-              studentScope,
-              false);
-      // the scoring pass's share of this node: rank 0's student is loaded into it before each pass
-      StudentReplica scorerReplica =
-          s.distill().mode() == org.sakd.sakd.RunMode.SAKD
-              ? DistillRun.replica(
+      // the node's student, and the same again in another scope for its scorer
+      java.util.function.Function<NDManager, StudentReplica> student =
+          scope ->
+              DistillRun.replica(
                   s,
                   s.model().student(),
                   false,
@@ -318,9 +307,12 @@ public final class ClusterRun {
                   teacher.classifier().featureDim(),
                   in.studentInit(),
                   clip,
-                  root,
-                  false)
-              : null;
+                  scope,
+                  false);
+      StudentReplica replica = student.apply(studentScope);
+      // the scoring pass's share of this node: rank 0's student is loaded into it before each pass
+      StudentReplica scorerReplica =
+          s.distill().mode() == org.sakd.sakd.RunMode.SAKD ? student.apply(root) : null;
       TrainerHello hello =
           NodeIdentity.of(
               s,
