@@ -186,7 +186,7 @@ public final class ClusterRun {
         }
       }
     } finally {
-      new RunLog(in.runDir()).write("cluster.json", org.sakd.monitor.Json.write(stats.toMap()));
+      new RunLog(in.runDir()).write("cluster.json", org.sakd.monitor.Json.write(stats.close()));
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().join();
     }

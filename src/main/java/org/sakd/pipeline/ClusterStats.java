@@ -25,6 +25,7 @@ final class ClusterStats {
   private final String coordinator;
   private final List<Node> nodes = new ArrayList<>();
   private final List<Map<String, Object>> faults = new ArrayList<>();
+  private boolean closed;
   private int attempts;
 
   ClusterStats(String coordinator) {
@@ -59,12 +60,26 @@ final class ClusterStats {
     nodes.get(node).scored += samples;
   }
 
-  synchronized void fault(String node, String what) {
+  /**
+   * Records a fault; false, recording nothing, once {@link #close} has taken the figures for
+   * cluster.json (a node lost while the cluster shuts down is not the run's).
+   */
+  synchronized boolean fault(String node, String what) {
+    if (closed) {
+      return false;
+    }
     Map<String, Object> f = new LinkedHashMap<>();
     f.put("time", Instant.now().toString());
     f.put("node", node);
     f.put("what", what);
     faults.add(f);
+    return true;
+  }
+
+  /** The figures for cluster.json, once the run has ended; later faults are not recorded. */
+  synchronized Map<String, Object> close() {
+    closed = true;
+    return toMap();
   }
 
   synchronized Map<String, Object> toMap() {

@@ -74,8 +74,13 @@ public final class DecoderWatch extends AbstractBehavior<ClusterEvent.Unreachabl
     String what =
         "decoder node " + entry + " is unreachable; trainer " + trainer + " decodes its clips";
     getContext().getLog().warn(what);
-    stats.fault(entry, what);
-    log.event("decoder-lost", Map.of("node", entry, "trainer", trainer));
+    // under the figures' lock, so that the event and cluster.json's fault are both there or neither
+    // (the run over, the cluster shutting down: neither)
+    synchronized (stats) {
+      if (stats.fault(entry, what)) {
+        log.event("decoder-lost", Map.of("node", entry, "trainer", trainer));
+      }
+    }
     return this;
   }
 }
