@@ -137,14 +137,16 @@ final class PhaseFlows {
             });
   }
 
+  /** The scoring pass's progress line (scoring in this JVM or on the trainer nodes). */
+  private Progress scoreBar(int epoch, int samples, int epochs) {
+    return new Progress(
+        "score " + (epoch + 1) + "/" + epochs, samples, new Progress.Position(clock, epoch, 0, 0));
+  }
+
   /** The scoring pass over the whole training set; the selector holds the scores when it ends. */
   CompletionStage<Done> score(EpochPlan plan, double beta, List<Sample> train, int epochs) {
     int epoch = plan.epoch();
-    Progress bar =
-        new Progress(
-            "score " + (epoch + 1) + "/" + epochs,
-            train.size(),
-            new Progress.Position(clock, epoch, 0, 0));
+    Progress bar = scoreBar(epoch, train.size(), epochs);
     return Source.from(train)
         .via(decodeTrain(plan))
         .grouped(s.sakd().scoreBatchSize())
@@ -178,11 +180,7 @@ final class PhaseFlows {
   private CompletionStage<Done> scoreOnNodes(
       EpochPlan plan, double beta, List<Sample> train, int epochs, ReplicaGroup replicas) {
     int epoch = plan.epoch();
-    Progress bar =
-        new Progress(
-            "score " + (epoch + 1) + "/" + epochs,
-            train.size(),
-            new Progress.Position(clock, epoch, 0, 0));
+    Progress bar = scoreBar(epoch, train.size(), epochs);
     return Source.from(train)
         .grouped(s.sakd().scoreBatchSize())
         .zipWithIndex()
