@@ -13,6 +13,7 @@ import org.sakd.monitor.Csv;
 import org.sakd.proto.SelectionStateProto;
 import org.sakd.train.EpochRecord;
 import org.sakd.train.LrSchedule;
+import org.sakd.train.NativeHeap;
 
 /**
  * What a distillation run leaves in its folder: the checkpoint it resumes from, last.ckpt and
@@ -156,6 +157,8 @@ final class RunRecorder {
 
   /** The epoch's metrics row, its event and its log line. */
   void report(EpochRecord r) {
+    NativeHeap
+        .trim(); // once per epoch, before rss_mb is read (NativeHeap: why not an mmap threshold)
     String mode = spec.supervised() ? "supervised" : s.distill().mode().configName();
     Map<String, Object> row = r.metricsRow(mode, lr.lr(r.epoch()));
     spec.log().metrics(row);

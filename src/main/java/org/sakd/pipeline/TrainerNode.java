@@ -31,6 +31,7 @@ import org.sakd.proto.TrainSamples;
 import org.sakd.proto.TrainedSamples;
 import org.sakd.proto.TrainerHello;
 import org.sakd.proto.TrainerWelcome;
+import org.sakd.train.NativeHeap;
 import org.sakd.train.StudentReplica;
 
 /**
@@ -265,6 +266,7 @@ public final class TrainerNode extends AbstractBehavior<Object> {
   }
 
   private Behavior<Object> onEpochBegins(EpochBegins m) {
+    NativeHeap.trim(); // this JVM's C heap, once per epoch (as RunRecorder does on the coordinator)
     replica.onEpochStart(m.getEpoch(), m.getTotalEpochs());
     return this;
   }
