@@ -135,7 +135,9 @@ public record Settings(
       int epochs,
       int starInterval,
       double scratchLr,
-      int pretrainClasses) {}
+      int pretrainClasses,
+      int groups,
+      int testGroups) {}
 
   public record Pipeline(int buffer) {}
 
@@ -430,7 +432,18 @@ public record Settings(
             r.intIn("demo.epochs", 1, 100000),
             r.intIn("demo.star-interval", 1, 100000),
             r.doubleIn("demo.scratch-lr", 0, 100, true),
-            r.intIn("demo.pretrain-classes", 0, 100000));
+            r.intIn("demo.pretrain-classes", 0, 100000),
+            r.intIn("demo.groups", 0, 1000),
+            r.intIn("demo.test-groups", 0, 999));
+    if ((demo.groups() > 0) != (demo.testGroups() > 0)
+        || (demo.groups() > 0 && demo.testGroups() >= demo.groups())) {
+      throw new SettingsException(
+          "demo.test-groups",
+          demo.testGroups(),
+          "fewer than demo.groups ("
+              + demo.groups()
+              + "), and both 0 (the data.synthetic sizes) or both set");
+    }
     if (sakd.annealEpochs() >= train.epochs()) {
       throw new SettingsException(
           "sakd.anneal-epochs",

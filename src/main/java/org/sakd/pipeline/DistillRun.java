@@ -76,8 +76,9 @@ public final class DistillRun {
    * Supervised training of {@code model} (train-teacher, the student alone, pre-training) through
    * the same pipeline, step, batching, devices and checkpoints as distillation: a run without a
    * teacher, whose replicas train with the {@link CrossEntropyDistiller} on all data every epoch
-   * (distill.mode = vanilla) on clips drawn anew every epoch (data.train-sampling = random, the
-   * usual augmentation); test views are cached.
+   * (distill.mode = vanilla) on clips drawn anew every epoch when {@code augment}
+   * (data.train-sampling = random, the usual augmentation), else on the run's own sampling; test
+   * views are cached.
    */
   public static Outcome supervised(
       Settings settings,
@@ -86,8 +87,12 @@ public final class DistillRun {
       String model,
       byte[] init,
       Path runDir,
-      boolean resume) {
-    Settings s = settings.with(Map.of("distill.mode", "vanilla", "data.train-sampling", "random"));
+      boolean resume,
+      boolean augment) {
+    Settings s =
+        augment
+            ? settings.with(Map.of("distill.mode", "vanilla", "data.train-sampling", "random"))
+            : settings.with(Map.of("distill.mode", "vanilla"));
     return run(
         new Inputs(s, index, source, null, null, init, runDir, resume, Integer.MAX_VALUE), model);
   }

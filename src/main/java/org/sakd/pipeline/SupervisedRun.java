@@ -47,13 +47,31 @@ public final class SupervisedRun {
       byte[] init,
       Path runDir,
       boolean resume) {
+    return run(s, index, source, model, init, runDir, resume, true);
+  }
+
+  /**
+   * @param augment true: a new temporal window and crop every epoch (data.train-sampling = random,
+   *     as supervised training does by default); false: the run's own data.train-sampling, e.g. the
+   *     fixed, cached clips that the distillation runs train on
+   */
+  public static Result run(
+      Settings s,
+      DatasetIndex index,
+      ClipSource source,
+      String model,
+      byte[] init,
+      Path runDir,
+      boolean resume,
+      boolean augment) {
     LOG.info(
         "{}: {} train / {} test clips, {} classes",
         model,
         index.train().size(),
         index.test().size(),
         index.classes().size());
-    DistillRun.Outcome o = DistillRun.supervised(s, index, source, model, init, runDir, resume);
+    DistillRun.Outcome o =
+        DistillRun.supervised(s, index, source, model, init, runDir, resume, augment);
     List<EpochRecord> epochs = o.epochs();
     EpochRecord last = epochs.get(epochs.size() - 1);
     long tested =
