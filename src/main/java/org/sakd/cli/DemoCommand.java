@@ -61,8 +61,7 @@ final class DemoCommand implements Callable<Integer> {
 
   private Integer demo(Settings given) {
     Settings.Demo d = given.demo();
-    // the demo's own set sizes (demo.groups, demo.test-groups), for the target and the pre-training
-    // set alike
+    // the target set's sizes in the demo (demo.groups, demo.test-groups)
     Settings base =
         d.groups() > 0 && given.data().format().equals("synthetic")
             ? given.with(
@@ -135,25 +134,20 @@ final class DemoCommand implements Callable<Integer> {
           d.pretrainClasses() > 0 ? d.pretrainClasses() : base.data().synthetic().classes();
       Settings ps =
           base.with(
-              Map.of(
-                  "run.dir",
-                  demoDir.toString(),
-                  "run.name",
-                  "student-pretrain",
-                  "train.model",
-                  "student",
-                  "train.epochs",
-                  d.pretrainEpochs(),
-                  "data.root",
-                  preRoot.toString() + "-" + preClasses + "c",
-                  "run.seed",
-                  base.run().seed() + 1000,
-                  "train.lr",
-                  d.scratchLr(),
-                  "train.warmup-epochs",
-                  1,
-                  "data.synthetic.classes",
-                  preClasses));
+              Map.ofEntries(
+                  Map.entry("run.dir", demoDir.toString()),
+                  Map.entry("run.name", "student-pretrain"),
+                  Map.entry("train.model", "student"),
+                  Map.entry("train.epochs", d.pretrainEpochs()),
+                  Map.entry("data.root", preRoot.toString() + "-" + preClasses + "c"),
+                  Map.entry("run.seed", base.run().seed() + 1000),
+                  Map.entry("train.lr", d.scratchLr()),
+                  Map.entry("train.warmup-epochs", 1),
+                  Map.entry("data.synthetic.classes", preClasses),
+                  // the pre-training set keeps data.synthetic's own sizes (demo.groups is the
+                  // target's)
+                  Map.entry("data.synthetic.groups", given.data().synthetic().groups()),
+                  Map.entry("data.synthetic.test-groups", given.data().synthetic().testGroups())));
       phase(
           "pre-trained student: "
               + ps.model().student()
