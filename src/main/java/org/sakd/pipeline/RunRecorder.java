@@ -157,8 +157,8 @@ final class RunRecorder {
 
   /** The epoch's metrics row, its event and its log line. */
   void report(EpochRecord r) {
-    NativeHeap
-        .trim(); // once per epoch, before rss_mb is read (NativeHeap: why not an mmap threshold)
+    // once per epoch, before rss_mb is read (NativeHeap says why not a fixed mmap threshold)
+    NativeHeap.trim();
     String mode = spec.supervised() ? "supervised" : s.distill().mode().configName();
     Map<String, Object> row = r.metricsRow(mode, lr.lr(r.epoch()));
     spec.log().metrics(row);

@@ -36,7 +36,7 @@ public final class NativeHeap {
       LibC c = Native.load("c", LibC.class);
       c.malloc_trim(0); // resolves the symbol now: absent -> UnsatisfiedLinkError here, once
       return c;
-    } catch (Throwable e) {
+    } catch (UnsatisfiedLinkError | RuntimeException e) { // no libc by that name, or no such symbol
       LOG.debug("malloc_trim unavailable ({}); the C heap is not trimmed", e.toString());
       return null;
     }

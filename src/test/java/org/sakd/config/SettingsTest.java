@@ -81,6 +81,18 @@ class SettingsTest {
         assertThrows(
             SettingsException.class, () -> Settings.load(null, List.of("data.format=hmdb")));
     assertTrue(e.getMessage().contains("ucf101"), e.getMessage());
+    // the demo's set sizes: fewer test groups than groups, both set or both 0
+    for (List<String> bad :
+        List.of(
+            List.of("demo.test-groups=27"),
+            List.of("demo.groups=0"),
+            List.of("demo.groups=0", "demo.test-groups=3"))) {
+      e = assertThrows(SettingsException.class, () -> Settings.load(null, bad), bad.toString());
+      assertEquals("demo.test-groups", e.key());
+    }
+    Settings small = Settings.load(null, List.of("demo.groups=0", "demo.test-groups=0"));
+    assertEquals(0, small.demo().groups());
+    assertEquals(10, Settings.load(null, List.of()).demo().testGroups());
   }
 
   /** Found by scripts/chaos: these ended with HOCON's BadPath stack trace and exit 1. */
