@@ -105,7 +105,7 @@ final class DemoCommand implements Callable<Integer> {
             ts,
             () ->
                 SupervisedRun.run(
-                    ts, index, source, ts.model().teacher(), null, ts.run().runDir(), false));
+                    ts, index, source, ts.model().teacher(), null, ts.run().runDir(), false, true));
     // best: the checkpoint the students learn from; last: the end of training (and its time)
     CheckpointProto teacherLast =
         Jobs.checkpoint(
@@ -168,7 +168,8 @@ final class DemoCommand implements Callable<Integer> {
                     ps.model().student(),
                     null,
                     ps.run().runDir(),
-                    false);
+                    false,
+                    true);
               });
       init = preCkpt.toString();
     }

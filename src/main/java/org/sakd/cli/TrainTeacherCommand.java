@@ -57,7 +57,8 @@ final class TrainTeacherCommand implements Callable<Integer> {
               model,
               init,
               s.run().runDir(),
-              resume);
+              resume,
+              true);
     }
     System.out.printf(
         Locale.ROOT,

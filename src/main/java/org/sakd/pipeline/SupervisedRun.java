@@ -38,19 +38,6 @@ public final class SupervisedRun {
   /**
    * @param init parameters to start from (a pre-trained network, model.student-init), or null for a
    *     fresh initialisation
-   */
-  public static Result run(
-      Settings s,
-      DatasetIndex index,
-      ClipSource source,
-      String model,
-      byte[] init,
-      Path runDir,
-      boolean resume) {
-    return run(s, index, source, model, init, runDir, resume, true);
-  }
-
-  /**
    * @param augment true: a new temporal window and crop every epoch (data.train-sampling = random,
    *     as supervised training does by default); false: the run's own data.train-sampling, e.g. the
    *     fixed, cached clips that the distillation runs train on
