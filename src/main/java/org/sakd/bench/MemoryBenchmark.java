@@ -18,6 +18,7 @@ import org.sakd.data.SyntheticActions;
 import org.sakd.data.SyntheticSpec;
 import org.sakd.monitor.Json;
 import org.sakd.pipeline.DistillRun;
+import org.sakd.train.NativeHeap;
 import org.sakd.train.Network;
 
 /**
@@ -127,6 +128,7 @@ public final class MemoryBenchmark {
     r.put("growth_percent_quarters", 100 * (late - early) / early);
     r.put("slope_mb_per_epoch", slope);
     r.put("rss_mb_per_epoch", rss);
+    r.put("malloc_trim_per_epoch", NativeHeap.available());
     if (json) {
       System.out.println(Json.write(r));
     } else {
@@ -134,7 +136,7 @@ public final class MemoryBenchmark {
           Locale.ROOT,
           "RSS after epoch 1: %.0f MiB, after epoch 3: %.0f MiB, after epoch %d: %.0f MiB (peak %.0f):"
               + " growth %.2f%% from epoch 1, %.2f%% from epoch 3; first vs last quarter %.2f%%,"
-              + " trend %.2f MiB/epoch (MALLOC_MMAP_THRESHOLD_=%s)%n",
+              + " trend %.2f MiB/epoch (MALLOC_MMAP_THRESHOLD_=%s, malloc_trim per epoch: %s)%n",
           first,
           third,
           n,
@@ -144,7 +146,8 @@ public final class MemoryBenchmark {
           fromThird,
           100 * (late - early) / early,
           slope,
-          System.getenv().getOrDefault("MALLOC_MMAP_THRESHOLD_", "unset"));
+          System.getenv().getOrDefault("MALLOC_MMAP_THRESHOLD_", "unset"),
+          NativeHeap.available() ? "yes" : "no (no glibc)");
     }
   }
 }
