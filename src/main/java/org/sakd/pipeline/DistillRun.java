@@ -131,29 +131,37 @@ public final class DistillRun {
             org.sakd.train.Devices.primary(s, supervised ? "training " + model : "distillation"))) {
       int classes = in.index().classes().size();
       Shape clip = clipShape(in.source(), in.index());
-      Network teacher =
+      Network loaded =
           supervised
               ? null
               : network("model.teacher", in.teacherModel(), classes, clip, false, s, root);
       int teacherDim = 1; // unused without a teacher
-      if (teacher != null) {
+      if (loaded != null) {
         if (in.teacherParameters() != null) { // a TorchScript teacher brings its own
-          teacher.loadParameterBytes(in.teacherParameters());
+          loaded.loadParameterBytes(in.teacherParameters());
         }
         String bad =
             // the class names are checked where the checkpoint is read (cli.Jobs); here its head
             Checkpoints.classMismatch(
                 org.sakd.proto.CheckpointProto.getDefaultInstance(),
-                teacher.classifier().numClasses(),
+                loaded.classifier().numClasses(),
                 in.index().classes());
         if (bad != null) {
           throw new SettingsException(
               "model.teacher-checkpoint", s.model().teacherCheckpoint(), bad);
         }
-        teacherDim = teacher.classifier().featureDim();
-        org.sakd.model.ModelInfo.checkForward(teacher.block(), teacher.manager(), 1);
+        teacherDim = loaded.classifier().featureDim();
+        org.sakd.model.ModelInfo.checkForward(loaded.block(), loaded.manager(), 1);
       }
       boolean cluster = s.cluster().enabled() && !supervised;
+      if (cluster) {
+        // checked here so that a bad teacher stops the run before any node waits for it; then
+        // freed: each trainer node runs its own, and the coordinator's evaluator needs only its
+        // feature width (no scoring or training happens here)
+        loaded.close();
+        LOG.info("teacher {}: checked here, run by each trainer node", in.teacherModel());
+      }
+      Network teacher = cluster ? null : loaded;
       List<StudentReplica> replicas = new ArrayList<>();
       // a cluster run's replicas are the trainer nodes; this JVM keeps one to validate with
       for (String device : cluster ? List.of("cpu") : s.train().devices()) {

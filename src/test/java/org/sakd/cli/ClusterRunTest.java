@@ -140,6 +140,9 @@ class ClusterRunTest {
         Files.readString(dir.resolve("runs/cluster-nodes/trainer-1.log"))
             .contains("joined the run as rank"),
         "trainer 1 took part");
+    // the coordinator checks the teacher and frees it: only the trainer nodes hold one
+    String coordinator = Files.readString(dir.resolve("runs/cluster-nodes/coordinator.log"));
+    assertTrue(coordinator.contains(": checked here, run by each trainer node"), coordinator);
   }
 
   private long killOnceLogged(Process p, Path out, String run, String line, String who)
