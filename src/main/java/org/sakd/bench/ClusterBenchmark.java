@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
@@ -33,40 +34,74 @@ import org.sakd.train.SgdOptimizer;
 /**
  * Ring all-reduce throughput between two cluster nodes on loopback (Artery TCP): by default two
  * JVMs (this one and a child it starts with the same class path), with {@code --jvms 1} two actor
- * systems in this JVM. Times the all-reduce of a 10-million-float gradient and of the demo
- * student's gradient, and one training step of the demo student (r3d-micro, batch 6 of 3×8×56×56,
- * one compute thread) for scale. Usage: [--json] [--jvms 1|2] [--floats N] [--reps N] [--window N]
- * [--chunk-floats N]. The child runs this class with {@code --member seed-host:port}.
+ * systems in this JVM. Times the all-reduce of a 10-million-float gradient and of two students'
+ * gradients, the demo student (r3d-micro, 3×8×56×56) and a mid-size one (r3d18-w0.5, 3×8×112×112),
+ * beside one training step of each (batch 6, one compute thread), and prints each all-reduce's
+ * share of its step. Every size first runs {@code --warmup} untimed all-reduces (the first checked
+ * against {@link RingAllReduce#reference}): a training run does one per step, hundreds per epoch,
+ * so the figures are of warm code, not of the JIT's first minutes. Usage: [--json] [--jvms 1|2]
+ * [--floats N] [--reps N] [--warmup N] [--window N] [--chunk-floats N]. The child runs this class
+ * with {@code --member seed-host:port}.
  */
 public final class ClusterBenchmark {
   private ClusterBenchmark() {}
 
   private static final Duration ASK = Duration.ofMinutes(5);
 
-  /** The run's shape, the same in both JVMs (the child gets it on its command line). */
-  private record Plan(int floats, int studentFloats, int reps, int window, int chunkFloats) {
+  /** The students whose steps and gradients are measured: name and input (C, T, H, W). */
+  private record Student(String model, String role, int side) {
+    Shape input(int batch) {
+      return new Shape(batch, 3, 8, side, side);
+    }
+  }
+
+  private static final List<Student> STUDENTS =
+      List.of(new Student("r3d-micro", "demo", 56), new Student("r3d18-w0.5", "mid-size", 112));
+
+  private static final int BATCH = 6;
+
+  /**
+   * The run's shape, the same in both JVMs (the child gets it on its command line): the big
+   * gradient's floats, each student's gradient floats, timed and untimed all-reduces per size.
+   */
+  private record Plan(
+      int floats, int[] studentFloats, int reps, int warmup, int window, int chunkFloats) {
+    /** Every size to all-reduce, in order, with its timed repetitions. */
+    int[][] sizes() {
+      int[][] out = new int[1 + studentFloats.length][];
+      out[0] = new int[] {floats, reps};
+      for (int i = 0; i < studentFloats.length; i++) {
+        out[i + 1] = new int[] {studentFloats[i], studentReps()};
+      }
+      return out;
+    }
+
     int studentReps() {
-      return Math.max(reps, 10);
+      return Math.max(reps, 50);
     }
   }
 
   public static void main(String[] args) throws Exception {
     boolean json = List.of(args).contains("--json");
     int floats = 10_000_000;
-    int reps = 5;
+    int reps = 20;
+    int warmup = 30;
     int window = RingAllReduce.DEFAULT_WINDOW;
     int chunkFloats = RingAllReduce.MAX_CHUNK_FLOATS;
     int jvms = 2;
-    int studentFloats = -1;
+    int[] studentFloats = null;
     String member = null;
     for (int i = 0; i < args.length - 1; i++) {
       switch (args[i]) {
         case "--floats" -> floats = Integer.parseInt(args[i + 1]);
         case "--reps" -> reps = Integer.parseInt(args[i + 1]);
+        case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
         case "--window" -> window = Integer.parseInt(args[i + 1]);
         case "--jvms" -> jvms = Integer.parseInt(args[i + 1]);
         case "--chunk-floats" -> chunkFloats = Integer.parseInt(args[i + 1]);
-        case "--student-floats" -> studentFloats = Integer.parseInt(args[i + 1]);
+        case "--student-floats" ->
+            studentFloats =
+                Arrays.stream(args[i + 1].split(",")).mapToInt(Integer::parseInt).toArray();
         case "--member" -> member = args[i + 1];
         default -> {}
       }
@@ -74,8 +109,11 @@ public final class ClusterBenchmark {
     if (jvms != 1 && jvms != 2) {
       throw new IllegalArgumentException("--jvms " + jvms + ": 1 or 2");
     }
+    if (reps < 1 || warmup < 1) {
+      throw new IllegalArgumentException("--reps and --warmup must be at least 1");
+    }
     if (member != null) {
-      runMember(member, new Plan(floats, studentFloats, reps, window, chunkFloats));
+      runMember(member, new Plan(floats, studentFloats, reps, warmup, window, chunkFloats));
       return;
     }
     // one compute thread, as the project's training-rate figures; set before the engine starts
@@ -83,12 +121,14 @@ public final class ClusterBenchmark {
       System.setProperty("ai.djl.pytorch.num_threads", "1");
       System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
     }
-    String model = "r3d-micro";
-    int batch = 6;
-    double[] step = new double[1];
-    studentFloats = trainingStep(model, batch, step);
-    double stepMs = step[0];
-    Plan plan = new Plan(floats, studentFloats, reps, window, chunkFloats);
+    studentFloats = new int[STUDENTS.size()];
+    double[] stepMs = new double[STUDENTS.size()];
+    for (int i = 0; i < STUDENTS.size(); i++) {
+      double[] step = new double[1];
+      studentFloats[i] = trainingStep(STUDENTS.get(i), step);
+      stepMs[i] = step[0];
+    }
+    Plan plan = new Plan(floats, studentFloats, reps, warmup, window, chunkFloats);
 
     List<ActorSystem<Void>> systems = new ArrayList<>();
     Process child = null;
@@ -105,15 +145,17 @@ public final class ClusterBenchmark {
       }
       awaitUp(systems.get(0), 2);
       joinRing(systems, rings);
-      double[] big = time(systems, rings, plan.floats(), plan.reps());
-      double[] student = time(systems, rings, plan.studentFloats(), plan.studentReps());
+      List<double[]> timed = new ArrayList<>();
+      for (int[] size : plan.sizes()) {
+        timed.add(time(systems, rings, size[0], size[1], plan.warmup()));
+      }
       if (child != null && !child.waitFor(2, TimeUnit.MINUTES)) {
         throw new IllegalStateException("the member JVM did not finish its steps");
       }
       if (child != null && child.exitValue() != 0) {
         throw new IllegalStateException("the member JVM failed (exit " + child.exitValue() + ")");
       }
-      report(json, jvms, plan, big, student, model, batch, stepMs);
+      report(json, jvms, plan, timed, stepMs);
     } finally {
       if (child != null && child.isAlive()) {
         child.destroy();
@@ -127,102 +169,132 @@ public final class ClusterBenchmark {
   }
 
   private static void report(
-      boolean json,
-      int jvms,
-      Plan plan,
-      double[] big,
-      double[] student,
-      String model,
-      int batch,
-      double stepMs) {
+      boolean json, int jvms, Plan plan, List<double[]> timed, double[] stepMs) {
+    double[] big = timed.get(0);
     double bigMs = median(big);
-    double studentMs = median(student);
     double mbPerS = plan.floats() * 4.0 / 1e6 / (bigMs / 1e3);
     String transport =
         jvms == 2
             ? "2 JVMs on one machine, Artery TCP over loopback"
             : "2 actor systems in one JVM, Artery TCP over loopback";
     if (json) {
+      StringBuilder students = new StringBuilder();
+      for (int i = 0; i < STUDENTS.size(); i++) {
+        Student st = STUDENTS.get(i);
+        double ms = median(timed.get(i + 1));
+        students.append(
+            String.format(
+                Locale.ROOT,
+                "%s{\"student\":\"%s\",\"role\":\"%s\",\"input\":\"3x8x%dx%d\",\"floats\":%d,"
+                    + "\"allreduce_ms\":%.2f,\"step_ms\":%.1f,\"allreduce_per_step\":%.3f}",
+                i == 0 ? "" : ",",
+                st.model(),
+                st.role(),
+                st.side(),
+                st.side(),
+                plan.studentFloats()[i],
+                ms,
+                stepMs[i],
+                ms / stepMs[i]));
+      }
       System.out.println(
           String.format(
               Locale.ROOT,
-              "{\"transport\":\"%s\",\"jvms\":%d,\"members\":2,\"window\":%d,\"chunk_floats\":%d,\"floats\":%d,"
-                  + "\"reps\":%d,\"allreduce_ms_median\":%.1f,\"allreduce_ms_min\":%.1f,"
-                  + "\"allreduce_ms_max\":%.1f,\"mb_per_s\":%.1f,\"student\":\"%s\","
-                  + "\"student_floats\":%d,\"student_allreduce_ms\":%.2f,\"step_ms\":%.1f,"
-                  + "\"student_allreduce_per_step\":%.3f}",
+              "{\"transport\":\"%s\",\"jvms\":%d,\"members\":2,\"window\":%d,\"chunk_floats\":%d,"
+                  + "\"warmup\":%d,\"floats\":%d,\"reps\":%d,\"allreduce_ms_median\":%.1f,"
+                  + "\"allreduce_ms_min\":%.1f,\"allreduce_ms_max\":%.1f,\"mb_per_s\":%.1f,"
+                  + "\"batch\":%d,\"students\":[%s]}",
               transport,
               jvms,
               plan.window(),
               plan.chunkFloats(),
+              plan.warmup(),
               plan.floats(),
               plan.reps(),
               bigMs,
               min(big),
               max(big),
               mbPerS,
-              model,
-              plan.studentFloats(),
-              studentMs,
-              stepMs,
-              studentMs / stepMs));
-    } else {
+              BATCH,
+              students));
+      return;
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "ring all-reduce, %s, window %d chunks of %,d floats, each size after %d untimed"
+            + " all-reduces%n"
+            + "  %,d floats (%.1f MB): median %.1f ms (min %.1f, max %.1f over %d), %.1f MB/s"
+            + " of gradient%n",
+        transport,
+        plan.window(),
+        plan.chunkFloats(),
+        plan.warmup(),
+        plan.floats(),
+        plan.floats() * 4 / 1e6,
+        bigMs,
+        min(big),
+        max(big),
+        plan.reps(),
+        mbPerS);
+    for (int i = 0; i < STUDENTS.size(); i++) {
+      Student st = STUDENTS.get(i);
+      double[] t = timed.get(i + 1);
+      double ms = median(t);
       System.out.printf(
           Locale.ROOT,
-          "ring all-reduce, %s, window %d chunks of %,d floats%n"
-              + "  %,d floats (%.1f MB): median %.1f ms (min %.1f, max %.1f over %d), %.1f MB/s"
-              + " of gradient%n"
-              + "  %s gradient, %,d floats: median %.2f ms (over %d)%n"
-              + "  %s training step, batch %d of 3×8×56×56, one compute thread: median %.1f ms;"
-              + " its all-reduce would add %.1f%% to it%n",
-          transport,
-          plan.window(),
-          plan.chunkFloats(),
-          plan.floats(),
-          plan.floats() * 4 / 1e6,
-          bigMs,
-          min(big),
-          max(big),
-          plan.reps(),
-          mbPerS,
-          model,
-          plan.studentFloats(),
-          studentMs,
-          plan.studentReps(),
-          model,
-          batch,
-          stepMs,
-          100 * studentMs / stepMs);
+          "  %s student %s, %,d floats: all-reduce median %.2f ms (min %.2f, over %d);"
+              + " training step, batch %d of 3×8×%d×%d, one compute thread: median %.1f ms;"
+              + " the all-reduce is %.1f%% of the step%n",
+          st.role(),
+          st.model(),
+          plan.studentFloats()[i],
+          ms,
+          min(t),
+          t.length,
+          BATCH,
+          st.side(),
+          st.side(),
+          stepMs[i],
+          100 * ms / stepMs[i]);
     }
   }
 
-  /** Median ms of 10 cross-entropy SGD steps (after 3) into {@code ms[0]}; the gradient's size. */
-  private static int trainingStep(String model, int batch, double[] ms) {
+  /**
+   * Median ms of cross-entropy SGD steps of {@code st} (10 after 3 for a small student, 5 after 2
+   * for one whose step takes over a second) into {@code ms[0]}; the gradient's size.
+   */
+  private static int trainingStep(Student st, double[] ms) {
     try (NDManager root = NDManager.newBaseManager();
-        Network net = Network.create(model, 10, root, 1);
+        Network net = Network.create(st.model(), 10, root, 1);
         SgdOptimizer opt = new SgdOptimizer(net.trainable(), 0.9, 5e-4, false, root)) {
-      Shape x = net.classifier().inputShape(batch);
+      Shape x = st.input(BATCH);
       Random rnd = new Random(1);
       List<Clip> clips = new ArrayList<>();
-      int[] labels = new int[batch];
-      for (int i = 0; i < batch; i++) {
-        float[] d = new float[(int) (x.size() / batch)];
+      int[] labels = new int[BATCH];
+      for (int i = 0; i < BATCH; i++) {
+        float[] d = new float[(int) (x.size() / BATCH)];
         for (int k = 0; k < d.length; k++) {
           d[k] = (float) rnd.nextGaussian();
         }
         clips.add(new Clip(d, (int) x.get(1), (int) x.get(2), (int) x.get(3), (int) x.get(4)));
         labels[i] = i % 10;
       }
-      int steps = 10;
-      double[] t = new double[steps];
-      for (int i = -3; i < steps; i++) {
+      List<Double> t = new ArrayList<>();
+      int warm = 2;
+      int steps = 5;
+      for (int i = 0; i < warm + steps; i++) {
         long t0 = System.nanoTime();
         PlainLoop.step(net, opt, clips, labels, 0.01);
-        if (i >= 0) {
-          t[i] = (System.nanoTime() - t0) / 1e6;
+        double took = (System.nanoTime() - t0) / 1e6;
+        if (i == 0 && took < 1000) {
+          warm = 3;
+          steps = 10;
+        }
+        if (i >= warm) {
+          t.add(took);
         }
       }
-      ms[0] = median(t);
+      ms[0] = median(t.stream().mapToDouble(Double::doubleValue).toArray());
       return opt.size();
     }
   }
@@ -263,9 +335,13 @@ public final class ClusterBenchmark {
             "--floats",
             Integer.toString(plan.floats()),
             "--student-floats",
-            Integer.toString(plan.studentFloats()),
+            Arrays.stream(plan.studentFloats())
+                .mapToObj(Integer::toString)
+                .collect(Collectors.joining(",")),
             "--reps",
             Integer.toString(plan.reps()),
+            "--warmup",
+            Integer.toString(plan.warmup()),
             "--window",
             Integer.toString(plan.window()),
             "--chunk-floats",
@@ -331,11 +407,10 @@ public final class ClusterBenchmark {
     ActorSystem<Void> s = startNode(List.of(seed), plan, rings);
     try {
       long step = 0;
-      for (int[] size :
-          new int[][] {{plan.floats(), plan.reps()}, {plan.studentFloats(), plan.studentReps()}}) {
+      for (int[] size : plan.sizes()) {
         float[][] parts = parts(size[0]);
         float[] expected = RingAllReduce.reference(parts);
-        for (int r = -1; r < size[1]; r++) {
+        for (int r = -plan.warmup(); r < size[1]; r++) {
           long id = step++;
           float[] sum =
               AskPattern.<RingAllReduce.Command, RingAllReduce.Reduced>ask(
@@ -346,7 +421,7 @@ public final class ClusterBenchmark {
                   .toCompletableFuture()
                   .get(ASK.toSeconds() + 10, TimeUnit.SECONDS)
                   .sum();
-          if (r < 0 && !Arrays.equals(sum, expected)) {
+          if (r == -plan.warmup() && !Arrays.equals(sum, expected)) {
             throw new IllegalStateException("member 1: the sum differs from the reference");
           }
         }
@@ -374,15 +449,20 @@ public final class ClusterBenchmark {
 
   /**
    * Milliseconds per all-reduce of {@code n} floats as this JVM's members see it, {@code reps}
-   * times after one warm-up whose result is checked against {@link RingAllReduce#reference}.
+   * times after {@code warmup} untimed ones, the first checked against {@link
+   * RingAllReduce#reference}.
    */
   private static double[] time(
-      List<ActorSystem<Void>> systems, List<ActorRef<RingAllReduce.Command>> rings, int n, int reps)
+      List<ActorSystem<Void>> systems,
+      List<ActorRef<RingAllReduce.Command>> rings,
+      int n,
+      int reps,
+      int warmup)
       throws Exception {
     float[][] parts = parts(n);
     float[] expected = RingAllReduce.reference(parts);
     double[] ms = new double[reps];
-    for (int r = -1; r < reps; r++) {
+    for (int r = -warmup; r < reps; r++) {
       long step = nextStep++;
       long t0 = System.nanoTime();
       List<CompletableFuture<RingAllReduce.Reduced>> asks = new ArrayList<>();
@@ -402,7 +482,7 @@ public final class ClusterBenchmark {
       }
       if (r >= 0) {
         ms[r] = (System.nanoTime() - t0) / 1e6;
-      } else {
+      } else if (r == -warmup) {
         for (float[] s : sums) {
           if (!Arrays.equals(s, expected)) {
             throw new IllegalStateException("the ring's sum differs from RingAllReduce.reference");
