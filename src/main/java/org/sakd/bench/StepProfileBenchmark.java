@@ -31,7 +31,8 @@ import org.sakd.train.SgdOptimizer;
  * apart into its phases and timed one by one on the demo pair's shapes (student {@code r3d-micro},
  * batch 6 of 3×8×56×56 clips, KD with SAKD's α-weighted loss, teacher rows given): decoded clips
  * and teacher rows into tensors (two copies: heap → one reused direct buffer → PyTorch's memory),
- * forward and loss, backward, the finite-gradient check, the fused SGD step, and, for a cluster,
+ * forward and loss, backward, the finite-gradient check, freeing the step's arrays (the scope that
+ * holds the batch, the activations and the graph closes), the fused SGD step, and, for a cluster,
  * the gradient's export to a Java array. Usage: [--json] [--steps N] [model]; prints ms per phase
  * and its share of the step. One compute thread unless {@code ai.djl.pytorch.num_threads} says
  * otherwise.
@@ -82,6 +83,7 @@ public final class StepProfileBenchmark {
       "forward and loss",
       "backward",
       "finite-gradient check",
+      "freeing the step's arrays",
       "SGD step (fused)",
       "gradient export (cluster only)"
     };
@@ -114,15 +116,16 @@ public final class StepProfileBenchmark {
             loss.getFloat();
             t[2] = System.nanoTime();
             gc.backward(loss);
-            t[3] = System.nanoTime();
           }
+          t[3] = System.nanoTime();
           sgd.nonFiniteGradients();
           t[4] = System.nanoTime();
         }
+        t[5] = System.nanoTime(); // the step's arrays are freed
         sgd.step(0.01);
-        t[5] = System.nanoTime();
-        sgd.exportGradients();
         t[6] = System.nanoTime();
+        sgd.exportGradients();
+        t[7] = System.nanoTime();
         if (s >= warm) {
           for (int p = 0; p < phases.length; p++) {
             nanos[p] += t[p + 1] - t[p];
