@@ -3,6 +3,8 @@
 #   --pair demo|mid   demo: r3d-tiny → r3d-micro on 8×56² clips (the defaults);
 #                     mid: r3d18-w0.5 → r3d10-w0.25 on 8×112² clips (short side 128, videos 160×120)
 #   --epochs N        epochs of each measurement, the first one a warm-up (default 4; mid: 3)
+#   --rounds N        the Java rows and the PyTorch program take turns N times; one ratio per round
+#                     and their median (default 3; mid: 1)
 #   --decoders N      decoder threads (Java) = DataLoader worker processes (PyTorch) (default 1)
 #   --python EXE      the Python that runs bench/peer/torch_kd.py (default: a venv with the image's
 #                     torch wheel, else Debian's python3-torch)
@@ -12,6 +14,7 @@
 
 pair=demo
 epochs=""
+rounds=""
 decoders=1
 python=""
 peer_json=()
@@ -20,6 +23,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --pair) pair="$2"; shift 2 ;;
     --epochs) epochs="$2"; shift 2 ;;
+    --rounds) rounds="$2"; shift 2 ;;
     --decoders) decoders="$2"; shift 2 ;;
     --python) python="$2"; shift 2 ;;
     --json) peer_json=(--json); shift ;;
@@ -28,8 +32,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 case "$pair" in
-  demo) pair_settings=(model.teacher=r3d-tiny model.student=r3d-micro); epochs="${epochs:-4}" ;;
-  mid) epochs="${epochs:-3}"
+  demo) pair_settings=(model.teacher=r3d-tiny model.student=r3d-micro); epochs="${epochs:-4}"
+    rounds="${rounds:-3}" ;;
+  mid) epochs="${epochs:-3}"; rounds="${rounds:-1}"
     pair_settings=(model.teacher=r3d18-w0.5 model.student=r3d10-w0.25 data.clip.short-side=128
          data.clip.crop=112 data.synthetic.width=160 data.synthetic.height=120) ;;
   *) echo "scripts/bench peer: --pair demo|mid, got $pair" >&2; exit 2 ;;
@@ -107,4 +112,4 @@ else
   echo "scripts/bench peer: $peer_missing; measuring the project's side only" >&2
   peer_args=(--peer-missing "$peer_missing")
 fi
-peer_args+=(--epochs "$epochs" "${peer_json[@]}" "${settings[@]}")
+peer_args+=(--epochs "$epochs" --rounds "$rounds" "${peer_json[@]}" "${settings[@]}")

@@ -53,11 +53,14 @@ import org.sakd.train.StudentReplica;
  *       is what (c) is compared with.
  * </ul>
  *
- * Each measurement runs {@code --epochs} epochs (default 4) and counts all but the first. The data
- * set must exist ({@code scripts/sakd generate} with the same settings). Usage: [--epochs N]
- * [--python EXE --script bench/peer/torch_kd.py | --peer-missing REASON] [--json] [key=value
- * settings]; without {@code --python} (or when it cannot import torch) only the project's side is
- * measured and printed.
+ * Each measurement runs {@code --epochs} epochs (default 4) and counts all but the first. With
+ * {@code --rounds R} the whole set of measurements runs R times, the Java rows and the PyTorch
+ * program taking turns, so that a machine whose speed drifts over minutes (this project's 2-core VM
+ * moves by 20–30 %) slows both sides alike; the table gives the rounds' mean rates, and one line
+ * per row each round's ratio and their median. The data set must exist ({@code scripts/sakd
+ * generate} with the same settings). Usage: [--epochs N] [--rounds R] [--python EXE --script
+ * bench/peer/torch_kd.py | --peer-missing REASON] [--json] [key=value settings]; without {@code
+ * --python} (or when it cannot import torch) only the project's side is measured and printed.
  */
 public final class PeerBenchmark {
   private PeerBenchmark() {}
@@ -85,6 +88,27 @@ public final class PeerBenchmark {
       return new Rate(c / t, per, Double.NaN, Map.of());
     }
 
+    /**
+     * Several rounds' rates as one: the mean of their clips/s, every counted epoch's rate, and the
+     * mean cores busy, in all and by thread group.
+     */
+    static Rate pool(List<Rate> rounds) {
+      if (rounds.size() == 1) {
+        return rounds.get(0);
+      }
+      List<Double> per = new ArrayList<>();
+      Map<String, Double> groups = new LinkedHashMap<>();
+      double rate = 0;
+      double cores = 0;
+      for (Rate x : rounds) {
+        rate += x.clipsPerSecond() / rounds.size();
+        cores += x.coresBusy() / rounds.size();
+        per.addAll(x.epochs());
+        x.byThread().forEach((k, v) -> groups.merge(k, v / rounds.size(), Double::sum));
+      }
+      return new Rate(rate, per, cores, groups);
+    }
+
     String range() {
       return String.format(
           Locale.ROOT, "%.1f–%.1f", Collections.min(epochs), Collections.max(epochs));
@@ -94,6 +118,7 @@ public final class PeerBenchmark {
   public static void main(String[] args) throws Exception {
     boolean json = List.of(args).contains("--json");
     int epochs = 4;
+    int rounds = 1;
     String python = null;
     String script = "bench/peer/torch_kd.py";
     String missing = "no Python given (--python)";
@@ -101,6 +126,7 @@ public final class PeerBenchmark {
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--epochs" -> epochs = Integer.parseInt(args[++i]);
+        case "--rounds" -> rounds = Integer.parseInt(args[++i]);
         case "--python" -> python = args[++i];
         case "--script" -> script = args[++i];
         case "--peer-missing" -> missing = args[++i];
@@ -115,6 +141,9 @@ public final class PeerBenchmark {
     }
     if (epochs < 2) {
       throw new IllegalArgumentException("--epochs must be >= 2 (the first one is a warm-up)");
+    }
+    if (rounds < 1) {
+      throw new IllegalArgumentException("--rounds must be >= 1");
     }
     Path work = Files.createTempDirectory("sakd-bench-peer");
     List<String> settings =
@@ -162,15 +191,46 @@ public final class PeerBenchmark {
       r.put("java_student_shapes", shapes(st));
     }
 
-    Rate whole = busy(() -> pipeline(s, index, source, teacherBytes, "random"));
-    System.err.printf(
-        Locale.ROOT, "peer: (a) Java pipeline %.1f clips/s%n", whole.clipsPerSecond());
-    Rate compute = busy(() -> computeOnly(s, index, source, teacherBytes));
-    System.err.printf(
-        Locale.ROOT, "peer: (b) Java compute step %.1f clips/s%n", compute.clipsPerSecond());
-    Rate cached = busy(() -> pipeline(s, index, source, teacherBytes, "fixed"));
-    System.err.printf(
-        Locale.ROOT, "peer: (c) Java default run %.1f clips/s%n", cached.clipsPerSecond());
+    // Rounds interleave the two sides (Java's three rows, then the PyTorch program), so that a
+    // machine whose speed drifts over minutes slows both alike; each round's ratios are its own
+    List<Rate> wholes = new ArrayList<>();
+    List<Rate> computes = new ArrayList<>();
+    List<Rate> cacheds = new ArrayList<>();
+    List<Map<String, String>> peers = new ArrayList<>();
+    for (int round = 1; round <= rounds; round++) {
+      Rate whole = busy(() -> pipeline(s, index, source, teacherBytes, "random"));
+      System.err.printf(
+          Locale.ROOT, "peer: (a) Java pipeline %.1f clips/s%n", whole.clipsPerSecond());
+      Rate compute = busy(() -> computeOnly(s, index, source, teacherBytes));
+      System.err.printf(
+          Locale.ROOT, "peer: (b) Java compute step %.1f clips/s%n", compute.clipsPerSecond());
+      Rate cached = busy(() -> pipeline(s, index, source, teacherBytes, "fixed"));
+      System.err.printf(
+          Locale.ROOT, "peer: (c) Java default run %.1f clips/s%n", cached.clipsPerSecond());
+      Map<String, String> peer =
+          python == null
+              ? Map.of("missing", missing)
+              : runPeer(python, script, s, index, classes, epochs, work);
+      wholes.add(whole);
+      computes.add(compute);
+      cacheds.add(cached);
+      peers.add(peer);
+      if (!peer.containsKey("missing")) {
+        System.err.printf(
+            Locale.ROOT,
+            "peer: round %d of %d, Java/PyTorch: (a) %.2f, (b) %.2f, (c) %.2f%n",
+            round,
+            rounds,
+            whole.clipsPerSecond() / number(peer, "whole_loop_clips_per_s"),
+            compute.clipsPerSecond() / number(peer, "compute_clips_per_s"),
+            cached.clipsPerSecond() / number(peer, "whole_loop_clips_per_s"));
+      }
+    }
+    Rate whole = Rate.pool(wholes);
+    Rate compute = Rate.pool(computes);
+    Rate cached = Rate.pool(cacheds);
+    Map<String, String> peer = poolPeer(peers);
+    r.put("rounds", rounds);
     r.put("java_whole_loop_clips_per_s", whole.clipsPerSecond());
     r.put("java_whole_loop_epochs", whole.epochs());
     r.put("java_whole_loop_cores_busy", whole.coresBusy());
@@ -183,11 +243,6 @@ public final class PeerBenchmark {
     r.put("java_cached_epochs", cached.epochs());
     r.put("java_cached_cores_busy", cached.coresBusy());
     r.put("java_cached_cores_by_thread", cached.byThread());
-
-    Map<String, String> peer =
-        python == null
-            ? Map.of("missing", missing)
-            : runPeer(python, script, s, index, classes, epochs, work);
     peer.forEach(
         (k, val) ->
             r.put(
@@ -195,10 +250,16 @@ public final class PeerBenchmark {
                 k.endsWith("_clips_per_s")
                     ? (Object) Double.parseDouble(val)
                     : k.endsWith("_params") ? (Object) Long.parseLong(val) : val));
+    Map<String, List<Double>> ratios = roundRatios(wholes, computes, cacheds, peers);
+    r.put("ratios_per_round", ratios);
+    Map<String, Double> medians = new LinkedHashMap<>();
+    ratios.forEach((k, list) -> medians.put(k, median(list)));
+    r.put("ratios_median", medians);
     if (json) {
       System.out.println(Json.write(r));
     } else {
       System.out.print(table(s, r, whole, compute, cached, peer));
+      System.out.print(roundsLine(ratios, rounds));
     }
     try (var files = Files.walk(work)) { // the runs' checkpoints and logs
       files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
@@ -449,6 +510,97 @@ public final class PeerBenchmark {
     return out;
   }
 
+  /**
+   * The PyTorch program's rounds as one: the mean of each clips/s figure, every epoch's rate, the
+   * other lines (versions, shapes) from the first round; {@code missing} when any round could not
+   * run.
+   */
+  static Map<String, String> poolPeer(List<Map<String, String>> rounds) {
+    for (Map<String, String> p : rounds) {
+      if (p.containsKey("missing")) {
+        return p;
+      }
+    }
+    Map<String, String> out = new LinkedHashMap<>(rounds.get(0));
+    for (String key : rounds.get(0).keySet()) {
+      if (key.endsWith("_clips_per_s")) {
+        double mean = 0;
+        for (Map<String, String> p : rounds) {
+          mean += number(p, key) / rounds.size();
+        }
+        out.put(key, Double.toString(mean));
+      } else if (key.endsWith("_epochs")) {
+        out.put(
+            key,
+            rounds.stream()
+                .map(p -> p.getOrDefault(key, ""))
+                .filter(v -> !v.isEmpty())
+                .collect(Collectors.joining(",")));
+      }
+    }
+    return out;
+  }
+
+  /** Each round's Java/PyTorch ratio for (a), (b) and (c); empty without the PyTorch side. */
+  static Map<String, List<Double>> roundRatios(
+      List<Rate> wholes, List<Rate> computes, List<Rate> cacheds, List<Map<String, String>> peers) {
+    Map<String, List<Double>> out = new LinkedHashMap<>();
+    if (peers.stream().anyMatch(p -> p.containsKey("missing"))) {
+      return out;
+    }
+    List<Double> a = new ArrayList<>();
+    List<Double> b = new ArrayList<>();
+    List<Double> c = new ArrayList<>();
+    for (int i = 0; i < peers.size(); i++) {
+      double torchWhole = number(peers.get(i), "whole_loop_clips_per_s");
+      a.add(wholes.get(i).clipsPerSecond() / torchWhole);
+      b.add(computes.get(i).clipsPerSecond() / number(peers.get(i), "compute_clips_per_s"));
+      c.add(cacheds.get(i).clipsPerSecond() / torchWhole);
+    }
+    out.put("whole_loop", a);
+    out.put("compute", b);
+    out.put("cached_vs_torch_whole_loop", c);
+    return out;
+  }
+
+  static double median(List<Double> v) {
+    List<Double> s = new ArrayList<>(v);
+    Collections.sort(s);
+    int n = s.size();
+    return n == 0 ? Double.NaN : n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+  }
+
+  /** One line per row: each interleaved round's ratio and their median (nothing for one round). */
+  static String roundsLine(Map<String, List<Double>> ratios, int rounds) {
+    if (rounds < 2 || ratios.isEmpty()) {
+      return "";
+    }
+    StringBuilder b =
+        new StringBuilder(
+            String.format(
+                Locale.ROOT,
+                "Java/PyTorch in each of %d interleaved rounds (median first; the table's ratios"
+                    + " are of the rounds' mean rates):%n",
+                rounds));
+    Map<String, String> names =
+        Map.of(
+            "whole_loop", "(a) whole loop",
+            "compute", "(b) compute step",
+            "cached_vs_torch_whole_loop", "(c) default run vs PyTorch's (a)");
+    ratios.forEach(
+        (k, v) ->
+            b.append(
+                String.format(
+                    Locale.ROOT,
+                    "  %s: median %.2f; rounds %s%n",
+                    names.get(k),
+                    median(v),
+                    v.stream()
+                        .map(x -> String.format(Locale.ROOT, "%.2f", x))
+                        .collect(Collectors.joining(", ")))));
+    return b.toString();
+  }
+
   private static String table(
       Settings s,
       Map<String, Object> r,
@@ -466,7 +618,7 @@ public final class PeerBenchmark {
             "%s → %s, %d training clips, T %d × stride %d, short side %d, crop %d², batch %d;"
                 + " vanilla KD (τ %s, ce %s, kd %s); SGD lr %s %s, momentum %s, weight decay %s,"
                 + " nesterov %s; %d decode worker(s), 1 compute thread; counted epochs: %d, after"
-                + " 1 warm-up epoch%n",
+                + " 1 warm-up epoch, in each of %d round(s)%n",
             s.model().teacher(),
             s.model().student(),
             r.get("clips"),
@@ -484,7 +636,8 @@ public final class PeerBenchmark {
             t.weightDecay(),
             t.nesterov(),
             s.data().decoders(),
-            (int) r.get("epochs_counted")));
+            (int) r.get("epochs_counted"),
+            (int) r.get("rounds")));
     b.append("Java:    ")
         .append(r.get("java_engine"))
         .append("; ")
