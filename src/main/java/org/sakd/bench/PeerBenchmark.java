@@ -145,6 +145,9 @@ public final class PeerBenchmark {
     if (rounds < 1) {
       throw new IllegalArgumentException("--rounds must be >= 1");
     }
+    if (python == null) {
+      rounds = 1; // nothing to interleave with
+    }
     Path work = Files.createTempDirectory("sakd-bench-peer");
     List<String> settings =
         new ArrayList<>(
