@@ -35,8 +35,10 @@ import org.sakd.train.StudentReplica;
  * on the same data and models: decode → teacher forward → student forward → backward → SGD step,
  * one batch after another. The pipeline overlaps decoding with compute. Both use vanilla KD with
  * per-epoch random clip sampling (no teacher cache), so every clip costs one decode and one teacher
- * forward in both. Usage: [--json] [--epochs N] (default 4; the first epoch of each is warm-up and
- * not counted).
+ * forward in both. Usage: [--json] [--epochs N] [--rounds R] (epochs default 4, the first epoch of
+ * each run a warm-up and not counted; rounds default 3: the plain loop and the pipeline take turns
+ * R times, so that a machine whose speed drifts over minutes slows both alike, and each round's
+ * ratio is printed with their median).
  */
 public final class PipelineBenchmark {
   private PipelineBenchmark() {}
@@ -44,10 +46,16 @@ public final class PipelineBenchmark {
   public static void main(String[] args) throws Exception {
     boolean json = List.of(args).contains("--json");
     int epochs = 4;
+    int rounds = 3;
     for (int i = 0; i < args.length - 1; i++) {
       if (args[i].equals("--epochs")) {
         epochs = Integer.parseInt(args[i + 1]);
+      } else if (args[i].equals("--rounds")) {
+        rounds = Integer.parseInt(args[i + 1]);
       }
+    }
+    if (epochs < 2 || rounds < 1) {
+      throw new IllegalArgumentException("--epochs must be >= 2 and --rounds >= 1");
     }
     Path work = Files.createTempDirectory("sakd-bench-pipeline");
     List<String> settings =
@@ -96,38 +104,63 @@ public final class PipelineBenchmark {
 
     double teacherRate = trainingRate(s.model().teacher(), index, source, s.train().batchSize());
     double studentRate = trainingRate(s.model().student(), index, source, s.train().batchSize());
-    // the first epoch of each warms the JIT and the allocator; the others count
-    double plainSum = 0;
-    ThreadCpu plainCpu = ThreadCpu.start();
-    for (int e = 0; e < epochs; e++) {
-      double rate = plainLoop(s, index, source, teacherBytes, e);
-      if (e > 0) {
-        plainSum += 1 / rate;
+    // the first epoch of each run warms the JIT and the allocator; the others count
+    List<Double> plains = new ArrayList<>();
+    List<Double> pipelines = new ArrayList<>();
+    ThreadCpu plainCpu = null;
+    ThreadCpu pipelineCpu = null;
+    DistillRun.Outcome o = null;
+    for (int round = 1; round <= rounds; round++) {
+      double plainSum = 0;
+      plainCpu = ThreadCpu.start();
+      for (int e = 0; e < epochs; e++) {
+        double rate = plainLoop(s, index, source, teacherBytes, e);
+        if (e > 0) {
+          plainSum += 1 / rate;
+        }
       }
+      plainCpu.close();
+      plains.add((epochs - 1) / plainSum);
+      pipelineCpu = ThreadCpu.start();
+      Settings sr = s.with(Map.of("run.name", "bench-" + round));
+      o =
+          DistillRun.run(
+              new DistillRun.Inputs(
+                  sr,
+                  index,
+                  source,
+                  sr.model().teacher(),
+                  teacherBytes,
+                  null,
+                  sr.run().runDir(),
+                  false,
+                  Integer.MAX_VALUE));
+      pipelineCpu.close();
+      double clips = 0;
+      double seconds = 0;
+      for (EpochRecord e : o.epochs().subList(1, o.epochs().size())) {
+        clips += e.trainedSamples();
+        seconds += e.trainSeconds();
+      }
+      pipelines.add(clips / seconds);
+      System.err.printf(
+          Locale.ROOT,
+          "pipeline bench: round %d of %d: plain %.1f clips/s, pipeline %.1f clips/s, ratio %.2f%n",
+          round,
+          rounds,
+          plains.get(round - 1),
+          pipelines.get(round - 1),
+          pipelines.get(round - 1) / plains.get(round - 1));
     }
-    plainCpu.close();
-    double plain = (epochs - 1) / plainSum;
-    ThreadCpu pipelineCpu = ThreadCpu.start();
-    DistillRun.Outcome o =
-        DistillRun.run(
-            new DistillRun.Inputs(
-                s,
-                index,
-                source,
-                s.model().teacher(),
-                teacherBytes,
-                null,
-                s.run().runDir(),
-                false,
-                Integer.MAX_VALUE));
-    pipelineCpu.close();
-    double clips = 0;
-    double seconds = 0;
-    for (EpochRecord e : o.epochs().subList(1, o.epochs().size())) {
-      clips += e.trainedSamples();
-      seconds += e.trainSeconds();
+    List<Double> ratios = new ArrayList<>();
+    double plain = 0;
+    double pipeline = 0;
+    for (int i = 0; i < rounds; i++) {
+      ratios.add(pipelines.get(i) / plains.get(i));
+      plain += plains.get(i) / rounds;
+      pipeline += pipelines.get(i) / rounds;
     }
-    double pipeline = clips / seconds;
+    double median = PeerBenchmark.median(ratios);
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("clips", index.train().size());
     r.put("teacher", s.model().teacher());
@@ -138,7 +171,9 @@ public final class PipelineBenchmark {
     r.put("student_train_clips_per_s", studentRate);
     r.put("plain_clips_per_s", plain);
     r.put("pipeline_clips_per_s", pipeline);
-    r.put("ratio", pipeline / plain);
+    r.put("rounds", rounds);
+    r.put("ratios_per_round", ratios);
+    r.put("ratio", median);
     r.put("plain_cores_busy", plainCpu.cores());
     r.put("pipeline_cores_busy", pipelineCpu.cores());
     r.put("plain_cores_by_thread", plainCpu.coresByGroup());
@@ -158,11 +193,16 @@ public final class PipelineBenchmark {
           studentRate);
       System.out.printf(
           Locale.ROOT,
-          "plain loop %.1f clips/s, actor pipeline %.1f clips/s: ratio %.2f "
-              + "(peak %d decoded clips in flight, bound %d); cores busy: plain %.2f, pipeline %.2f%n",
+          "plain loop %.1f clips/s, actor pipeline %.1f clips/s (means of %d interleaved rounds):"
+              + " ratio %.2f, the median of the rounds' %s (peak %d decoded clips in flight, bound"
+              + " %d); cores busy in the last round: plain %.2f, pipeline %.2f%n",
           plain,
           pipeline,
-          pipeline / plain,
+          rounds,
+          median,
+          ratios.stream()
+              .map(x -> String.format(Locale.ROOT, "%.2f", x))
+              .collect(java.util.stream.Collectors.joining(", ")),
           o.peakDecodedInFlight(),
           o.decodeBound(),
           plainCpu.cores(),
