@@ -171,7 +171,7 @@ public final class ClusterBenchmark {
   private static void report(
       boolean json, int jvms, Plan plan, List<double[]> timed, double[] stepMs) {
     double[] big = timed.get(0);
-    double bigMs = median(big);
+    double bigMs = Stats.median(big);
     double mbPerS = plan.floats() * 4.0 / 1e6 / (bigMs / 1e3);
     String transport =
         jvms == 2
@@ -181,7 +181,7 @@ public final class ClusterBenchmark {
       StringBuilder students = new StringBuilder();
       for (int i = 0; i < STUDENTS.size(); i++) {
         Student st = STUDENTS.get(i);
-        double ms = median(timed.get(i + 1));
+        double ms = Stats.median(timed.get(i + 1));
         students.append(
             String.format(
                 Locale.ROOT,
@@ -239,7 +239,7 @@ public final class ClusterBenchmark {
     for (int i = 0; i < STUDENTS.size(); i++) {
       Student st = STUDENTS.get(i);
       double[] t = timed.get(i + 1);
-      double ms = median(t);
+      double ms = Stats.median(t);
       System.out.printf(
           Locale.ROOT,
           "  %s student %s, %,d floats: all-reduce median %.2f ms (min %.2f, over %d);"
@@ -294,7 +294,7 @@ public final class ClusterBenchmark {
           t.add(took);
         }
       }
-      ms[0] = median(t.stream().mapToDouble(Double::doubleValue).toArray());
+      ms[0] = Stats.median(t);
       return opt.size();
     }
   }
@@ -491,12 +491,6 @@ public final class ClusterBenchmark {
       }
     }
     return ms;
-  }
-
-  private static double median(double[] v) {
-    double[] s = v.clone();
-    Arrays.sort(s);
-    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
   }
 
   private static double min(double[] v) {

@@ -256,7 +256,7 @@ public final class PeerBenchmark {
     Map<String, List<Double>> ratios = roundRatios(wholes, computes, cacheds, peers);
     r.put("ratios_per_round", ratios);
     Map<String, Double> medians = new LinkedHashMap<>();
-    ratios.forEach((k, list) -> medians.put(k, median(list)));
+    ratios.forEach((k, list) -> medians.put(k, Stats.median(list)));
     r.put("ratios_median", medians);
     if (json) {
       System.out.println(Json.write(r));
@@ -566,13 +566,6 @@ public final class PeerBenchmark {
     return out;
   }
 
-  static double median(List<Double> v) {
-    List<Double> s = new ArrayList<>(v);
-    Collections.sort(s);
-    int n = s.size();
-    return n == 0 ? Double.NaN : n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
-  }
-
   /** One line per row: each interleaved round's ratio and their median (nothing for one round). */
   static String roundsLine(Map<String, List<Double>> ratios, int rounds) {
     if (rounds < 2 || ratios.isEmpty()) {
@@ -597,10 +590,8 @@ public final class PeerBenchmark {
                     Locale.ROOT,
                     "  %s: median %.2f; rounds %s%n",
                     names.get(k),
-                    median(v),
-                    v.stream()
-                        .map(x -> String.format(Locale.ROOT, "%.2f", x))
-                        .collect(Collectors.joining(", ")))));
+                    Stats.median(v),
+                    Stats.twoDecimals(v))));
     return b.toString();
   }
 

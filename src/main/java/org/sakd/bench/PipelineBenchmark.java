@@ -107,6 +107,7 @@ public final class PipelineBenchmark {
     // the first epoch of each run warms the JIT and the allocator; the others count
     List<Double> plains = new ArrayList<>();
     List<Double> pipelines = new ArrayList<>();
+    List<Double> ratios = new ArrayList<>();
     ThreadCpu plainCpu = null;
     ThreadCpu pipelineCpu = null;
     DistillRun.Outcome o = null;
@@ -143,6 +144,7 @@ public final class PipelineBenchmark {
         seconds += e.trainSeconds();
       }
       pipelines.add(clips / seconds);
+      ratios.add(pipelines.get(round - 1) / plains.get(round - 1));
       System.err.printf(
           Locale.ROOT,
           "pipeline bench: round %d of %d: plain %.1f clips/s, pipeline %.1f clips/s, ratio %.2f%n",
@@ -150,17 +152,11 @@ public final class PipelineBenchmark {
           rounds,
           plains.get(round - 1),
           pipelines.get(round - 1),
-          pipelines.get(round - 1) / plains.get(round - 1));
+          ratios.get(round - 1));
     }
-    List<Double> ratios = new ArrayList<>();
-    double plain = 0;
-    double pipeline = 0;
-    for (int i = 0; i < rounds; i++) {
-      ratios.add(pipelines.get(i) / plains.get(i));
-      plain += plains.get(i) / rounds;
-      pipeline += pipelines.get(i) / rounds;
-    }
-    double median = PeerBenchmark.median(ratios);
+    double plain = Stats.mean(plains);
+    double pipeline = Stats.mean(pipelines);
+    double median = Stats.median(ratios);
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("clips", index.train().size());
     r.put("teacher", s.model().teacher());
@@ -200,9 +196,7 @@ public final class PipelineBenchmark {
           pipeline,
           rounds,
           median,
-          ratios.stream()
-              .map(x -> String.format(Locale.ROOT, "%.2f", x))
-              .collect(java.util.stream.Collectors.joining(", ")),
+          Stats.twoDecimals(ratios),
           o.peakDecodedInFlight(),
           o.decodeBound(),
           plainCpu.cores(),

@@ -83,8 +83,8 @@ public final class PredictBenchmark {
       }
       VideoPrediction.Totals djlPredict = predict(djl, files, batch, decoders);
       VideoPrediction.Totals ortPredict = predict(ort, files, batch, decoders);
-      double djlModel = median(djlRates);
-      double ortModel = median(ortRates);
+      double djlModel = Stats.median(djlRates);
+      double ortModel = Stats.median(ortRates);
       if (json) {
         System.out.println(
             String.format(
@@ -167,12 +167,6 @@ public final class PredictBenchmark {
   private static VideoPrediction.Totals predict(
       ClipModel model, List<Path> files, int batch, int decoders) {
     return VideoPrediction.run(model, files, 1, batch, decoders, 5, r -> {}, f -> {});
-  }
-
-  private static double median(double[] v) {
-    double[] s = v.clone();
-    Arrays.sort(s);
-    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
   }
 
   private static double min(double[] v) {

@@ -63,8 +63,11 @@ class PeerRoundsTest {
     assertEquals(List.of(0.8, 0.9, 0.7), r.get("whole_loop"));
     assertEquals(List.of(0.9, 0.95, 0.9), r.get("compute"));
     assertEquals(List.of(1.5, 1.6, 1.6), r.get("cached_vs_torch_whole_loop"));
-    assertEquals(0.8, PeerBenchmark.median(r.get("whole_loop")), 1e-12);
-    assertEquals(0.85, PeerBenchmark.median(List.of(0.9, 0.8)), 1e-12);
+    assertEquals(0.8, Stats.median(r.get("whole_loop")), 1e-12);
+    assertEquals(0.85, Stats.median(List.of(0.9, 0.8)), 1e-12);
+    assertTrue(Double.isNaN(Stats.median(List.of())));
+    assertEquals(0.85, Stats.mean(List.of(0.9, 0.8)), 1e-12);
+    assertEquals("0.90, 0.80", Stats.twoDecimals(List.of(0.9, 0.8)));
     String line = PeerBenchmark.roundsLine(r, 3);
     assertTrue(line.contains("(a) whole loop: median 0.80; rounds 0.80, 0.90, 0.70"), line);
     assertEquals("", PeerBenchmark.roundsLine(r, 1));
