@@ -185,8 +185,9 @@ public final class PeerBenchmark {
         "JavaCV FFmpeg, libavcodec " + (v >> 16) + "." + (v >> 8 & 255) + "." + (v & 255));
     byte[] teacherBytes;
     try (NDManager m = NDManager.newBaseManager();
-        Network t = Network.create(s.model().teacher(), classes, m, 1);
-        Network st = Network.create(s.model().student(), classes, m, 2)) {
+        Network t = Network.create(s.model().teacher(), classes, false, s.model().compile(), m, 1);
+        Network st =
+            Network.create(s.model().student(), classes, true, s.model().compile(), m, 2)) {
       teacherBytes = t.parameterBytes();
       r.put("java_teacher_params", ModelInfo.parameterCount(t.block()));
       r.put("java_student_params", ModelInfo.parameterCount(st.block()));
@@ -352,12 +353,13 @@ public final class PeerBenchmark {
     List<Double> done = new ArrayList<>();
     List<Double> seconds = new ArrayList<>();
     try (NDManager root = NDManager.newBaseManager();
-        Network teacher = Network.create(s.model().teacher(), classes, root, 1)) {
+        Network teacher =
+            Network.create(s.model().teacher(), classes, false, s.model().compile(), root, 1)) {
       teacher.loadParameterBytes(teacherBytes);
       int dim = teacher.classifier().featureDim();
       try (StudentReplica student =
           new StudentReplica(
-              Network.create(s.model().student(), classes, root, 2),
+              Network.create(s.model().student(), classes, true, s.model().compile(), root, 2),
               Distillers.create(s.distill().method(), kd),
               s.sakd().supervisor(),
               dim,

@@ -98,7 +98,8 @@ public final class PipelineBenchmark {
     int classes = index.classes().size();
     byte[] teacherBytes;
     try (NDManager m = NDManager.newBaseManager();
-        Network t = Network.create(s.model().teacher(), classes, m, 1)) {
+        Network t =
+            Network.create(s.model().teacher(), classes, false, s.model().compile(), m, 1)) {
       teacherBytes = t.parameterBytes();
     }
 
@@ -246,11 +247,12 @@ public final class PipelineBenchmark {
     int classes = index.classes().size();
     ClipLoader loader = new ClipLoader(source);
     try (NDManager root = NDManager.newBaseManager();
-        Network teacher = Network.create(s.model().teacher(), classes, root, 1)) {
+        Network teacher =
+            Network.create(s.model().teacher(), classes, false, s.model().compile(), root, 1)) {
       teacher.loadParameterBytes(teacherBytes);
       StudentReplica student =
           new StudentReplica(
-              Network.create(s.model().student(), classes, root, 2),
+              Network.create(s.model().student(), classes, true, s.model().compile(), root, 2),
               Distillers.create(s.distill().method(), null),
               Supervisor.GT_AND_TEACHER,
               teacher.classifier().featureDim(),

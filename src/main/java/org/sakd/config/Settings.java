@@ -194,8 +194,17 @@ public record Settings(
     }
   }
 
+  /**
+   * @param compile {@code auto} (zoo networks that {@link org.sakd.model.ScriptedClassifier} can
+   *     write run as TorchScript, the others as DJL blocks), {@code torchscript} (every zoo network
+   *     must compile) or {@code none}
+   */
   public record Models(
-      String teacher, String student, String teacherCheckpoint, String studentInit) {}
+      String teacher,
+      String student,
+      String teacherCheckpoint,
+      String studentInit,
+      String compile) {}
 
   public record Train(
       String model,
@@ -382,7 +391,8 @@ public record Settings(
             nonEmpty(r, "model.teacher"),
             nonEmpty(r, "model.student"),
             r.string("model.teacher-checkpoint"),
-            r.string("model.student-init"));
+            r.string("model.student-init"),
+            r.oneOf("model.compile", Set.of("auto", "torchscript", "none")));
     Train train =
         new Train(
             r.oneOf("train.model", Set.of("teacher", "student")),

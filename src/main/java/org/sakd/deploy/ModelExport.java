@@ -21,9 +21,11 @@ import java.util.Map;
 import java.util.Properties;
 import org.sakd.config.ConfigName;
 import org.sakd.model.OnnxExport;
+import org.sakd.model.ScriptedClassifier;
 import org.sakd.model.TorchScriptNet;
 import org.sakd.monitor.Json;
 import org.sakd.proto.CheckpointProto;
+import org.sakd.train.Network;
 
 /**
  * Writes a checkpoint's network in a form other programs run: an ONNX model (the built-in
@@ -83,11 +85,11 @@ public final class ModelExport {
     CheckpointProto c = CheckpointModel.read(checkpoint);
     ModelCard card = ModelCard.of(c, checkpoint);
     boolean torchScript = TorchScriptNet.isTorchScript(c.getModel());
-    if (format == Format.TORCHSCRIPT && !torchScript) {
+    if (format == Format.TORCHSCRIPT && !torchScript && !Network.compilable(c.getModel())) {
       throw new IllegalArgumentException(
-          "only TorchScript students can be exported as TorchScript; "
+          "only TorchScript students and the R3D networks can be exported as TorchScript; "
               + c.getModel()
-              + " is a built-in network (use --format onnx or djl)");
+              + " is a built-in network of other blocks (use --format onnx or djl)");
     }
     if (format == Format.ONNX && torchScript) {
       throw new IllegalArgumentException(
@@ -106,7 +108,7 @@ public final class ModelExport {
       Files.createDirectories(parent);
       return switch (format) {
         case ONNX -> onnx(checkpoint, card, out);
-        case TORCHSCRIPT -> torchScript(c, card, out);
+        case TORCHSCRIPT -> torchScript(checkpoint, c, card, out, torchScript);
         case DJL -> djl(checkpoint, c, card, out, torchScript);
       };
     } catch (IOException e) {
@@ -134,11 +136,21 @@ public final class ModelExport {
         + " KiB)";
   }
 
-  private static String torchScript(CheckpointProto c, ModelCard card, Path out)
+  private static String torchScript(
+      Path checkpoint, CheckpointProto c, ModelCard card, Path out, boolean module)
       throws IOException {
     byte[] saved = c.getParameters().toByteArray();
     try (NDManager root = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
-      writeFile(out, s -> TorchScriptNet.writeInferenceModule(saved, s, root));
+      if (module) {
+        writeFile(out, s -> TorchScriptNet.writeInferenceModule(saved, s, root));
+      } else {
+        // a zoo network written as TorchScript source with the checkpoint's values
+        byte[] bytes;
+        try (CheckpointModel m = CheckpointModel.open(checkpoint, root)) {
+          bytes = ScriptedClassifier.inferenceModule(m.network().block());
+        }
+        writeFile(out, s -> s.write(bytes));
+      }
     }
     Path cardFile = cardFile(out);
     writeFile(

@@ -72,8 +72,7 @@ public final class ScriptedClassifier extends AbstractBaseBlock implements Class
   private Linear head;
   private boolean training;
 
-  private ScriptedClassifier(
-      PooledClassifier source, PtSymbolBlock module, List<NDArray> tensors, boolean trainable) {
+  private ScriptedClassifier(PooledClassifier source, PtSymbolBlock module, List<NDArray> tensors) {
     this.source = source;
     this.module = module;
     this.tensors = tensors;
@@ -89,7 +88,7 @@ public final class ScriptedClassifier extends AbstractBaseBlock implements Class
               .setName(from.getName())
               .setType(from.getType())
               .optArray(tensors.get(i++))
-              .optRequiresGrad(trainable && from.requiresGradient())
+              .optRequiresGrad(from.requiresGradient())
               .build());
     }
     this.parameters = new ParameterList(list);
@@ -131,9 +130,9 @@ public final class ScriptedClassifier extends AbstractBaseBlock implements Class
   }
 
   /**
-   * The TorchScript module of {@code source}, an initialised zoo network, with its current values;
-   * trainable (a student: the learnable parameters require gradients) or frozen (a teacher).
-   * Tensors live on {@code manager}, a PyTorch manager.
+   * The TorchScript module of {@code source}, an initialised zoo network, with its current values,
+   * starting in training mode (a student) or evaluation mode (a teacher). Each parameter requires
+   * gradients as the source's does. Tensors live on {@code manager}, a PyTorch manager.
    *
    * @throws IllegalArgumentException when the network holds a block this class cannot write
    */
@@ -147,7 +146,7 @@ public final class ScriptedClassifier extends AbstractBaseBlock implements Class
               + " block (model.compile = torchscript supports the R3D networks)");
     }
     PooledClassifier c = (PooledClassifier) source;
-    byte[] archive = archive(c, true);
+    byte[] archive = archive(c, true, true);
     PtSymbolBlock module;
     try {
       module =
@@ -170,17 +169,33 @@ public final class ScriptedClassifier extends AbstractBaseBlock implements Class
       }
       tensors.add(t);
     }
-    ScriptedClassifier net = new ScriptedClassifier(c, module, tensors, trainable);
+    ScriptedClassifier net = new ScriptedClassifier(c, module, tensors);
     net.mode(trainable);
     return net;
   }
 
   /**
+   * {@code network}, a zoo network {@link #unsupported} accepts, as a TorchScript file for
+   * deployment: evaluation mode, parameters as parameters and batch-norm running statistics as
+   * buffers, {@code forward(x) -> (logits, feature)}.
+   *
+   * @throws IllegalArgumentException when the network holds a block this class cannot write
+   */
+  public static byte[] inferenceModule(Block network) {
+    String bad = unsupported(network);
+    if (bad != null) {
+      throw new IllegalArgumentException(
+          ((Classifier) network).name() + " holds a " + bad + " block, which cannot be written");
+    }
+    return archive((PooledClassifier) network, false, false);
+  }
+
+  /**
    * The TorchScript archive of {@code net} with its current values; {@code statsAsParameters}
    * declares the batch-norm running statistics as parameters without gradient (so DJL can reach
-   * them) rather than as buffers.
+   * them) rather than as buffers; {@code training} is the module's mode.
    */
-  static byte[] archive(PooledClassifier net, boolean statsAsParameters) {
+  static byte[] archive(PooledClassifier net, boolean statsAsParameters, boolean training) {
     Writer w = new Writer(net);
     String methods = w.forward();
     List<TorchScriptArchive.Tensor> params = new ArrayList<>();
@@ -204,7 +219,7 @@ public final class ScriptedClassifier extends AbstractBaseBlock implements Class
               "p" + i++, a.getShape().getShape(), bytes, param.requiresGradient());
       (stat && !statsAsParameters ? buffers : params).add(t);
     }
-    return TorchScriptArchive.write("SakdNet", params, buffers, methods);
+    return TorchScriptArchive.write("SakdNet", params, buffers, methods, training);
   }
 
   private static byte[] swapFloats(byte[] b) {

@@ -36,10 +36,14 @@ final class TorchScriptArchive {
   /**
    * The archive of {@code __torch__.<className>}: {@code parameters} and {@code buffers} become its
    * attributes in that order, {@code methods} is the class body after the attribute declarations
-   * (TorchScript source, two-space indented).
+   * (TorchScript source, two-space indented); {@code training} is the module's mode.
    */
   static byte[] write(
-      String className, List<Tensor> parameters, List<Tensor> buffers, String methods) {
+      String className,
+      List<Tensor> parameters,
+      List<Tensor> buffers,
+      String methods,
+      boolean training) {
     List<Tensor> all = new ArrayList<>(parameters);
     all.addAll(buffers);
     StringBuilder code = new StringBuilder();
@@ -57,7 +61,7 @@ final class TorchScriptArchive {
       stored(out, "byteorder", "little".getBytes(StandardCharsets.US_ASCII));
       stored(out, "code/__torch__.py", code.toString().getBytes(StandardCharsets.UTF_8));
       stored(out, "constants.pkl", new Pickle().emptyTuple().stop());
-      stored(out, "data.pkl", modulePickle(className, all));
+      stored(out, "data.pkl", modulePickle(className, all, training));
       for (int i = 0; i < all.size(); i++) {
         stored(out, "data/" + i, all.get(i).littleEndianFloats());
       }
@@ -89,7 +93,7 @@ final class TorchScriptArchive {
   }
 
   /** {@code __torch__.<className>()} with its attributes set by BUILD from a dict. */
-  private static byte[] modulePickle(String className, List<Tensor> tensors) {
+  private static byte[] modulePickle(String className, List<Tensor> tensors, boolean training) {
     Pickle p = new Pickle();
     p.global("__torch__", className).emptyTuple().op(0x81); // NEWOBJ
     p.op('}').op('('); // EMPTY_DICT, MARK
@@ -123,7 +127,7 @@ final class TorchScriptArchive {
       p.global("collections", "OrderedDict").emptyTuple().op('R'); // REDUCE
       p.op('t').op('R'); // TUPLE, REDUCE
     }
-    p.unicode("training").op(0x88);
+    p.unicode("training").op(training ? 0x88 : 0x89);
     p.op('u').op('b'); // SETITEMS, BUILD
     return p.stop();
   }

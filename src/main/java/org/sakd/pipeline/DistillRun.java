@@ -434,7 +434,17 @@ public final class DistillRun {
       Settings s,
       NDManager root) {
     if (!TorchScriptNet.isTorchScript(model)) {
-      return Network.create(model, classes, root, s.run().seed());
+      String compile = s.model().compile();
+      try {
+        return Network.create(model, classes, trainable, compile, root, s.run().seed());
+      } catch (IllegalArgumentException e) {
+        throw new SettingsException(
+            "model.compile",
+            compile,
+            "a network it can compile: "
+                + e.getMessage()
+                + " (auto leaves such networks as DJL blocks)");
+      }
     }
     try {
       return Network.create(model, classes, clip, trainable, root, s.run().seed());

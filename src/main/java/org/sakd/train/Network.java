@@ -19,6 +19,7 @@ import java.io.UncheckedIOException;
 import java.util.List;
 import org.sakd.model.Classifier;
 import org.sakd.model.ModelRegistry;
+import org.sakd.model.ScriptedClassifier;
 import org.sakd.model.TorchScriptNet;
 
 /**
@@ -78,6 +79,52 @@ public final class Network implements AutoCloseable {
       m.close();
       throw e;
     }
+  }
+
+  /**
+   * {@link #create(String, int, NDManager, long)} compiled to one TorchScript module ({@link
+   * ScriptedClassifier}): the same operators and parameters, saved and loaded in the same format,
+   * with the forward run by libtorch in one call. Trainable (a student) or frozen (a teacher).
+   *
+   * @throws IllegalArgumentException when the network holds a block that cannot be compiled
+   */
+  public static Network compiled(
+      String name, int classes, boolean trainable, NDManager parent, long seed) {
+    Engine.getInstance().setRandomSeed((int) seed);
+    Block source = ModelRegistry.create(name, classes);
+    NDManager m = parent.newSubManager();
+    try {
+      String bad = ScriptedClassifier.unsupported(source);
+      if (bad != null) {
+        throw new IllegalArgumentException(
+            name + " cannot be compiled to TorchScript: it holds a " + bad + " block");
+      }
+      source.initialize(m, DataType.FLOAT32, ((Classifier) source).inputShape(1));
+      return new Network(name, ScriptedClassifier.compile(source, m, trainable), m);
+    } catch (RuntimeException e) {
+      m.close();
+      throw e;
+    }
+  }
+
+  /**
+   * The zoo network {@code name} as {@code model.compile} = {@code compile} asks: {@link #compiled}
+   * for {@code torchscript}, and for {@code auto} when the network can be compiled; else {@link
+   * #create(String, int, NDManager, long)}.
+   *
+   * @throws IllegalArgumentException for {@code torchscript} and a network that cannot be compiled
+   */
+  public static Network create(
+      String name, int classes, boolean trainable, String compile, NDManager parent, long seed) {
+    if (compile.equals("torchscript") || compile.equals("auto") && compilable(name)) {
+      return compiled(name, classes, trainable, parent, seed);
+    }
+    return create(name, classes, parent, seed);
+  }
+
+  /** Whether {@link #compiled} can build the zoo network {@code name}. */
+  public static boolean compilable(String name) {
+    return ScriptedClassifier.unsupported(ModelRegistry.create(name, 2)) == null;
   }
 
   /** Wraps and initialises any block that implements {@link Classifier} (e.g. a test network). */
@@ -177,10 +224,11 @@ public final class Network implements AutoCloseable {
               + " weights into the module instead");
     }
     String headClass = classifier().numClasses() + "";
-    java.util.Set<Parameter> head =
+    // by array: a compiled network's head is a Linear over its own tensors
+    java.util.Set<NDArray> head =
         java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     for (var p : classifier().head().getParameters()) {
-      head.add(p.getValue());
+      head.add(p.getValue().getArray());
     }
     try (Network src = of(ModelRegistry.create(name, classifier().numClasses()), manager)) {
       try {
@@ -210,7 +258,7 @@ public final class Network implements AutoCloseable {
         Parameter to = mine.get(i).getValue();
         NDArray from = theirs.get(i).getValue().getArray();
         boolean same = from.getShape().equals(to.getArray().getShape());
-        if (head.contains(to)) {
+        if (head.contains(to.getArray())) {
           headFits &= same;
           if (to.getArray().getShape().dimension() == 1) {
             srcClasses = from.getShape().get(0);
@@ -231,7 +279,7 @@ public final class Network implements AutoCloseable {
       GradMode.off();
       for (int i = 0; i < mine.size(); i++) {
         Parameter to = mine.get(i).getValue();
-        if (headFits || !head.contains(to)) {
+        if (headFits || !head.contains(to.getArray())) {
           // in place, so the optimizer's and the store's references to the parameter stay valid
           to.getArray()
               .set(new ai.djl.ndarray.index.NDIndex("..."), theirs.get(i).getValue().getArray());

@@ -16,6 +16,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -190,13 +191,50 @@ class ExportCommandTest {
   }
 
   @Test
+  void aBuiltInR3dExportsAsTorchScriptThatLibtorchRunsLikeTheCheckpoint() throws Exception {
+    Path ckpt = checkpoint("r3d-micro", CLASSES);
+    Path pt = dir.resolve("micro.pt");
+    CliCapture.Outcome o =
+        sakd("export", "--checkpoint", ckpt.toString(), "--format", "torchscript", "-o", "" + pt);
+    assertEquals(0, o.code(), o.err());
+    assertTrue(Files.isRegularFile(dir.resolve("micro.pt.json")));
+    Shape in = new Shape(2, 3, CLIP.frames(), CLIP.crop(), CLIP.crop());
+    float[] x = probe(in.size());
+    float[][] expected = djlForward(ckpt, in, x);
+    // read back from the file by torch::jit::load, as a user's module
+    try (NDManager root = NDManager.newBaseManager();
+        Network exported = Network.create("torchscript:" + pt, 4, in.slice(1), false, root, 1);
+        NDManager scope = root.newSubManager()) {
+      NDList y = exported.forward(scope.create(x, in), false);
+      assertArrayEquals(expected[0], y.get(0).toFloatArray(), 1e-5f);
+      assertArrayEquals(expected[1], y.get(1).toFloatArray(), 1e-5f);
+      // running statistics are buffers, not parameters, as PyTorch's own modules keep them
+      long learnable;
+      try (CheckpointModel m = CheckpointModel.open(ckpt, root)) {
+        learnable =
+            m.network().block().getParameters().stream()
+                .filter(p -> p.getValue().requiresGradient())
+                .count();
+      }
+      assertEquals(learnable, exported.block().getParameters().size());
+    }
+    try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(pt.toFile())) {
+      String code =
+          new String(
+              zip.getInputStream(zip.getEntry("sakd/code/__torch__.py")).readAllBytes(),
+              StandardCharsets.UTF_8);
+      assertTrue(code.contains("torch.conv3d(x, self.p0"), code);
+    }
+  }
+
+  @Test
   void badRequestsAreExitTwoWithOneLine() throws Exception {
     Path ckpt = checkpoint("resnet8", List.of("x", "y"));
     CliCapture.Outcome ts = sakd("export", "--checkpoint", "" + ckpt, "--format", "torchscript");
     assertEquals(2, ts.code());
     assertEquals(
-        "error: only TorchScript students can be exported as TorchScript; resnet8 is a built-in"
-            + " network (use --format onnx or djl)",
+        "error: only TorchScript students and the R3D networks can be exported as TorchScript;"
+            + " resnet8 is a built-in network of other blocks (use --format onnx or djl)",
         ts.err().strip());
     assertFalse(Files.exists(dir.resolve("best.pt")));
 

@@ -81,6 +81,11 @@ class SettingsTest {
         assertThrows(
             SettingsException.class, () -> Settings.load(null, List.of("data.format=hmdb")));
     assertTrue(e.getMessage().contains("ucf101"), e.getMessage());
+    e =
+        assertThrows(
+            SettingsException.class, () -> Settings.load(null, List.of("model.compile=jit")));
+    assertEquals("model.compile", e.key());
+    assertTrue(e.getMessage().contains("torchscript"), e.getMessage());
     // the demo's set sizes: fewer test groups than groups, both set or both 0
     for (List<String> bad :
         List.of(

@@ -165,11 +165,15 @@ class ScriptedClassifierTest {
   }
 
   @Test
-  void aFrozenTeacherNeedsNoGradients() throws Exception {
+  void aTeacherStartsInEvaluationModeWithTheSourcesFlags() throws Exception {
     try (NDManager m = manager.newSubManager()) {
       Block eager = initialised("r3d-tiny", 10, m, 3);
       ScriptedClassifier teacher = ScriptedClassifier.compile(eager, m, false);
-      teacher.getParameters().forEach(p -> assertTrue(!p.getValue().requiresGradient()));
+      for (int i = 0; i < eager.getParameters().size(); i++) {
+        assertEquals(
+            eager.getParameters().get(i).getValue().requiresGradient(),
+            teacher.getParameters().get(i).getValue().requiresGradient());
+      }
       NDArray x = m.randomNormal(((Classifier) eager).inputShape(2));
       close(
           run(eager, x, null, false, m).get(0),

@@ -11,6 +11,8 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * model.student-init from a checkpoint with another class count: backbone loaded, head fresh
@@ -26,11 +28,19 @@ class PretrainedTransferTest {
     return out;
   }
 
-  @Test
-  void anotherClassCountLoadsTheBackboneAndKeepsAFreshHead() {
+  /** A target network, compiled to TorchScript or not. */
+  private static Network target(String name, int classes, boolean compiled, NDManager root) {
+    return compiled
+        ? Network.compiled(name, classes, true, root, 2)
+        : Network.create(name, classes, root, 2);
+  }
+
+  @ParameterizedTest(name = "compiled {0}")
+  @ValueSource(booleans = {false, true})
+  void anotherClassCountLoadsTheBackboneAndKeepsAFreshHead(boolean compiled) {
     try (NDManager root = NDManager.newBaseManager();
         Network source = Network.create("r3d-micro", 10, root, 1);
-        Network target = Network.create("r3d-micro", 20, root, 2)) {
+        Network target = target("r3d-micro", 20, compiled, root)) {
       List<float[]> src = values(source);
       List<float[]> before = values(target);
       var headParams = target.classifier().head().getParameters();
@@ -44,7 +54,7 @@ class PretrainedTransferTest {
       for (int i = 0; i < params.size(); i++) {
         boolean isHead = false;
         for (var h : headParams) {
-          isHead |= h.getValue() == params.get(i).getValue();
+          isHead |= h.getValue().getArray() == params.get(i).getValue().getArray();
         }
         if (isHead) {
           headSeen++;
@@ -63,11 +73,12 @@ class PretrainedTransferTest {
     }
   }
 
-  @Test
-  void theSameClassCountLoadsEverything() {
+  @ParameterizedTest(name = "compiled {0}")
+  @ValueSource(booleans = {false, true})
+  void theSameClassCountLoadsEverything(boolean compiled) {
     try (NDManager root = NDManager.newBaseManager();
         Network source = Network.create("r3d-micro", 10, root, 1);
-        Network target = Network.create("r3d-micro", 10, root, 2)) {
+        Network target = target("r3d-micro", 10, compiled, root)) {
       assertNotEquals(source.checksum(), target.checksum());
       String how = target.loadPretrained(source.parameterBytes());
       assertTrue(how.startsWith("loaded all parameters"), how);
@@ -76,6 +87,30 @@ class PretrainedTransferTest {
       for (int i = 0; i < a.size(); i++) {
         assertArrayEquals(a.get(i), b.get(i));
       }
+      // and a compiled network saves what it loaded
+      assertArrayEquals(source.parameterBytes(), target.parameterBytes());
+    }
+  }
+
+  @Test
+  void compileAutoLeavesANetworkItCannotWriteAsDjlBlocksAndTorchscriptRefusesIt() {
+    try (NDManager root = NDManager.newBaseManager()) {
+      assertTrue(Network.compilable("r3d-micro"));
+      assertTrue(!Network.compilable("swin-micro"));
+      try (Network micro = Network.create("r3d-micro", 10, true, "auto", root, 1);
+          Network swin = Network.create("swin-micro", 10, true, "auto", root, 1);
+          Network eager = Network.create("r3d-micro", 10, true, "none", root, 1)) {
+        assertTrue(micro.block() instanceof org.sakd.model.ScriptedClassifier);
+        assertTrue(!(swin.block() instanceof org.sakd.model.ScriptedClassifier));
+        assertTrue(!(eager.block() instanceof org.sakd.model.ScriptedClassifier));
+        // the same seed gives the same start either way
+        assertArrayEquals(eager.parameterBytes(), micro.parameterBytes());
+      }
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> Network.create("swin-micro", 10, true, "torchscript", root, 1));
+      assertTrue(e.getMessage().contains("swin-micro cannot be compiled"), e.getMessage());
     }
   }
 
