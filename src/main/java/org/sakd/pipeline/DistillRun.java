@@ -181,6 +181,10 @@ public final class DistillRun {
       }
       org.sakd.model.ModelInfo.checkForward(
           replicas.get(0).student().block(), replicas.get(0).student().manager(), 1);
+      LOG.info(
+          "model.compile = {}: {}",
+          s.model().compile(),
+          compiledLine(teacher, replicas.get(0).student()));
       boolean scores = s.distill().mode() == RunMode.SAKD && !supervised;
       // a cluster's trainer nodes score the pass with scorers of their own
       StudentReplica scorerReplica =
@@ -419,6 +423,23 @@ public final class DistillRun {
   /** "cpu" or "gpuN" as a DJL device (see {@link org.sakd.train.Devices}). */
   static ai.djl.Device device(String name) {
     return org.sakd.train.Devices.of(name);
+  }
+
+  /** Which of the run's networks run as one TorchScript module each, in one line. */
+  private static String compiledLine(Network teacher, Network student) {
+    List<String> parts = new ArrayList<>();
+    for (Network n : teacher == null ? List.of(student) : List.of(teacher, student)) {
+      String role = n == student ? "student " : "teacher ";
+      parts.add(
+          role
+              + n.name()
+              + (n.block() instanceof org.sakd.model.ScriptedClassifier
+                  ? " compiled to TorchScript"
+                  : TorchScriptNet.isTorchScript(n.name())
+                      ? " (the user's TorchScript module)"
+                      : " as DJL blocks"));
+    }
+    return String.join(", ", parts);
   }
 
   /**
