@@ -6,25 +6,30 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import org.sakd.monitor.Json;
 import org.sakd.train.GradMode;
 import org.sakd.train.Network;
 import org.sakd.train.SgdOptimizer;
 
 /**
- * A TorchScript student against the same architecture built in DJL: clips/s of a training step
- * (forward, cross-entropy, backward, the project's SGD step) on one compute thread, the two
- * alternating batch by batch on the same random clips. The TorchScript module is
- * bench/peer/torch_kd.py's mirror of the registry's R3D network, scripted by
- * bench/peer/script_r3d.py (scripts/bench torchscript makes it). Usage: MODULE.pt MODEL CLASSES
- * [--json] [--steps N].
+ * One network three ways: built in DJL (one JNI call per operator), compiled to TorchScript by this
+ * project ({@code model.compile}), and, where PyTorch made one, the same architecture scripted by
+ * PyTorch. Clips/s of a training step (forward, cross-entropy, backward, the project's SGD step) on
+ * one compute thread, the variants taking turns batch by batch on the same random clips. The
+ * PyTorch-scripted module is bench/peer/torch_kd.py's mirror of the registry's R3D network, made by
+ * bench/peer/script_r3d.py (scripts/bench torchscript makes it when a Python with torch is there).
+ * Usage: MODULE.pt|- MODEL CLASSES [--json] [--steps N].
  */
 public final class TorchScriptBenchmark {
   private TorchScriptBenchmark() {}
 
   public static void main(String[] args) {
-    // one compute thread on both sides, set before the engine starts (it reads it once)
+    // one compute thread on every side, set before the engine starts (it reads it once)
     if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
       System.setProperty("ai.djl.pytorch.num_threads", "1");
     }
@@ -40,68 +45,89 @@ public final class TorchScriptBenchmark {
     String model = plain.get(1);
     int classes = Integer.parseInt(plain.get(2));
     int batch = 6;
-    try (NDManager root = NDManager.newBaseManager();
-        Network djl = Network.create(model, classes, root, 1)) {
-      Shape clip = djl.classifier().inputShape(1).slice(1);
-      try (Network ts = Network.create("torchscript:" + module, classes, clip, true, root, 1);
-          SgdOptimizer djlOpt = new SgdOptimizer(djl.trainable(), 0.9, 5e-4, false, root);
-          SgdOptimizer tsOpt = new SgdOptimizer(ts.trainable(), 0.9, 5e-4, false, root)) {
-        long djlCount =
-            djl.trainable().stream().mapToLong(p -> p.getValue().getArray().size()).sum();
-        long tsCount = ts.trainable().stream().mapToLong(p -> p.getValue().getArray().size()).sum();
-        long[] nanos = new long[2];
-        try (NDManager data = root.newSubManager()) {
-          NDArray x = data.randomNormal(djl.classifier().inputShape(batch));
-          NDArray y =
-              data.randomInteger(0, classes, new Shape(batch), ai.djl.ndarray.types.DataType.INT64);
-          for (int i = 0; i < 2 * (steps + 2); i++) {
-            boolean script = i % 2 == 1;
-            Network net = script ? ts : djl;
-            long t0 = System.nanoTime();
-            try (NDManager s = root.newSubManager();
-                GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-              NDList out = net.forward(x, true);
-              NDArray logp = out.get(0).logSoftmax(1);
-              NDArray loss = logp.mul(y.oneHot(classes)).sum(new int[] {1}).neg().mean();
-              loss.getFloat();
-              gc.backward(loss);
-            }
-            GradMode.off();
-            (script ? tsOpt : djlOpt).step(0.01);
-            if (i >= 4) {
-              nanos[script ? 1 : 0] += System.nanoTime() - t0;
-            }
+    List<String> names = new ArrayList<>(List.of("built in DJL", "compiled by this project"));
+    List<Network> nets = new ArrayList<>();
+    List<SgdOptimizer> opts = new ArrayList<>();
+    try (NDManager root = NDManager.newBaseManager()) {
+      nets.add(Network.create(model, classes, root, 1));
+      nets.add(Network.compiled(model, classes, true, root, 1));
+      Shape clip = nets.get(0).classifier().inputShape(1).slice(1);
+      if (!module.equals("-")) {
+        names.add("scripted by PyTorch");
+        nets.add(Network.create("torchscript:" + module, classes, clip, true, root, 1));
+      }
+      for (Network n : nets) {
+        opts.add(new SgdOptimizer(n.trainable(), 0.9, 5e-4, false, root));
+      }
+      long[] counts = new long[nets.size()];
+      for (int k = 0; k < nets.size(); k++) {
+        counts[k] =
+            nets.get(k).trainable().stream().mapToLong(p -> p.getValue().getArray().size()).sum();
+      }
+      long[] nanos = new long[nets.size()];
+      try (NDManager data = root.newSubManager()) {
+        NDArray x = data.randomNormal(nets.get(0).classifier().inputShape(batch));
+        NDArray y =
+            data.randomInteger(0, classes, new Shape(batch), ai.djl.ndarray.types.DataType.INT64);
+        int n = nets.size();
+        for (int i = 0; i < n * (steps + 2); i++) {
+          int k = i % n;
+          long t0 = System.nanoTime();
+          try (NDManager s = root.newSubManager();
+              GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDList out = nets.get(k).forward(x, true);
+            NDArray logp = out.get(0).logSoftmax(1);
+            NDArray loss = logp.mul(y.oneHot(classes)).sum(new int[] {1}).neg().mean();
+            loss.getFloat();
+            gc.backward(loss);
+          }
+          GradMode.off();
+          opts.get(k).step(0.01);
+          if (i >= 2 * n) {
+            nanos[k] += System.nanoTime() - t0;
           }
         }
-        double djlRate = batch * steps / (nanos[0] / 1e9);
-        double tsRate = batch * steps / (nanos[1] / 1e9);
-        System.out.println(
-            json
-                ? String.format(
-                    Locale.ROOT,
-                    "{\"model\":\"%s\",\"parameters_djl\":%d,\"parameters_torchscript\":%d,"
-                        + "\"djl_clips_per_s\":%.1f,\"torchscript_clips_per_s\":%.1f,"
-                        + "\"ratio\":%.2f}",
-                    model,
-                    djlCount,
-                    tsCount,
-                    djlRate,
-                    tsRate,
-                    tsRate / djlRate)
-                : String.format(
-                    Locale.ROOT,
-                    "%s, batch %d of %s, %d steps each, one compute thread%n"
-                        + "  built in DJL:        %7.1f clips/s  (%d parameters)%n"
-                        + "  TorchScript module:  %7.1f clips/s  (%d parameters)  %.2fx DJL's",
-                    model,
-                    batch,
-                    clip,
-                    steps,
-                    djlRate,
-                    djlCount,
-                    tsRate,
-                    tsCount,
-                    tsRate / djlRate));
+      }
+      double[] rates = new double[nets.size()];
+      for (int k = 0; k < nets.size(); k++) {
+        rates[k] = batch * steps / (nanos[k] / 1e9);
+      }
+      if (json) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("model", model);
+        r.put("steps", steps);
+        for (int k = 0; k < nets.size(); k++) {
+          String key = k == 0 ? "djl" : k == 1 ? "compiled" : "torchscript";
+          r.put("parameters_" + key, counts[k]);
+          r.put(key + "_clips_per_s", Math.round(rates[k] * 10) / 10.0);
+          if (k > 0) {
+            r.put(key + "_vs_djl", Math.round(rates[k] / rates[0] * 100) / 100.0);
+          }
+        }
+        System.out.println(Json.write(r));
+      } else {
+        System.out.printf(
+            Locale.ROOT,
+            "%s, batch %d of %s, %d steps each, one compute thread%n",
+            model,
+            batch,
+            clip,
+            steps);
+        for (int k = 0; k < nets.size(); k++) {
+          System.out.printf(
+              Locale.ROOT,
+              "  %-26s %7.1f clips/s  (%d parameters)%s%n",
+              names.get(k) + ":",
+              rates[k],
+              counts[k],
+              k == 0 ? "" : String.format(Locale.ROOT, "  %.2fx DJL's", rates[k] / rates[0]));
+        }
+      }
+      for (SgdOptimizer o : opts) {
+        o.close();
+      }
+      for (Network n : nets) {
+        n.close();
       }
     }
   }

@@ -87,7 +87,7 @@ public final class ModelExport {
     boolean torchScript = TorchScriptNet.isTorchScript(c.getModel());
     if (format == Format.TORCHSCRIPT && !torchScript && !Network.compilable(c.getModel())) {
       throw new IllegalArgumentException(
-          "only TorchScript students and the R3D networks can be exported as TorchScript; "
+          "only TorchScript students and the R3D and SlowFast networks can be exported as TorchScript; "
               + c.getModel()
               + " is a built-in network of other blocks (use --format onnx or djl)");
     }

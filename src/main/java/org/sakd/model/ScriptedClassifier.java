@@ -54,8 +54,9 @@ import java.util.Set;
  *
  * <p>Supported blocks: {@link PooledClassifier}, {@link SequentialBlock}, {@link Conv2d}, {@link
  * Conv3d}, {@link BatchNorm} (DJL's default ε and momentum, as {@link ConvLayers#batchNorm} builds
- * it), {@link Relu}, {@link MaxPool}, {@link ResidualUnit}, {@link GlobalAveragePool}: the R3D
- * networks. Anything else is refused by {@link #compile} with the block it cannot write.
+ * it), {@link Relu}, {@link MaxPool}, {@link ResidualUnit}, {@link GlobalAveragePool} and {@link
+ * SlowFast}: the R3D and SlowFast networks. Anything else is refused by {@link #compile} with the
+ * block it cannot write.
  */
 public final class ScriptedClassifier extends AbstractBaseBlock implements Classifier {
 
@@ -119,6 +120,19 @@ public final class ScriptedClassifier extends AbstractBaseBlock implements Class
       String bad = unsupportedIn(r.branch());
       return bad != null || r.shortcut() == null ? bad : unsupportedIn(r.shortcut());
     }
+    if (b instanceof SlowFast f) {
+      List<Block> parts = new ArrayList<>(List.of(f.slowStem(), f.fastStem()));
+      parts.addAll(f.laterals());
+      parts.addAll(f.slowStages());
+      parts.addAll(f.fastStages());
+      for (Block part : parts) {
+        String bad = unsupportedIn(part);
+        if (bad != null) {
+          return bad;
+        }
+      }
+      return null;
+    }
     boolean leaf =
         b instanceof Conv2d
             || b instanceof Conv3d
@@ -143,7 +157,7 @@ public final class ScriptedClassifier extends AbstractBaseBlock implements Class
           ((Classifier) source).name()
               + " cannot be compiled to TorchScript: it holds a "
               + bad
-              + " block (model.compile = torchscript supports the R3D networks)");
+              + " block (model.compile = torchscript supports the R3D and SlowFast networks)");
     }
     PooledClassifier c = (PooledClassifier) source;
     byte[] archive = archive(c, true, true);
@@ -297,6 +311,23 @@ public final class ScriptedClassifier extends AbstractBaseBlock implements Class
         String skip = r.shortcut() == null ? in : emit(r.shortcut(), in);
         return assign("torch.relu(torch.add(" + branch + ", " + skip + "))");
       }
+      if (b instanceof SlowFast f) {
+        // as SlowFast.forwardInternal: the slow pathway takes every α-th frame, a lateral
+        // connection joins it before each stage, and the feature is both pathways' pooled means
+        String slow =
+            assign("torch.slice(" + in + ", 2, 0, 9223372036854775807, " + f.alpha() + ")");
+        slow = emit(f.slowStem(), slow);
+        String fast = emit(f.fastStem(), in);
+        for (int stage = 0; stage < 4; stage++) {
+          String lateral = emit(f.laterals().get(stage), fast);
+          slow = assign("torch.cat([" + slow + ", " + lateral + "], 1)");
+          slow = emit(f.slowStages().get(stage), slow);
+          fast = emit(f.fastStages().get(stage), fast);
+        }
+        String a = assign("torch.mean(torch.flatten(" + slow + ", 2), [2])");
+        String b2 = assign("torch.mean(torch.flatten(" + fast + ", 2), [2])");
+        return assign("torch.cat([" + a + ", " + b2 + "], 1)");
+      }
       if (b instanceof Convolution c) {
         String op = c instanceof Conv3d ? "torch.conv3d" : "torch.conv2d";
         return assign(
@@ -401,19 +432,11 @@ public final class ScriptedClassifier extends AbstractBaseBlock implements Class
     if (training != this.training) {
       mode(training);
     }
-    // not module.forward, which switches modes itself (without the flags above)
-    NDList out = IValueUtils.forward(module, inputs, training);
-    if (training) {
-      return out;
-    }
-    // eval-mode outputs are inference tensors, which autograd refuses to save for backward (djl
-    // #2144): hand out copies
-    NDList copies = new NDList(out.size());
-    for (NDArray a : out) {
-      copies.add(a.duplicate());
-      a.close();
-    }
-    return copies;
+    // not module.forward, which switches modes itself (without the flags above). Evaluation runs
+    // outside DJL's inference-mode guard too: the caller has switched gradients off, and inference
+    // tensors are refused by autograd wherever they meet a tensor that requires gradients (djl
+    // #2144), e.g. SlowFast's frame slice of the input
+    return IValueUtils.forward(module, inputs, true);
   }
 
   /** Copies every value between the module and the source, in place and without gradients. */

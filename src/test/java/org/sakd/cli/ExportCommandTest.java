@@ -233,7 +233,8 @@ class ExportCommandTest {
     CliCapture.Outcome ts = sakd("export", "--checkpoint", "" + ckpt, "--format", "torchscript");
     assertEquals(2, ts.code());
     assertEquals(
-        "error: only TorchScript students and the R3D networks can be exported as TorchScript;"
+        "error: only TorchScript students and the R3D and SlowFast networks can be exported as"
+            + " TorchScript;"
             + " resnet8 is a built-in network of other blocks (use --format onnx or djl)",
         ts.err().strip());
     assertFalse(Files.exists(dir.resolve("best.pt")));

@@ -27,6 +27,8 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A zoo network compiled to TorchScript computes what the DJL network computes: outputs in both
@@ -86,10 +88,11 @@ class ScriptedClassifierTest {
     assertTrue(diff <= 2e-5f * scale, what + ": max difference " + diff + " (scale " + scale + ")");
   }
 
-  @Test
-  void computesWhatTheDjlNetworkComputesInTrainingAndEvaluation() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"r3d-micro", "slowfast-micro"})
+  void computesWhatTheDjlNetworkComputesInTrainingAndEvaluation(String name) throws Exception {
     try (NDManager m = manager.newSubManager()) {
-      Block eager = initialised("r3d-micro", 10, m, 3);
+      Block eager = initialised(name, 10, m, 3);
       ScriptedClassifier compiled = ScriptedClassifier.compile(eager, m, true);
       assertNull(ScriptedClassifier.unsupported(eager));
       assertEquals(eager.getParameters().keys(), compiled.getParameters().keys());
@@ -179,6 +182,14 @@ class ScriptedClassifierTest {
           run(eager, x, null, false, m).get(0),
           run(teacher, x, null, false, m).get(0),
           "teacher logits");
+      // with gradients off, as every evaluation switches them, no graph is recorded
+      ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+      NDList out = teacher.forward(new ParameterStore(m, false), new NDList(x), false);
+      for (NDArray y : out) {
+        assertTrue(
+            !ai.djl.pytorch.jni.JniUtils.requiresGrad((ai.djl.pytorch.engine.PtNDArray) y),
+            "an evaluation output that records a graph");
+      }
       teacher.close();
     }
   }
