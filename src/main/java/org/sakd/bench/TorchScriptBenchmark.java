@@ -28,6 +28,10 @@ import org.sakd.train.SgdOptimizer;
 public final class TorchScriptBenchmark {
   private TorchScriptBenchmark() {}
 
+  private static double ms(long nanos, int steps) {
+    return Math.round(nanos / 1e4 / steps) / 100.0;
+  }
+
   public static void main(String[] args) {
     // one compute thread on every side, set before the engine starts (it reads it once)
     if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
@@ -65,6 +69,8 @@ public final class TorchScriptBenchmark {
             nets.get(k).trainable().stream().mapToLong(p -> p.getValue().getArray().size()).sum();
       }
       long[] nanos = new long[nets.size()];
+      // forward with the loss, backward, SGD: where a variant's time goes
+      long[][] phases = new long[nets.size()][3];
       try (NDManager data = root.newSubManager()) {
         NDArray x = data.randomNormal(nets.get(0).classifier().inputShape(batch));
         NDArray y =
@@ -79,12 +85,20 @@ public final class TorchScriptBenchmark {
             NDArray logp = out.get(0).logSoftmax(1);
             NDArray loss = logp.mul(y.oneHot(classes)).sum(new int[] {1}).neg().mean();
             loss.getFloat();
+            long t1 = System.nanoTime();
             gc.backward(loss);
+            if (i >= 2 * n) {
+              phases[k][0] += t1 - t0;
+              phases[k][1] += System.nanoTime() - t1;
+            }
           }
+          long t2 = System.nanoTime();
           GradMode.off();
           opts.get(k).step(0.01);
           if (i >= 2 * n) {
-            nanos[k] += System.nanoTime() - t0;
+            long t3 = System.nanoTime();
+            phases[k][2] += t3 - t2;
+            nanos[k] += t3 - t0;
           }
         }
       }
@@ -100,6 +114,9 @@ public final class TorchScriptBenchmark {
           String key = k == 0 ? "djl" : k == 1 ? "compiled" : "torchscript";
           r.put("parameters_" + key, counts[k]);
           r.put(key + "_clips_per_s", Math.round(rates[k] * 10) / 10.0);
+          r.put(key + "_forward_ms", ms(phases[k][0], steps));
+          r.put(key + "_backward_ms", ms(phases[k][1], steps));
+          r.put(key + "_sgd_ms", ms(phases[k][2], steps));
           if (k > 0) {
             r.put(key + "_vs_djl", Math.round(rates[k] / rates[0] * 100) / 100.0);
           }
@@ -116,10 +133,14 @@ public final class TorchScriptBenchmark {
         for (int k = 0; k < nets.size(); k++) {
           System.out.printf(
               Locale.ROOT,
-              "  %-26s %7.1f clips/s  (%d parameters)%s%n",
+              "  %-26s %7.1f clips/s  (%d parameters; forward and loss %.2f, backward %.2f,"
+                  + " SGD %.2f ms)%s%n",
               names.get(k) + ":",
               rates[k],
               counts[k],
+              ms(phases[k][0], steps),
+              ms(phases[k][1], steps),
+              ms(phases[k][2], steps),
               k == 0 ? "" : String.format(Locale.ROOT, "  %.2fx DJL's", rates[k] / rates[0]));
         }
       }

@@ -20,6 +20,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
@@ -160,7 +161,7 @@ public final class ScriptedClassifier extends AbstractBaseBlock implements Class
               + " block (model.compile = torchscript supports the R3D and SlowFast networks)");
     }
     PooledClassifier c = (PooledClassifier) source;
-    byte[] archive = archive(c, true, true);
+    byte[] archive = archive(c, true);
     PtSymbolBlock module;
     try {
       module =
@@ -169,17 +170,27 @@ public final class ScriptedClassifier extends AbstractBaseBlock implements Class
     } catch (IOException e) {
       throw new IllegalStateException("cannot read the compiled module: " + e.getMessage(), e);
     }
-    // by name: p<i> is the source's i-th parameter
+    // p<i> is the source's i-th parameter: the learnable ones are the module's parameters, the
+    // running statistics its buffers, which its stats() method hands out (the tensors themselves)
     Map<String, NDArray> byName = new LinkedHashMap<>();
     for (var p : module.getDirectParameters()) {
       byName.put(p.getKey(), p.getValue().getArray());
+    }
+    List<Integer> statIndex = statIndices(c);
+    if (!statIndex.isEmpty()) {
+      try (IValue stats = IValueUtils.runMethod(module, "stats")) {
+        NDArray[] buffers = stats.toTensorArray((PtNDManager) manager);
+        for (int k = 0; k < buffers.length; k++) {
+          byName.put("p" + statIndex.get(k), buffers[k]);
+        }
+      }
     }
     List<NDArray> tensors = new ArrayList<>();
     for (int i = 0; i < c.getParameters().size(); i++) {
       NDArray t = byName.get("p" + i);
       if (t == null) {
         module.close();
-        throw new IllegalStateException("the compiled module lost parameter p" + i);
+        throw new IllegalStateException("the compiled module lost tensor p" + i);
       }
       tensors.add(t);
     }
@@ -201,19 +212,39 @@ public final class ScriptedClassifier extends AbstractBaseBlock implements Class
       throw new IllegalArgumentException(
           ((Classifier) network).name() + " holds a " + bad + " block, which cannot be written");
     }
-    return archive((PooledClassifier) network, false, false);
+    return archive((PooledClassifier) network, false);
+  }
+
+  /** The indices (in the network's parameter order) of the batch-norm running statistics. */
+  private static List<Integer> statIndices(PooledClassifier net) {
+    List<Integer> out = new ArrayList<>();
+    int i = 0;
+    for (var p : net.getParameters()) {
+      if (isStat(p.getValue())) {
+        out.add(i);
+      }
+      i++;
+    }
+    return out;
+  }
+
+  private static boolean isStat(Parameter p) {
+    return p.getType() == Parameter.Type.RUNNING_MEAN || p.getType() == Parameter.Type.RUNNING_VAR;
   }
 
   /**
-   * The TorchScript archive of {@code net} with its current values; {@code statsAsParameters}
-   * declares the batch-norm running statistics as parameters without gradient (so DJL can reach
-   * them) rather than as buffers; {@code training} is the module's mode.
+   * The TorchScript archive of {@code net} with its current values: the learnable tensors as
+   * parameters, the batch-norm running statistics as buffers (as PyTorch's own modules keep them;
+   * declared as parameters, they made every backward pass 2–3 ms slower in our measurements), and a
+   * {@code stats()} method that returns the buffers, so DJL, which lists only parameters, can reach
+   * them; {@code training} is the module's mode.
    */
-  static byte[] archive(PooledClassifier net, boolean statsAsParameters, boolean training) {
+  static byte[] archive(PooledClassifier net, boolean training) {
     Writer w = new Writer(net);
     String methods = w.forward();
     List<TorchScriptArchive.Tensor> params = new ArrayList<>();
     List<TorchScriptArchive.Tensor> buffers = new ArrayList<>();
+    StringBuilder stats = new StringBuilder();
     int i = 0;
     for (var p : net.getParameters()) {
       Parameter param = p.getValue();
@@ -225,13 +256,23 @@ public final class ScriptedClassifier extends AbstractBaseBlock implements Class
       if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
         bytes = swapFloats(bytes);
       }
-      boolean stat =
-          param.getType() == Parameter.Type.RUNNING_MEAN
-              || param.getType() == Parameter.Type.RUNNING_VAR;
+      String name = "p" + i++;
       var t =
           new TorchScriptArchive.Tensor(
-              "p" + i++, a.getShape().getShape(), bytes, param.requiresGradient());
-      (stat && !statsAsParameters ? buffers : params).add(t);
+              name, a.getShape().getShape(), bytes, param.requiresGradient() && !isStat(param));
+      if (isStat(param)) {
+        buffers.add(t);
+        stats.append(stats.length() == 0 ? "" : ", ").append("self.").append(name);
+      } else {
+        params.add(t);
+      }
+    }
+    if (!buffers.isEmpty()) {
+      methods +=
+          "  def stats(self: __torch__.SakdNet) -> List[Tensor]:\n"
+              + "    return ["
+              + stats
+              + "]\n";
     }
     return TorchScriptArchive.write("SakdNet", params, buffers, methods, training);
   }
@@ -410,9 +451,9 @@ public final class ScriptedClassifier extends AbstractBaseBlock implements Class
   }
 
   /**
-   * Puts the module in training or evaluation mode. DJL's switch to training mode marks every
-   * module parameter as requiring gradients, and batch-norm refuses running statistics that do, so
-   * each parameter gets its own flag back afterwards.
+   * Puts the module in training or evaluation mode, and gives each tensor the gradient flag of the
+   * source's parameter (DJL's switch to training mode marks every module parameter as requiring
+   * gradients; the running statistics must not).
    */
   private void mode(boolean train) {
     if (train) {
@@ -432,10 +473,17 @@ public final class ScriptedClassifier extends AbstractBaseBlock implements Class
     if (training != this.training) {
       mode(training);
     }
-    // not module.forward, which switches modes itself (without the flags above). Evaluation runs
-    // outside DJL's inference-mode guard too: the caller has switched gradients off, and inference
-    // tensors are refused by autograd wherever they meet a tensor that requires gradients (djl
-    // #2144), e.g. SlowFast's frame slice of the input
+    // Not module.forward, which would run evaluation inside DJL's inference-mode guard: its
+    // inference tensors are refused by autograd wherever they meet a tensor that requires
+    // gradients (djl #2144), e.g. SlowFast's frame slice of the input. The caller has switched
+    // gradients off for evaluation, so no graph is recorded there.
+    // libtorch's profiling graph executor, left on, differentiates parts of the graph itself
+    // (autodiff subgraphs), which made each backward pass of r3d-micro 2-3 ms slower than eager
+    // autograd in our measurements (bench torchscript); off, the module runs the aten operators one
+    // by one as recorded and autograd differentiates them as it does for DJL's blocks. The switch
+    // is libtorch's, per thread (DJL's ai.djl.pytorch.graph_optimizer does the same for user
+    // modules).
+    JniUtils.setGraphExecutorOptimize(false);
     return IValueUtils.forward(module, inputs, true);
   }
 

@@ -56,14 +56,14 @@ final class TorchScriptArchive {
     code.append("  training : bool\n");
     code.append(methods);
     ByteArrayOutputStream zip = new ByteArrayOutputStream();
-    try (ZipOutputStream out = new ZipOutputStream(zip)) {
-      stored(out, "version", VERSION.getBytes(StandardCharsets.US_ASCII));
-      stored(out, "byteorder", "little".getBytes(StandardCharsets.US_ASCII));
-      stored(out, "code/__torch__.py", code.toString().getBytes(StandardCharsets.UTF_8));
-      stored(out, "constants.pkl", new Pickle().emptyTuple().stop());
-      stored(out, "data.pkl", modulePickle(className, all, training));
+    try (ZipOutputStream out = new ZipOutputStream(zip, StandardCharsets.UTF_8)) {
+      stored(out, zip, "version", VERSION.getBytes(StandardCharsets.US_ASCII));
+      stored(out, zip, "byteorder", "little".getBytes(StandardCharsets.US_ASCII));
+      stored(out, zip, "code/__torch__.py", code.toString().getBytes(StandardCharsets.UTF_8));
+      stored(out, zip, "constants.pkl", new Pickle().emptyTuple().stop());
+      stored(out, zip, "data.pkl", modulePickle(className, all, training));
       for (int i = 0; i < all.size(); i++) {
-        stored(out, "data/" + i, all.get(i).littleEndianFloats());
+        stored(out, zip, "data/" + i, all.get(i).littleEndianFloats());
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -79,8 +79,25 @@ final class TorchScriptArchive {
     return b.toString();
   }
 
-  private static void stored(ZipOutputStream out, String name, byte[] data) throws IOException {
+  /**
+   * One uncompressed record whose data starts at a multiple of 64 bytes, as PyTorch's own writer
+   * aligns them (libtorch may use a record's bytes where they lie, and its kernels expect aligned
+   * tensors): the local header's extra field pads it.
+   */
+  private static void stored(
+      ZipOutputStream out, ByteArrayOutputStream written, String name, byte[] data)
+      throws IOException {
+    out.flush();
     ZipEntry e = new ZipEntry(FOLDER + name);
+    // local header: 30 bytes, the name, then the extra field (id 0x4246 "FB", size, padding)
+    long start = written.size() + 30 + (FOLDER + name).getBytes(StandardCharsets.UTF_8).length;
+    int pad = (int) ((64 - (start + 4) % 64) % 64);
+    byte[] extra = new byte[4 + pad];
+    extra[0] = 0x46;
+    extra[1] = 0x42;
+    extra[2] = (byte) pad;
+    extra[3] = (byte) (pad >>> 8);
+    e.setExtra(extra);
     e.setMethod(ZipEntry.STORED);
     e.setSize(data.length);
     e.setCompressedSize(data.length);
