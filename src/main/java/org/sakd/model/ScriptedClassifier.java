@@ -7,9 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBaseBlock;
 import ai.djl.nn.Block;
-import ai.djl.nn.BlockList;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.ParameterList;
 import ai.djl.nn.SequentialBlock;
@@ -59,7 +57,7 @@ import java.util.Set;
  * SlowFast}: the R3D and SlowFast networks. Anything else is refused by {@link #compile} with the
  * block it cannot write.
  */
-public final class ScriptedClassifier extends AbstractBaseBlock implements Classifier {
+public final class ScriptedClassifier extends ModuleBackedBlock {
 
   // DJL's BatchNorm defaults (BatchNorm.BaseBuilder): ε 1e-5, momentum 0.9 as the weight of the
   // running value; its PyTorch engine passes torch the complement 1 − 0.9 computed in float
@@ -69,7 +67,6 @@ public final class ScriptedClassifier extends AbstractBaseBlock implements Class
   private final PooledClassifier source;
   private final List<Parameter> sourceParams;
   private final PtSymbolBlock module;
-  private final ParameterList parameters;
   private final List<NDArray> tensors;
   private Linear head;
   private boolean training;
@@ -568,31 +565,6 @@ public final class ScriptedClassifier extends AbstractBaseBlock implements Class
   @Override
   public String name() {
     return source.name();
-  }
-
-  @Override
-  public BlockList getChildren() {
-    return new BlockList();
-  }
-
-  @Override
-  public ParameterList getDirectParameters() {
-    return parameters;
-  }
-
-  @Override
-  public ParameterList getParameters() {
-    return parameters;
-  }
-
-  @Override
-  public void initialize(NDManager manager, DataType dataType, Shape... inputShapes) {
-    // the module arrives with its parameters
-  }
-
-  @Override
-  public boolean isInitialized() {
-    return true;
   }
 
   @Override

@@ -4,10 +4,7 @@ import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBaseBlock;
-import ai.djl.nn.BlockList;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.ParameterList;
 import ai.djl.nn.core.Linear;
@@ -47,7 +44,7 @@ import java.util.zip.ZipFile;
  * one read: the parameter list then holds new {@link Parameter} objects, and whoever keeps them
  * (the optimizer, a parameter store) must take them again.
  */
-public final class TorchScriptNet extends AbstractBaseBlock implements Classifier {
+public final class TorchScriptNet extends ModuleBackedBlock {
 
   /** The prefix of a model name that names a TorchScript file. */
   public static final String PREFIX = "torchscript:";
@@ -62,7 +59,6 @@ public final class TorchScriptNet extends AbstractBaseBlock implements Classifie
   private final Shape clip;
   private final PtNDManager manager;
   private PtSymbolBlock module;
-  private ParameterList parameters;
   private int classes;
   private int featureDim;
   private Linear head;
@@ -285,31 +281,6 @@ public final class TorchScriptNet extends AbstractBaseBlock implements Classifie
   @Override
   public String name() {
     return name;
-  }
-
-  @Override
-  public BlockList getChildren() {
-    return new BlockList();
-  }
-
-  @Override
-  public ParameterList getDirectParameters() {
-    return parameters;
-  }
-
-  @Override
-  public ParameterList getParameters() {
-    return parameters;
-  }
-
-  @Override
-  public void initialize(NDManager manager, DataType dataType, Shape... inputShapes) {
-    // the module arrives with its parameters
-  }
-
-  @Override
-  public boolean isInitialized() {
-    return true;
   }
 
   @Override
