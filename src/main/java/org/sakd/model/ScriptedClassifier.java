@@ -142,6 +142,22 @@ public final class ScriptedClassifier extends ModuleBackedBlock {
   }
 
   /**
+   * Refuses a network {@link #unsupported} names a block of.
+   *
+   * @throws IllegalArgumentException naming the network and the block
+   */
+  public static void requireSupported(Block network) {
+    String bad = unsupported(network);
+    if (bad != null) {
+      throw new IllegalArgumentException(
+          ((Classifier) network).name()
+              + " cannot be compiled to TorchScript: it holds a "
+              + bad
+              + " block (only the R3D and SlowFast networks can)");
+    }
+  }
+
+  /**
    * The TorchScript module of {@code source}, an initialised zoo network, with its current values,
    * starting in training mode (a student) or evaluation mode (a teacher). Each parameter requires
    * gradients as the source's does. Tensors live on {@code manager}, a PyTorch manager.
@@ -149,14 +165,7 @@ public final class ScriptedClassifier extends ModuleBackedBlock {
    * @throws IllegalArgumentException when the network holds a block this class cannot write
    */
   public static ScriptedClassifier compile(Block source, NDManager manager, boolean trainable) {
-    String bad = unsupported(source);
-    if (bad != null) {
-      throw new IllegalArgumentException(
-          ((Classifier) source).name()
-              + " cannot be compiled to TorchScript: it holds a "
-              + bad
-              + " block (model.compile = torchscript supports the R3D and SlowFast networks)");
-    }
+    requireSupported(source);
     PooledClassifier c = (PooledClassifier) source;
     byte[] archive = archive(c, true);
     PtSymbolBlock module;
@@ -204,11 +213,7 @@ public final class ScriptedClassifier extends ModuleBackedBlock {
    * @throws IllegalArgumentException when the network holds a block this class cannot write
    */
   public static byte[] inferenceModule(Block network) {
-    String bad = unsupported(network);
-    if (bad != null) {
-      throw new IllegalArgumentException(
-          ((Classifier) network).name() + " holds a " + bad + " block, which cannot be written");
-    }
+    requireSupported(network);
     return archive((PooledClassifier) network, false);
   }
 
@@ -440,11 +445,6 @@ public final class ScriptedClassifier extends ModuleBackedBlock {
       }
       return b.append(']').toString();
     }
-  }
-
-  /** The source network, which holds the values as of the last save or load. */
-  public Block source() {
-    return source;
   }
 
   /**

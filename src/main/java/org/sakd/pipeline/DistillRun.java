@@ -462,9 +462,7 @@ public final class DistillRun {
         throw new SettingsException(
             "model.compile",
             compile,
-            "a network it can compile: "
-                + e.getMessage()
-                + " (auto leaves such networks as DJL blocks)");
+            "auto or none (auto runs such networks as DJL blocks): " + e.getMessage());
       }
     }
     try {

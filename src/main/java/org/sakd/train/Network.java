@@ -94,11 +94,8 @@ public final class Network implements AutoCloseable {
     Block source = ModelRegistry.create(name, classes);
     NDManager m = parent.newSubManager();
     try {
-      String bad = ScriptedClassifier.unsupported(source);
-      if (bad != null) {
-        throw new IllegalArgumentException(
-            name + " cannot be compiled to TorchScript: it holds a " + bad + " block");
-      }
+      // before initialising: a network that cannot be compiled is refused at once
+      ScriptedClassifier.requireSupported(source);
       source.initialize(m, DataType.FLOAT32, ((Classifier) source).inputShape(1));
       return new Network(name, ScriptedClassifier.compile(source, m, trainable), m);
     } catch (RuntimeException e) {

@@ -122,5 +122,23 @@ class TorchScriptRunTest {
             "--set",
             "model.teacher=\"torchscript:" + dir.resolve("nope.pt") + "\"");
     assertTrue(missing.contains("model.teacher") && missing.contains("nope.pt"), missing);
+    // model.compile = torchscript insists: a zoo network it cannot write is a bad setting
+    String compile =
+        err(
+            2,
+            common(3),
+            "distill",
+            "--set",
+            "run.name=c",
+            "--set",
+            "train.epochs=1",
+            "--set",
+            "model.student=swin-micro",
+            "--set",
+            "model.compile=torchscript");
+    assertTrue(
+        compile.contains("model.compile") && compile.contains("swin-micro cannot be compiled"),
+        compile);
+    assertEquals(1, compile.lines().filter(l -> l.startsWith("error:")).count(), compile);
   }
 }
