@@ -95,50 +95,26 @@ public final class ScriptedClassifier extends ModuleBackedBlock {
 
   /**
    * Whether {@link #compile} can write {@code block}; null if so, else the name of the first block
-   * it cannot.
+   * it cannot. It writes the forward source (no tensor is read), so what it accepts is exactly what
+   * {@link Writer} can write.
    */
   public static String unsupported(Block block) {
     if (!(block instanceof PooledClassifier c)) {
       return block.getClass().getSimpleName();
     }
-    return unsupportedIn(c.backbone());
+    try {
+      new Writer(c).forward();
+      return null;
+    } catch (Unwritable e) {
+      return e.getMessage();
+    }
   }
 
-  private static String unsupportedIn(Block b) {
-    if (b instanceof SequentialBlock) {
-      for (var child : b.getChildren()) {
-        String bad = unsupportedIn(child.getValue());
-        if (bad != null) {
-          return bad;
-        }
-      }
-      return null;
+  /** A block {@link Writer} has no TorchScript for; the message is its class name. */
+  private static final class Unwritable extends RuntimeException {
+    Unwritable(Block b) {
+      super(b.getClass().getSimpleName(), null, false, false);
     }
-    if (b instanceof ResidualUnit r) {
-      String bad = unsupportedIn(r.branch());
-      return bad != null || r.shortcut() == null ? bad : unsupportedIn(r.shortcut());
-    }
-    if (b instanceof SlowFast f) {
-      List<Block> parts = new ArrayList<>(List.of(f.slowStem(), f.fastStem()));
-      parts.addAll(f.laterals());
-      parts.addAll(f.slowStages());
-      parts.addAll(f.fastStages());
-      for (Block part : parts) {
-        String bad = unsupportedIn(part);
-        if (bad != null) {
-          return bad;
-        }
-      }
-      return null;
-    }
-    boolean leaf =
-        b instanceof Conv2d
-            || b instanceof Conv3d
-            || b instanceof BatchNorm
-            || b instanceof Relu
-            || b instanceof MaxPool
-            || b instanceof GlobalAveragePool;
-    return leaf ? null : b.getClass().getSimpleName();
   }
 
   /**
@@ -236,10 +212,9 @@ public final class ScriptedClassifier extends ModuleBackedBlock {
 
   /**
    * The TorchScript archive of {@code net} with its current values: the learnable tensors as
-   * parameters, the batch-norm running statistics as buffers (as PyTorch's own modules keep them;
-   * declared as parameters, they made every backward pass 2–3 ms slower in our measurements), and a
-   * {@code stats()} method that returns the buffers, so DJL, which lists only parameters, can reach
-   * them; {@code training} is the module's mode.
+   * parameters, the batch-norm running statistics as buffers (as PyTorch's own modules keep them,
+   * and as a deployed module should), and a {@code stats()} method that returns the buffers, so
+   * DJL, which lists only parameters, can reach them; {@code training} is the module's mode.
    */
   static byte[] archive(PooledClassifier net, boolean training) {
     Writer w = new Writer(net);
@@ -261,7 +236,7 @@ public final class ScriptedClassifier extends ModuleBackedBlock {
       String name = "p" + i++;
       var t =
           new TorchScriptArchive.Tensor(
-              name, a.getShape().getShape(), bytes, param.requiresGradient() && !isStat(param));
+              name, a.getShape().getShape(), bytes, param.requiresGradient());
       if (isStat(param)) {
         buffers.add(t);
         stats.append(stats.length() == 0 ? "" : ", ").append("self.").append(name);
@@ -434,8 +409,7 @@ public final class ScriptedClassifier extends ModuleBackedBlock {
         // as GlobalAveragePool.pool: flatten the trailing axes, then one mean
         return assign("torch.mean(torch.flatten(" + in + ", 2), [2])");
       }
-      throw new IllegalArgumentException(
-          "cannot compile a " + b.getClass().getSimpleName() + " block");
+      throw new Unwritable(b);
     }
 
     private static String list(Shape s) {
@@ -448,18 +422,15 @@ public final class ScriptedClassifier extends ModuleBackedBlock {
   }
 
   /**
-   * Puts the module in training or evaluation mode, and gives each tensor the gradient flag of the
-   * source's parameter (DJL's switch to training mode marks every module parameter as requiring
-   * gradients; the running statistics must not).
+   * Puts the module in training or evaluation mode. (DJL's switch to training mode marks every
+   * module parameter as requiring gradients, as the source's learnable parameters do; the running
+   * statistics are buffers, which it leaves alone.)
    */
   private void mode(boolean train) {
     if (train) {
       JniUtils.enableTrainingMode(module);
     } else {
       JniUtils.enableInferenceMode(module);
-    }
-    for (var p : parameters) {
-      p.getValue().getArray().setRequiresGradient(p.getValue().requiresGradient());
     }
     training = train;
   }
