@@ -9,16 +9,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import org.bytedeco.ffmpeg.avformat.AVFormatContext;
-import org.bytedeco.ffmpeg.avformat.AVStream;
-import org.bytedeco.ffmpeg.global.avutil;
-import org.bytedeco.ffmpeg.global.swscale;
-import org.bytedeco.javacv.FFmpegFrameGrabber;
-import org.bytedeco.javacv.Frame;
-import org.bytedeco.javacv.FrameGrabber;
 
 /**
- * Decodes clips from video files with FFmpeg through JavaCV.
+ * Decodes clips from video files with FFmpeg ({@link FfmpegVideo}: libavformat, libavcodec and
+ * libswscale through the JavaCPP presets).
  *
  * <p>Only the frames up to the last one a clip needs are decoded, and only the needed ones are
  * converted: skipped frames go through the codec (inter-frame prediction needs them) but not
@@ -27,9 +21,9 @@ import org.bytedeco.javacv.FrameGrabber;
  * that folds in the mean/std normalisation.
  *
  * <p>Frames before the window are decoded, not sought past: seeking to the key frame before a late
- * window (JavaCV's setVideoFrameNumber) was measured slower on H.264 with long GOPs and returned
- * wrong frames on MPEG-4 AVI with B-frames (9 of 12 clips), so frame-exact sequential decoding it
- * is.
+ * window (JavaCV's FFmpegFrameGrabber.setVideoFrameNumber) was measured slower on H.264 with long
+ * GOPs and returned wrong frames on MPEG-4 AVI with B-frames (9 of 12 clips), so frame-exact
+ * sequential decoding it is.
  *
  * <p>One decoder thread per file by default: the pipeline decodes many files in parallel, which
  * scales better than FFmpeg's frame threads on small clips.
@@ -109,16 +103,9 @@ public final class VideoDecoder {
 
   /** Header facts without decoding a frame. */
   public VideoInfo probe(Path file) {
-    FFmpegFrameGrabber g = open(file);
-    try {
+    try (FfmpegVideo v = open(file)) {
       return new VideoInfo(
-          declaredFrames(g),
-          g.getVideoFrameRate(),
-          g.getImageWidth(),
-          g.getImageHeight(),
-          g.getLengthInTime() / 1e6);
-    } finally {
-      close(g);
+          v.declaredFrames(), v.frameRate(), v.width(), v.height(), v.durationMicros() / 1e6);
     }
   }
 
@@ -127,30 +114,12 @@ public final class VideoDecoder {
    * decodes to its end; {@link VideoInfo#frames()} is the decoded count.
    */
   public VideoInfo countFrames(Path file) {
-    FFmpegFrameGrabber g = open(file);
-    try {
-      int declared = declaredFrames(g);
+    try (FfmpegVideo v = open(file)) {
+      int declared = v.declaredFrames();
       int n = 0;
-      try {
-        while (g.grabFrame(false, true, false, false, false) != null) n++;
-      } catch (FrameGrabber.Exception e) {
-        throw new VideoDecodeException(
-            file,
-            n == 0
-                ? VideoDecodeException.Reason.ZERO_FRAMES
-                : VideoDecodeException.Reason.TRUNCATED,
-            "decoding failed after " + n + " frames: " + e.getMessage(),
-            e);
-      }
+      while (v.next(false)) n++;
       checkEnd(file, n, declared);
-      return new VideoInfo(
-          n,
-          g.getVideoFrameRate(),
-          g.getImageWidth(),
-          g.getImageHeight(),
-          g.getLengthInTime() / 1e6);
-    } finally {
-      close(g);
+      return new VideoInfo(n, v.frameRate(), v.width(), v.height(), v.durationMicros() / 1e6);
     }
   }
 
@@ -171,28 +140,22 @@ public final class VideoDecoder {
   }
 
   private Clip decode(Path file, ClipSpec spec, boolean train, long seed, int view, int views) {
-    FFmpegFrameGrabber g = open(file);
     int total;
-    try {
-      total = declaredFrames(g);
+    try (FfmpegVideo v = open(file)) {
+      total = v.declaredFrames();
       if (total > 0) {
-        Clip clip = tryDecode(g, file, spec, train, seed, total, view, views);
+        Clip clip = tryDecode(v, file, spec, train, seed, total, view, views);
         if (clip != null) return clip;
       }
-    } finally {
-      close(g);
     }
     // The header's frame count was absent or a little too high: count exactly, then decode again.
     total = countFrames(file).frames();
-    g = open(file);
-    try {
-      Clip clip = tryDecode(g, file, spec, train, seed, total, view, views);
+    try (FfmpegVideo v = open(file)) {
+      Clip clip = tryDecode(v, file, spec, train, seed, total, view, views);
       if (clip == null)
         throw new VideoDecodeException(
             file, VideoDecodeException.Reason.TRUNCATED, "frame count changed between reads");
       return clip;
-    } finally {
-      close(g);
     }
   }
 
@@ -211,34 +174,19 @@ public final class VideoDecoder {
    * {@link #countFrames}.
    */
   public int forEachFrame(Path file, int width, int height, FrameConsumer consumer) {
-    FFmpegFrameGrabber g = open(file);
-    try {
-      g.setImageWidth(width);
-      g.setImageHeight(height);
+    try (FfmpegVideo v = open(file)) {
+      v.scaleTo(width, height);
       float[][] lut = ClipSpec.of(1, 1, 1, 1).withoutNormalisation();
       byte[] row = new byte[width * 3];
       int plane = width * height;
       float[] rgb = new float[3 * plane];
       int n = 0;
-      Frame f;
-      try {
-        while ((f = g.grabFrame(false, true, true, false, false)) != null) {
-          convert(f, 0, 0, width, height, false, lut, row, rgb, 0, plane);
-          consumer.accept(n++, rgb);
-        }
-      } catch (FrameGrabber.Exception e) {
-        throw new VideoDecodeException(
-            file,
-            n == 0
-                ? VideoDecodeException.Reason.ZERO_FRAMES
-                : VideoDecodeException.Reason.TRUNCATED,
-            "decoding failed after " + n + " frames",
-            e);
+      while (v.next(true)) {
+        convert(v, 0, 0, width, height, false, lut, row, rgb, 0, plane);
+        consumer.accept(n++, rgb);
       }
-      checkEnd(file, n, declaredFrames(g));
+      checkEnd(file, n, v.declaredFrames());
       return n;
-    } finally {
-      close(g);
     }
   }
 
@@ -264,7 +212,7 @@ public final class VideoDecoder {
    * Null when the stream ended early but close to the declared count (retry with the exact count).
    */
   private Clip tryDecode(
-      FFmpegFrameGrabber g,
+      FfmpegVideo v,
       Path file,
       ClipSpec spec,
       boolean train,
@@ -277,7 +225,7 @@ public final class VideoDecoder {
         train || views == 1
             ? frameIndices(total, spec.frames(), spec.stride(), train, rng)
             : viewIndices(total, spec.frames(), spec.stride(), view, views);
-    int srcW = g.getImageWidth(), srcH = g.getImageHeight();
+    int srcW = v.width(), srcH = v.height();
     int shortSrc = Math.min(srcW, srcH);
     int scaledW =
         srcW <= srcH
@@ -291,8 +239,7 @@ public final class VideoDecoder {
     int x0 = train ? rng.nextInt(scaledW - crop + 1) : (scaledW - crop) / 2;
     int y0 = train ? rng.nextInt(scaledH - crop + 1) : (scaledH - crop) / 2;
     boolean flip = train && horizontalFlip && rng.nextBoolean();
-    g.setImageWidth(scaledW);
-    g.setImageHeight(scaledH);
+    v.scaleTo(scaledW, scaledH);
 
     // wanted: the distinct source frames the clip shows, ascending; first[j]: the first clip
     // position showing
@@ -316,31 +263,22 @@ public final class VideoDecoder {
     float[][] lut = spec.normalisationTables();
     byte[] row = new byte[crop * 3];
     int n = 0;
-    try {
-      while (n <= last) {
-        boolean needed = wanted[next] == n;
-        Frame f = g.grabFrame(false, true, needed, false, false);
-        if (f == null) break;
-        if (needed) {
-          int t = first[next++];
-          convert(f, x0, y0, crop, crop, flip, lut, row, data, t * plane, frames * plane);
-          for (int u = t + 1; u < frames; u++) {
-            if (idx[u] == n) {
-              for (int c = 0; c < 3; c++) {
-                System.arraycopy(
-                    data, (c * frames + t) * plane, data, (c * frames + u) * plane, plane);
-              }
+    while (n <= last) {
+      boolean needed = wanted[next] == n;
+      if (!v.next(needed)) break;
+      if (needed) {
+        int t = first[next++];
+        convert(v, x0, y0, crop, crop, flip, lut, row, data, t * plane, frames * plane);
+        for (int u = t + 1; u < frames; u++) {
+          if (idx[u] == n) {
+            for (int c = 0; c < 3; c++) {
+              System.arraycopy(
+                  data, (c * frames + t) * plane, data, (c * frames + u) * plane, plane);
             }
           }
         }
-        n++;
       }
-    } catch (FrameGrabber.Exception e) {
-      throw new VideoDecodeException(
-          file,
-          n == 0 ? VideoDecodeException.Reason.ZERO_FRAMES : VideoDecodeException.Reason.TRUNCATED,
-          "decoding failed after " + n + " frames: " + e.getMessage(),
-          e);
+      n++;
     }
     if (n <= last) {
       checkEnd(file, n, total);
@@ -372,7 +310,7 @@ public final class VideoDecoder {
    * goes to {@code out[offset + c * channelStride + y * w ...]}.
    */
   private static void convert(
-      Frame f,
+      FfmpegVideo v,
       int x0,
       int y0,
       int w,
@@ -383,8 +321,8 @@ public final class VideoDecoder {
       float[] out,
       int offset,
       int channelStride) {
-    ByteBuffer buf = (ByteBuffer) f.image[0];
-    int stride = f.imageStride;
+    ByteBuffer buf = v.rgb();
+    int stride = v.stride();
     float[] r = lut[0], gr = lut[1], b = lut[2];
     for (int y = 0; y < h; y++) {
       buf.get((y0 + y) * stride + x0 * 3, row, 0, w * 3);
@@ -398,23 +336,7 @@ public final class VideoDecoder {
     }
   }
 
-  /**
-   * The container's own frame count when it stores one (AVI's strh length, MP4's sample count);
-   * otherwise duration x fps. A cut AVI keeps its header, so the stored count is what reveals the
-   * truncation.
-   */
-  private static int declaredFrames(FFmpegFrameGrabber g) {
-    AVFormatContext fc = g.getFormatContext();
-    for (int i = 0; fc != null && i < fc.nb_streams(); i++) {
-      AVStream st = fc.streams(i);
-      if (st.codecpar().codec_type() == avutil.AVMEDIA_TYPE_VIDEO && st.nb_frames() > 0) {
-        return (int) Math.min(Integer.MAX_VALUE, st.nb_frames());
-      }
-    }
-    return g.getLengthInVideoFrames();
-  }
-
-  private FFmpegFrameGrabber open(Path file) {
+  private FfmpegVideo open(Path file) {
     if (!Files.exists(file))
       throw new VideoDecodeException(file, VideoDecodeException.Reason.MISSING, "no such file");
     try {
@@ -423,30 +345,11 @@ public final class VideoDecoder {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot stat " + file, e);
     }
-    FFmpegFrameGrabber g = new FFmpegFrameGrabber(file.toFile());
-    g.setVideoOption("threads", Integer.toString(threads));
-    g.setPixelFormat(avutil.AV_PIX_FMT_RGB24);
-    g.setImageScalingFlags(swscale.SWS_BILINEAR);
     try {
-      g.start();
-    } catch (FrameGrabber.Exception | RuntimeException e) {
-      close(g);
+      return new FfmpegVideo(file, threads);
+    } catch (FfmpegVideo.OpenException e) {
       throw new VideoDecodeException(
           file, VideoDecodeException.Reason.UNREADABLE, e.getMessage(), e);
-    }
-    if (!g.hasVideo() || g.getImageWidth() <= 0 || g.getImageHeight() <= 0) {
-      close(g);
-      throw new VideoDecodeException(
-          file, VideoDecodeException.Reason.UNREADABLE, "no video stream");
-    }
-    return g;
-  }
-
-  private static void close(FFmpegFrameGrabber g) {
-    try {
-      g.close();
-    } catch (FrameGrabber.Exception ignored) {
-      // Closing a failed grabber can fail again; the first error is the one reported.
     }
   }
 }

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,9 +16,12 @@ import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.sakd.monitor.RunLog;
 
 class VideoDecoderTest {
   static final ClipSpec RAW =
@@ -35,6 +40,46 @@ class VideoDecoderTest {
 
   static Path of(String container) {
     return container.equals("avi") ? avi : mp4;
+  }
+
+  /**
+   * Closing a file must not trim the process's C heap: JavaCV's grabber did (malloc_trim on every
+   * release), and with one file per clip the trims ran beside the training step, whose freed tensor
+   * pages went back to the kernel and faulted in again (FfmpegVideo). Here 96 MiB of C heap is
+   * freed but kept by malloc, and decoding, probing and counting must leave it resident.
+   */
+  @Test
+  @EnabledOnOs(OS.LINUX)
+  void decodingLeavesFreedCHeapToMalloc() {
+    int blocks = 1536, size = 64 * 1024; // under glibc's mmap threshold: from an arena
+    long[] p = new long[blocks];
+    for (int i = 0; i < blocks; i++) {
+      p[i] = Native.malloc(size);
+      new Pointer(p[i]).setMemory(0, size, (byte) 1);
+    }
+    long keep = Native.malloc(size); // above them, so free() alone cannot shrink the heap
+    try {
+      for (long a : p) Native.free(a);
+      double before = RunLog.rssMiB();
+      for (int i = 0; i < 5; i++) {
+        decoder.decode(avi, RAW, true, i);
+        decoder.decode(mp4, RAW, false, 0);
+      }
+      decoder.probe(avi);
+      decoder.countFrames(mp4);
+      double after = RunLog.rssMiB();
+      assertTrue(
+          before - after < 32,
+          "decoding gave back "
+              + (before - after)
+              + " MiB of freed heap (RSS "
+              + before
+              + " -> "
+              + after
+              + "): something trimmed the heap");
+    } finally {
+      Native.free(keep);
+    }
   }
 
   @ParameterizedTest
