@@ -17,9 +17,9 @@ import org.sakd.data.SyntheticSpec;
 import org.sakd.data.VideoDecoder;
 
 /**
- * How fast the JavaCV decoder turns video into float tensors, against the ffmpeg command doing the
- * same decode + scale to 112x112 RGB on one thread. Goal: JavaCV per core >= 0.8 x ffmpeg per
- * thread.
+ * How fast the project's decoder ({@link VideoDecoder}: FFmpeg's libraries through JavaCPP) turns
+ * video into float tensors, against the ffmpeg command doing the same decode + scale to 112x112 RGB
+ * on one thread. Goal: the decoder per core >= 0.8 x ffmpeg per thread.
  *
  * <pre>
  * DecodeBenchmark [--json] [--dir FOLDER_OF_VIDEOS] [--clips N] [--frames N] [--passes N] [--ffmpeg PATH]
@@ -59,8 +59,8 @@ public final class DecodeBenchmark {
     VideoDecoder decoder = new VideoDecoder(1, false);
 
     for (Path f : files) decode(decoder, f); // JIT warm-up, page cache
-    double oneThread = javacvOneThread(decoder, files, passes);
-    double allCores = javacvAllCores(decoder, files, passes, cores);
+    double oneThread = decoderOneThread(decoder, files, passes);
+    double allCores = decoderAllCores(decoder, files, passes, cores);
     if (!Files.isExecutable(Path.of(ffmpeg)))
       throw new IllegalStateException(ffmpeg + " not found; pass --ffmpeg PATH");
     double[] ff = ffmpegOneThread(ffmpeg, files, passes);
@@ -73,8 +73,8 @@ public final class DecodeBenchmark {
       System.out.println(
           String.format(
               Locale.ROOT,
-              "{\"benchmark\": \"decode\", \"files\": %d, \"size\": %d, \"cores\": %d, \"javacv_1thread_fps\": %.1f, "
-                  + "\"javacv_all_cores_fps\": %.1f, \"ffmpeg_1thread_fps\": %.1f, \"ratio_1thread\": %.3f, "
+              "{\"benchmark\": \"decode\", \"files\": %d, \"size\": %d, \"cores\": %d, \"decoder_1thread_fps\": %.1f, "
+                  + "\"decoder_all_cores_fps\": %.1f, \"ffmpeg_1thread_fps\": %.1f, \"ratio_1thread\": %.3f, "
                   + "\"ratio_per_core\": %.3f, \"ffmpeg_startup_s\": %.4f, \"ffmpeg_1thread_fps_without_startup\": %.1f, "
                   + "\"ratio_per_core_without_ffmpeg_startup\": %.3f, \"frames_per_file\": %.1f, \"goal\": 0.8}",
               files.size(),
@@ -97,10 +97,10 @@ public final class DecodeBenchmark {
           SIZE,
           files.size(),
           cores);
-      System.out.printf(Locale.ROOT, "  JavaCV, 1 thread     : %8.1f frames/s%n", oneThread);
+      System.out.printf(Locale.ROOT, "  decoder, 1 thread    : %8.1f frames/s%n", oneThread);
       System.out.printf(
           Locale.ROOT,
-          "  JavaCV, %2d threads    : %8.1f frames/s (%.1f per core)%n",
+          "  decoder, %2d threads   : %8.1f frames/s (%.1f per core)%n",
           cores,
           allCores,
           allCores / cores);
@@ -119,7 +119,7 @@ public final class DecodeBenchmark {
     }
   }
 
-  private static double javacvOneThread(VideoDecoder decoder, List<Path> files, int passes) {
+  private static double decoderOneThread(VideoDecoder decoder, List<Path> files, int passes) {
     long frames = 0, t0 = System.nanoTime();
     for (int p = 0; p < passes; p++) {
       for (Path f : files) frames += decode(decoder, f);
@@ -128,7 +128,7 @@ public final class DecodeBenchmark {
   }
 
   /** Each core decodes whole files, as the pipeline's decoder actors do. */
-  private static double javacvAllCores(
+  private static double decoderAllCores(
       VideoDecoder decoder, List<Path> files, int passes, int cores) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(cores);
     try {
