@@ -182,7 +182,12 @@ public final class PeerBenchmark {
     int v = avcodec.avcodec_version();
     r.put(
         "java_decoder",
-        "JavaCV FFmpeg, libavcodec " + (v >> 16) + "." + (v >> 8 & 255) + "." + (v & 255));
+        "FFmpeg (JavaCPP presets), libavcodec "
+            + (v >> 16)
+            + "."
+            + (v >> 8 & 255)
+            + "."
+            + (v & 255));
     byte[] teacherBytes;
     try (NDManager m = NDManager.newBaseManager();
         Network t = Network.create(s.model().teacher(), classes, false, s.model().compile(), m, 1);

@@ -76,6 +76,7 @@ final class FfmpegVideo implements AutoCloseable {
   private final AVPacket packet;
   private final AVFrame frame;
   private final PointerPointer<?> frameData;
+  private final Path file;
   private SwsContext scaler;
   private BytePointer rgb;
   private ByteBuffer rgbBuffer;
@@ -95,6 +96,7 @@ final class FfmpegVideo implements AutoCloseable {
    * @throws OpenException when FFmpeg cannot open it, finds no video stream or no decoder for it
    */
   FfmpegVideo(Path file, int threads) throws OpenException {
+    this.file = file;
     AVFormatContext fc = new AVFormatContext(null);
     int r = avformat_open_input(fc, file.toString(), null, null);
     if (r < 0) {
@@ -217,7 +219,7 @@ final class FfmpegVideo implements AutoCloseable {
    * Decodes the next frame; with {@code convert}, also into {@link #rgb()} at the size {@link
    * #scaleTo} set (the source size if never set). False at the end of the stream.
    *
-   * @throws IllegalStateException when swscale cannot convert the frame
+   * @throws VideoDecodeException (unreadable) when swscale cannot convert the frame
    */
   boolean next(boolean convert) {
     while (!ended) {
@@ -278,8 +280,20 @@ final class FfmpegVideo implements AutoCloseable {
             null,
             (DoublePointer) null);
     if (scaler == null) {
-      throw new IllegalStateException(
-          "swscale cannot convert " + frame.width() + "x" + frame.height() + " to " + w + "x" + h);
+      throw new VideoDecodeException(
+          file,
+          VideoDecodeException.Reason.UNREADABLE,
+          "swscale cannot convert a "
+              + frame.width()
+              + "x"
+              + frame.height()
+              + " frame of pixel format "
+              + frame.format()
+              + " to "
+              + w
+              + "x"
+              + h
+              + " RGB");
     }
     sws_scale(scaler, frameData, frame.linesize(), 0, frame.height(), rgbData, rgbLinesize);
   }
