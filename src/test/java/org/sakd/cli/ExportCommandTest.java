@@ -64,6 +64,24 @@ class ExportCommandTest {
     }
   }
 
+  /**
+   * Reads an exported TorchScript file back through torch::jit::load, as a user's module, and
+   * requires its logits and feature on {@code x} to be {@code expected} within {@code tolerance};
+   * returns how many parameters the module lists.
+   */
+  private static int assertTorchScriptRunsAs(
+      Path pt, int classes, Shape in, float[] x, float[][] expected, float tolerance) {
+    try (NDManager root = NDManager.newBaseManager();
+        Network exported =
+            Network.create("torchscript:" + pt, classes, in.slice(1), false, root, 1);
+        NDManager scope = root.newSubManager()) {
+      NDList y = exported.forward(scope.create(x, in), false);
+      assertArrayEquals(expected[0], y.get(0).toFloatArray(), tolerance);
+      assertArrayEquals(expected[1], y.get(1).toFloatArray(), tolerance);
+      return exported.block().getParameters().size();
+    }
+  }
+
   @Test
   void onnxRunsInOnnxRuntimeLikeTheCheckpointAndCarriesTheCard() throws Exception {
     Path ckpt = checkpoint("r3d-micro", CLASSES);
@@ -149,13 +167,7 @@ class ExportCommandTest {
     Shape in = new Shape(2, 3, CLIP.frames(), CLIP.crop(), CLIP.crop());
     float[] x = probe(in.size());
     float[][] expected = djlForward(ckpt, in, x);
-    try (NDManager root = NDManager.newBaseManager();
-        Network exported = Network.create("torchscript:" + pt, 3, in.slice(1), false, root, 1);
-        NDManager scope = root.newSubManager()) {
-      NDList y = exported.forward(scope.create(x, in), false);
-      assertArrayEquals(expected[0], y.get(0).toFloatArray(), 1e-6f);
-      assertArrayEquals(expected[1], y.get(1).toFloatArray(), 1e-6f);
-    }
+    assertTorchScriptRunsAs(pt, 3, in, x, expected, 1e-6f);
     // the checkpoint's module (its batch-norm statistics moved), not the file it started from
     try (NDManager root = NDManager.newBaseManager();
         Network original = Network.create(student, 3, in.slice(1), false, root, 1);
@@ -201,22 +213,15 @@ class ExportCommandTest {
     Shape in = new Shape(2, 3, CLIP.frames(), CLIP.crop(), CLIP.crop());
     float[] x = probe(in.size());
     float[][] expected = djlForward(ckpt, in, x);
-    // read back from the file by torch::jit::load, as a user's module
+    int listed = assertTorchScriptRunsAs(pt, 4, in, x, expected, 1e-5f);
+    // running statistics are buffers, not parameters, as PyTorch's own modules keep them
     try (NDManager root = NDManager.newBaseManager();
-        Network exported = Network.create("torchscript:" + pt, 4, in.slice(1), false, root, 1);
-        NDManager scope = root.newSubManager()) {
-      NDList y = exported.forward(scope.create(x, in), false);
-      assertArrayEquals(expected[0], y.get(0).toFloatArray(), 1e-5f);
-      assertArrayEquals(expected[1], y.get(1).toFloatArray(), 1e-5f);
-      // running statistics are buffers, not parameters, as PyTorch's own modules keep them
-      long learnable;
-      try (CheckpointModel m = CheckpointModel.open(ckpt, root)) {
-        learnable =
-            m.network().block().getParameters().stream()
-                .filter(p -> p.getValue().requiresGradient())
-                .count();
-      }
-      assertEquals(learnable, exported.block().getParameters().size());
+        CheckpointModel m = CheckpointModel.open(ckpt, root)) {
+      long learnable =
+          m.network().block().getParameters().stream()
+              .filter(p -> p.getValue().requiresGradient())
+              .count();
+      assertEquals(learnable, listed);
     }
     try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(pt.toFile())) {
       String code =
