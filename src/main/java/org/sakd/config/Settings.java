@@ -137,7 +137,8 @@ public record Settings(
       double scratchLr,
       int pretrainClasses,
       int groups,
-      int testGroups) {}
+      int testGroups,
+      int sameTimeEpochs) {}
 
   public record Pipeline(int buffer) {}
 
@@ -444,7 +445,8 @@ public record Settings(
             r.doubleIn("demo.scratch-lr", 0, 100, true),
             r.intIn("demo.pretrain-classes", 0, 100000),
             r.intIn("demo.groups", 0, 1000),
-            r.intIn("demo.test-groups", 0, 999));
+            r.intIn("demo.test-groups", 0, 999),
+            r.intIn("demo.same-time-epochs", 0, 100000));
     if ((demo.groups() > 0) != (demo.testGroups() > 0)
         || (demo.groups() > 0 && demo.testGroups() >= demo.groups())) {
       throw new SettingsException(

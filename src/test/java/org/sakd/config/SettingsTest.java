@@ -98,6 +98,15 @@ class SettingsTest {
     Settings small = Settings.load(null, List.of("demo.groups=0", "demo.test-groups=0"));
     assertEquals(0, small.demo().groups());
     assertEquals(10, Settings.load(null, List.of()).demo().testGroups());
+    // the time control: 0 (no row) or more epochs, never negative
+    e =
+        assertThrows(
+            SettingsException.class,
+            () -> Settings.load(null, List.of("demo.same-time-epochs=-1")));
+    assertEquals("demo.same-time-epochs", e.key());
+    assertEquals(7, Settings.load(null, List.of()).demo().sameTimeEpochs());
+    assertEquals(
+        0, Settings.load(null, List.of("demo.same-time-epochs=0")).demo().sameTimeEpochs());
   }
 
   /** Found by scripts/chaos: these ended with HOCON's BadPath stack trace and exit 1. */
