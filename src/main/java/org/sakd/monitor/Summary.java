@@ -46,7 +46,9 @@ public final class Summary {
   /** A fixed-width table for the terminal. */
   public static String table(List<SummaryRow> rows) {
     StringBuilder sb = new StringBuilder();
-    String fmt = "%-28s %-8s %-7s %5s %6s %7s %7s %7s %9s %9s%n";
+    // the row column is as wide as its longest label (at least 28), so every column lines up
+    int w = Math.max(28, rows.stream().mapToInt(r -> r.label().length()).max().orElse(0));
+    String fmt = "%-" + w + "s %-8s %-7s %5s %6s %7s %7s %7s %9s %9s%n";
     sb.append(
         String.format(
             Locale.ROOT,
@@ -65,7 +67,7 @@ public final class Summary {
       sb.append(
           String.format(
               Locale.ROOT,
-              "%-28s %-8s %-7s %5s %5.0f%% %7.2f %7.2f %7.2f %9.2f %9.1f%n",
+              "%-" + w + "s %-8s %-7s %5s %5.0f%% %7.2f %7.2f %7.2f %9.2f %9.1f%n",
               r.label(),
               r.mode(),
               r.method(),

@@ -59,6 +59,13 @@ class DemoCommandTest {
       assertEquals(labels.get(i), rows.get(i).getAsJsonObject().get("label").getAsString());
       assertTrue(o.out().contains(labels.get(i)), "the printed table lacks " + labels.get(i));
     }
+    // the printed table lines up: the row column is as wide as the longest label
+    List<String> table =
+        o.out().lines().dropWhile(l -> !l.startsWith("row ")).limit(1 + labels.size()).toList();
+    assertEquals(1 + labels.size(), table.size(), o.out());
+    for (String line : table) {
+      assertEquals(table.get(0).length(), line.length(), "misaligned: " + line);
+    }
     // one "== demo:" line per phase: teacher, pre-training, student alone and six distilled rows
     assertEquals(9, o.out().lines().filter(l -> l.startsWith("== demo: ")).count(), o.out());
     assertTrue(
